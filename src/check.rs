@@ -1,0 +1,155 @@
+//! `authlint check`: the pipeline, stage by stage.
+//!
+//! discover files -> parse and load them into one flow model -> analyse each application's
+//! flow -> run the rules -> sorted diagnostics. Bad input never stops the run: each problem
+//! becomes a diagnostic and the other files are still checked.
+
+use std::path::PathBuf;
+
+use crate::analysis;
+use crate::catalogue::Catalogue;
+use crate::diagnostic::Diagnostic;
+use crate::discover::{self, Input};
+use crate::document::{self, Format};
+use crate::load;
+use crate::model::FlowModel;
+use crate::rules::{self, Context, io_error, syntax_error};
+use crate::source::{SourceFile, SourceFiles, Span};
+
+/// Everything one run found.
+pub struct Report {
+    pub files: SourceFiles,
+    pub diagnostics: Vec<Diagnostic>,
+    pub applications: usize,
+    pub identity_providers: usize,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// Checks every file under `paths`. The error lists paths that do not exist.
+pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<String>> {
+    let discovered = discover::discover(paths)?;
+    let mut files = SourceFiles::default();
+    let mut model = FlowModel::default();
+    let mut diagnostics = Vec::new();
+
+    for problem in discovered.problems {
+        let id = files.add(SourceFile::new(
+            PathBuf::from(&problem.display),
+            problem.display,
+            String::new(),
+        ));
+        diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), problem.message));
+    }
+    for input in discovered.inputs {
+        read_file(input, &mut files, &mut model, &mut diagnostics);
+    }
+
+    let ctx = Context {
+        files: &files,
+        model: &model,
+        catalogue,
+    };
+    for app in &model.applications {
+        match analysis::analyze_app(app) {
+            Ok(result) => diagnostics.extend(rules::check_application(&ctx, app, &result)),
+            Err(e) => {
+                let span = app
+                    .script
+                    .as_ref()
+                    .map_or(app.name.span, |s| s.host_span(e.offset, e.end));
+                let what = format!("the script of `{}` is not valid JavaScript", app.name.value);
+                diagnostics.push(
+                    syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value),
+                );
+            }
+        }
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(Report {
+        applications: model.applications.len(),
+        identity_providers: model.identity_providers.len(),
+        files,
+        diagnostics,
+    })
+}
+
+/// Reads, parses and loads one file; every failure becomes a diagnostic on that file.
+fn read_file(
+    input: Input,
+    files: &mut SourceFiles,
+    model: &mut FlowModel,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let bytes = match std::fs::read(&input.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let id = files.add(SourceFile::new(input.path, input.display, String::new()));
+            diagnostics.push(io_error::diagnostic(
+                Span::new(id, 0, 0),
+                format!("cannot read the file: {e}"),
+            ));
+            return;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = files.add(SourceFile::new(input.path, input.display, text));
+            diagnostics.push(io_error::diagnostic(
+                Span::new(id, at, at),
+                "the file is not UTF-8 text".into(),
+            ));
+            return;
+        }
+    };
+    let is_json = input
+        .path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let format = if is_json { Format::Json } else { Format::Yaml };
+    let id = files.add(SourceFile::new(input.path, input.display, text));
+    let file = files.get(id);
+    match document::parse(id, &file.text, format) {
+        Ok(docs) => load::load_documents(file, id, &docs, model, diagnostics),
+        Err(e) => {
+            let offset = e.offset.or_else(|| {
+                let (line, column) = e.line_col?;
+                let start = file.line_start(line)?;
+                let line_text = file.text.get(start..).unwrap_or("");
+                Some(
+                    start
+                        + line_text
+                            .chars()
+                            .take(column.saturating_sub(1))
+                            .map(char::len_utf8)
+                            .sum::<usize>(),
+                )
+            });
+            let offset = offset.unwrap_or(0).min(file.text.len());
+            let what = if is_json {
+                "invalid JSON"
+            } else {
+                "invalid YAML"
+            };
+            diagnostics.push(syntax_error::diagnostic(
+                Span::new(id, offset, offset),
+                what,
+                &e.message,
+            ));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! What a rule reports. Rendering (human, JSON) lives in `report/`.
+
+use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A secondary location: in the same file it becomes a label of the code frame, in another file
+/// a separate frame.
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One text replacement; `span` may be empty (an insertion).
+#[derive(Clone, Debug)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// A named set of edits that together apply one remedy.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    /// Stable rule id, such as `jit-mfa-conflict`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// One sentence: what is wrong.
+    pub message: String,
+    /// Where it is wrong.
+    pub span: Span,
+    /// The label on `span`: why it matters, in a few words.
+    pub label: String,
+    pub related: Vec<Label>,
+    /// The path through the flow that leads here, one entry per event.
+    pub trace: Vec<String>,
+    /// How to fix it, in words (the `fixes` carry the machine-applicable edits).
+    pub help: Option<String>,
+    pub fixes: Vec<Fix>,
+    pub app: Option<String>,
+    pub idp: Option<String>,
+    pub step: Option<u32>,
+    pub authenticator: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            span,
+            label: String::new(),
+            related: Vec::new(),
+            trace: Vec::new(),
+            help: None,
+            fixes: Vec::new(),
+            app: None,
+            idp: None,
+            step: None,
+            authenticator: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_app(mut self, app: &str) -> Self {
+        self.app = Some(app.to_string());
+        self
+    }
+
+    /// The order of diagnostics in every output: by file, position, then rule and message, so
+    /// that CI logs and snapshots are stable whatever order files were read in.
+    pub fn sort_key(&self) -> (u32, usize, usize, &'static str, &str) {
+        (
+            self.span.file.0,
+            self.span.start,
+            self.span.end,
+            self.rule,
+            &self.message,
+        )
+    }
+}

@@ -1,0 +1,127 @@
+//! The flow model: applications and identity providers, whatever file format they came from.
+//!
+//! Every field that a diagnostic may point at keeps its [`Span`].
+
+use std::collections::BTreeMap;
+
+use crate::scalar_map::ScalarMap;
+use crate::source::{FileId, Span};
+
+/// The IdP name WSO2 uses for local authenticators.
+pub const LOCAL_IDP: &str = "LOCAL";
+
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// One option of a step: an authenticator offered through an IdP (`LOCAL` or a connection).
+#[derive(Debug, Clone)]
+pub struct StepOption {
+    pub idp: Located<String>,
+    pub authenticator: Located<String>,
+    /// The `idp: ...` and `authenticator: ...` entries (key and value), where labels point.
+    pub idp_entry: Span,
+    pub authenticator_entry: Span,
+}
+
+impl StepOption {
+    pub fn is_local(&self) -> bool {
+        self.idp.value == LOCAL_IDP
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: u32,
+    /// The `id: N` entry.
+    pub span: Span,
+    pub options: Vec<StepOption>,
+}
+
+/// A conditional-authentication script embedded in an application file.
+#[derive(Debug, Clone)]
+pub struct EmbeddedScript {
+    pub text: String,
+    /// The script's scalar in the host file.
+    pub span: Span,
+    /// Maps offsets in `text` to offsets in the host file; `None` when the scalar's style could
+    /// not be re-decoded, in which case positions fall back to the scalar's start.
+    pub map: Option<ScalarMap>,
+}
+
+impl EmbeddedScript {
+    /// The host-file span of the script range `start..end`.
+    pub fn host_span(&self, start: usize, end: usize) -> Span {
+        match &self.map {
+            Some(map) => Span::new(self.span.file, map.to_host(start), map.to_host(end)),
+            None => Span::new(self.span.file, self.span.start, self.span.start),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub name: Located<String>,
+    pub file: FileId,
+    pub steps: Vec<Step>,
+    pub script: Option<EmbeddedScript>,
+    /// The step whose user is the subject (`subjectStepId`, default 1).
+    pub subject_step: u32,
+    /// The `authenticationSequence` key.
+    pub sequence_key: Span,
+    /// The `steps` key inside it, before which a missing script is inserted.
+    pub steps_key: Option<Span>,
+    /// `authenticationSequence.type`, when given (`DEFAULT`, `USER_DEFINED`).
+    pub sequence_type: Option<String>,
+}
+
+impl Application {
+    pub fn step(&self, id: u32) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Position of step `id` in `steps`.
+    pub fn step_index(&self, id: u32) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+}
+
+/// Where an IdP's JIT switch is, or where it would go.
+#[derive(Debug, Clone)]
+pub enum JitSetting {
+    /// `provisioning.jit.isEnabled` is present; the span covers the `isEnabled: ...` entry and
+    /// `value` the boolean itself.
+    Stated {
+        enabled: bool,
+        entry: Span,
+        value: Span,
+    },
+    /// No `provisioning.jit` (or no `isEnabled` in it): the console reads this as disabled.
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentityProvider {
+    pub name: Located<String>,
+    /// The `name` key, before which a missing JIT block is inserted.
+    pub name_key: Span,
+    pub file: FileId,
+    pub jit: JitSetting,
+    /// The `provisioning` key when present.
+    pub provisioning_key: Option<Span>,
+}
+
+impl IdentityProvider {
+    pub fn jit_enabled(&self) -> bool {
+        matches!(self.jit, JitSetting::Stated { enabled: true, .. })
+    }
+}
+
+/// Everything loaded in one run. IdP names are tenant-wide.
+#[derive(Default)]
+pub struct FlowModel {
+    pub applications: Vec<Application>,
+    pub identity_providers: BTreeMap<String, IdentityProvider>,
+}

@@ -1,0 +1,214 @@
+//! The two remedies for a JIT/MFA conflict, as exact edits: guard the MFA step in the script,
+//! or enable JIT provisioning on the identity provider. `check` prints them; `authlint fix`
+//! (a later issue) applies the same edits.
+
+use crate::diagnostic::{Edit, Fix};
+use crate::model::{Application, IdentityProvider, JitSetting};
+use crate::source::{SourceFile, Span};
+
+/// A JavaScript string literal in single quotes.
+pub fn js_string(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The guard that lets a step run only for users who have a local account: `== 'LOCAL'` when
+/// the subject step offers no JIT-enabled connection, otherwise a check that excludes exactly
+/// the JIT-disabled ones (so JIT-enabled federated users keep their MFA).
+pub fn guard_expression(
+    subject_step: u32,
+    jit_disabled: &[String],
+    has_jit_enabled_idp: bool,
+) -> String {
+    let idp = format!("context.steps[{subject_step}].idp");
+    if !has_jit_enabled_idp || jit_disabled.is_empty() {
+        return format!("{idp} == 'LOCAL'");
+    }
+    jit_disabled
+        .iter()
+        .map(|name| format!("{idp} != {}", js_string(name)))
+        .collect::<Vec<_>>()
+        .join(" && ")
+}
+
+/// The documented script for an application without one: every step in order, and the steps
+/// in `guarded` only when `guard` holds, decided in the subject step's `onSuccess`.
+pub fn script_for(app: &Application, guarded: &[u32], guard: &str) -> String {
+    let mut before = String::new();
+    let mut after = String::new();
+    let mut seen_subject = false;
+    for step in &app.steps {
+        if step.id == app.subject_step {
+            seen_subject = true;
+            continue;
+        }
+        if !seen_subject {
+            before.push_str(&format!("    executeStep({});\n", step.id));
+        } else if guarded.contains(&step.id) {
+            after.push_str(&format!(
+                "            if ({guard}) {{\n                executeStep({});\n            }}\n",
+                step.id
+            ));
+        } else {
+            after.push_str(&format!("            executeStep({});\n", step.id));
+        }
+    }
+    format!(
+        "var onLoginRequest = function (context) {{\n{before}    executeStep({}, {{\n        onSuccess: function (context) {{\n            // MFA needs a local account: users of IdPs without JIT provisioning skip it.\n{after}        }}\n    }});\n}};\n",
+        app.subject_step
+    )
+}
+
+/// The whitespace before `span` on its line, if only whitespace precedes it.
+fn line_indent(file: &SourceFile, span: Span) -> Option<(usize, String)> {
+    let line = file.line_col(span.start).line;
+    let start = file.line_start(line)?;
+    let prefix = file.text.get(start..span.start)?;
+    prefix
+        .chars()
+        .all(|c| c == ' ')
+        .then(|| (start, prefix.to_string()))
+}
+
+fn is_json(file: &SourceFile) -> bool {
+    file.path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Adds `script` to an application that has none, before its `steps` key.
+pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<Fix> {
+    let steps_key = app.steps_key?;
+    let edit = if is_json(file) {
+        let quoted = serde_json::to_string(script).ok()?;
+        let indent = line_indent(file, steps_key)
+            .map(|(_, p)| format!("\n{p}"))
+            .unwrap_or_else(|| " ".into());
+        // The key token starts at the opening quote of "steps".
+        Edit {
+            span: Span::new(steps_key.file, steps_key.start, steps_key.start),
+            replacement: format!("\"script\": {quoted},{indent}"),
+        }
+    } else {
+        let (line_start, indent) = line_indent(file, steps_key)?;
+        let mut text = format!("{indent}script: |\n");
+        for line in script.lines() {
+            if line.is_empty() {
+                text.push('\n');
+            } else {
+                text.push_str(&format!("{indent}  {line}\n"));
+            }
+        }
+        Edit {
+            span: Span::new(steps_key.file, line_start, line_start),
+            replacement: text,
+        }
+    };
+    Some(Fix {
+        title: format!(
+            "add a script to `{}` that runs MFA only for users with a local account",
+            app.name.value
+        ),
+        edits: vec![edit],
+    })
+}
+
+/// Escapes text inserted into the script's scalar, in the scalar's own style.
+fn escape_for_host(file: &SourceFile, scalar: Span, text: &str) -> String {
+    match file.text.as_bytes().get(scalar.start) {
+        Some(b'"') => text.replace('\\', "\\\\").replace('"', "\\\""),
+        Some(b'\'') => text.replace('\'', "''"),
+        _ => text.to_string(),
+    }
+}
+
+/// Wraps the `executeStep` call at script range `start..end` in `if (guard) { ... }` (or
+/// `(guard && ...)` when the call is part of a larger expression).
+pub fn wrap_call(
+    file: &SourceFile,
+    app: &Application,
+    start: usize,
+    end: usize,
+    guard: &str,
+) -> Option<Fix> {
+    let script = app.script.as_ref()?;
+    script.map.as_ref()?;
+    let src = script.text.as_str();
+    let before = src.get(..start)?.trim_end();
+    let statement_start = before.is_empty()
+        || before.ends_with(['{', ';', '}', ')'])
+        || before.ends_with("else")
+            && !before[..before.len() - 4].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+    let rest = src.get(end..)?;
+    let semicolon = rest.trim_start_matches([' ', '\t']).starts_with(';');
+    let after_stmt = if semicolon {
+        end + rest.find(';')? + 1
+    } else {
+        end
+    };
+    let next = src.get(after_stmt..)?.trim_start_matches([' ', '\t']);
+    let statement_end =
+        next.is_empty() || next.starts_with(['\n', '\r', '}']) || next.starts_with("//");
+    let (open, close, close_at) = if statement_start && statement_end {
+        (format!("if ({guard}) {{ "), " }".to_string(), after_stmt)
+    } else {
+        (format!("({guard} && "), ")".to_string(), end)
+    };
+    let open_at = script.host_span(start, start).start;
+    let close_at = script.host_span(close_at, close_at).start;
+    let escape = |t: &str| escape_for_host(file, script.span, t);
+    Some(Fix {
+        title: format!("run this step only when `{guard}`"),
+        edits: vec![
+            Edit {
+                span: Span::new(script.span.file, open_at, open_at),
+                replacement: escape(&open),
+            },
+            Edit {
+                span: Span::new(script.span.file, close_at, close_at),
+                replacement: escape(&close),
+            },
+        ],
+    })
+}
+
+/// Turns JIT provisioning on for `idp` in its own file.
+pub fn enable_jit(file: &SourceFile, idp: &IdentityProvider) -> Option<Fix> {
+    let title = format!("enable JIT provisioning for `{}`", idp.name.value);
+    let edit = match &idp.jit {
+        JitSetting::Stated {
+            enabled: false,
+            value,
+            ..
+        } => Edit {
+            span: *value,
+            replacement: "true".into(),
+        },
+        JitSetting::Stated { enabled: true, .. } => return None,
+        // A `provisioning` block without `jit`: its layout varies too much to edit blindly.
+        JitSetting::Missing if idp.provisioning_key.is_some() => return None,
+        JitSetting::Missing if is_json(file) => {
+            let indent = line_indent(file, idp.name_key)
+                .map(|(_, p)| format!("\n{p}"))
+                .unwrap_or_else(|| " ".into());
+            Edit {
+                span: Span::new(idp.file, idp.name_key.start, idp.name_key.start),
+                replacement: format!(
+                    "\"provisioning\": {{\"jit\": {{\"isEnabled\": true}}}},{indent}"
+                ),
+            }
+        }
+        JitSetting::Missing => {
+            let (line_start, indent) = line_indent(file, idp.name_key)?;
+            Edit {
+                span: Span::new(idp.file, line_start, line_start),
+                replacement: format!(
+                    "{indent}provisioning:\n{indent}  jit:\n{indent}    isEnabled: true\n"
+                ),
+            }
+        }
+    };
+    Some(Fix {
+        title,
+        edits: vec![edit],
+    })
+}

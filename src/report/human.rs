@@ -1,0 +1,166 @@
+//! The default output: one miette report per diagnostic (code frame, labels, the path that leads
+//! there, help), then a summary line.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::check::Report;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceFiles, Span};
+
+/// Whether to use colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    Always,
+    Never,
+}
+
+/// A diagnostic in the shape miette renders.
+#[derive(Debug)]
+struct Rendered {
+    code: &'static str,
+    severity: miette::Severity,
+    message: String,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+    related: Vec<Rendered>,
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl miette::Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+fn source(files: &SourceFiles, span: Span) -> NamedSource<String> {
+    let file = files.get(span.file);
+    NamedSource::new(&file.display, file.text.clone())
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new(span.start.into(), span.end - span.start)
+}
+
+fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        Some(d.label.clone()),
+        source_span(d.span),
+    )];
+    let mut related = Vec::new();
+    for label in &d.related {
+        if label.span.file == d.span.file {
+            labels.push(LabeledSpan::new_with_span(
+                Some(label.message.clone()),
+                source_span(label.span),
+            ));
+        } else {
+            // Another file: its own frame, after the main one.
+            related.push(Rendered {
+                code: "",
+                severity: miette::Severity::Advice,
+                message: format!("see {}", files.get(label.span.file).display),
+                source: source(files, label.span),
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some(label.message.clone()),
+                    source_span(label.span),
+                )],
+                help: None,
+                related: Vec::new(),
+            });
+        }
+    }
+    let mut help = String::new();
+    if !d.trace.is_empty() {
+        help.push_str("path:\n");
+        for (i, step) in d.trace.iter().enumerate() {
+            help.push_str(&format!("  {}. {step}\n", i + 1));
+        }
+    }
+    if let Some(h) = &d.help {
+        help.push_str(h);
+    }
+    Rendered {
+        code: d.rule,
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        },
+        message: d.message.clone(),
+        source: source(files, d.span),
+        labels,
+        help: (!help.is_empty()).then_some(help),
+        related,
+    }
+}
+
+/// Renders every diagnostic and the summary line.
+pub fn render(report: &Report, color: Color) -> String {
+    let theme = match color {
+        Color::Always => GraphicalTheme::unicode(),
+        Color::Never => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let rendered = to_rendered(&report.files, d);
+        if handler.render_report(&mut out, &rendered).is_err() {
+            out.push_str(&format!("{}: {}\n", d.rule, d.message));
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub fn summary(report: &Report) -> String {
+    format!(
+        "{}, {} in {} ({}, {}).\n",
+        plural(report.errors(), "error"),
+        plural(report.warnings(), "warning"),
+        plural(report.files.len(), "file"),
+        plural(report.applications, "application"),
+        plural(report.identity_providers, "identity provider"),
+    )
+}

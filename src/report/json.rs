@@ -1,0 +1,143 @@
+//! `--format json`: exactly one JSON object, diagnostics in the report's (sorted) order.
+
+use serde::Serialize;
+
+use crate::check::Report;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceFiles, Span};
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    applications: usize,
+    identity_providers: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct Region<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(flatten)]
+    region: Region<'a>,
+    app: Option<&'a str>,
+    idp: Option<&'a str>,
+    step: Option<u32>,
+    authenticator: Option<&'a str>,
+    trace: &'a [String],
+    related: Vec<Related<'a>>,
+    help: Option<&'a str>,
+    fixes: Vec<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct Related<'a> {
+    #[serde(flatten)]
+    region: Region<'a>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    #[serde(flatten)]
+    region: Region<'a>,
+    replacement: &'a str,
+}
+
+fn region(files: &SourceFiles, span: Span) -> Region<'_> {
+    let file = files.get(span.file);
+    let start = file.line_col(span.start);
+    let end = file.line_col(span.end);
+    Region {
+        file: &file.display,
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    JsonDiagnostic {
+        rule: d.rule,
+        severity: d.severity,
+        message: &d.message,
+        region: region(files, d.span),
+        app: d.app.as_deref(),
+        idp: d.idp.as_deref(),
+        step: d.step,
+        authenticator: d.authenticator.as_deref(),
+        trace: &d.trace,
+        related: d
+            .related
+            .iter()
+            .map(|l| Related {
+                region: region(files, l.span),
+                message: &l.message,
+            })
+            .collect(),
+        help: d.help.as_deref(),
+        fixes: d
+            .fixes
+            .iter()
+            .map(|f| JsonFix {
+                title: &f.title,
+                edits: f
+                    .edits
+                    .iter()
+                    .map(|e| JsonEdit {
+                        region: region(files, e.span),
+                        replacement: &e.replacement,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let output = Output {
+        version: 1,
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(&report.files, d))
+            .collect(),
+        summary: Summary {
+            files: report.files.len(),
+            applications: report.applications,
+            identity_providers: report.identity_providers,
+            errors: report.errors(),
+            warnings: report.warnings(),
+        },
+    };
+    // Serialising plain structs of strings and numbers cannot fail.
+    let mut text =
+        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

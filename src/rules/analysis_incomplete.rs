@@ -1,0 +1,34 @@
+//! ## What it does
+//! Reports an application whose script the analysis could not follow to the end within its
+//! budget (an enormous script, or loops and recursion that do not settle).
+//!
+//! ## Why is this bad?
+//! The other rules may then miss problems in this application: authlint says so instead of
+//! silently passing it.
+//!
+//! ## How to fix
+//! Simplify the script, or review the application by hand.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Application;
+use crate::rules::Id;
+
+pub const ID: Id = "analysis-incomplete";
+
+pub fn diagnostic(app: &Application) -> Diagnostic {
+    let span = app.script.as_ref().map_or(app.name.span, |s| s.span);
+    Diagnostic::new(
+        ID,
+        Severity::Warning,
+        span,
+        format!(
+            "the script of `{}` is too complex to analyse completely",
+            app.name.value
+        ),
+    )
+    .with_label("the analysis stopped inside this script")
+    .with_help(
+        "findings for this application may be missing; simplify the script or review it by hand",
+    )
+    .with_app(&app.name.value)
+}

@@ -1,0 +1,298 @@
+//! ## What it does
+//! Finds every sign-in path on which a user of a federated identity provider with Just-in-Time
+//! (JIT) provisioning disabled reaches an MFA step whose authenticator needs a local account
+//! (TOTP, Backup Code, Email OTP, SMS OTP; the list is `rules/authenticators.yaml`).
+//!
+//! The subject of the MFA step is the user of the subject-identifier step (`subjectStepId`,
+//! default 1, or a step run with `markAsSubjectIdentifierStep: 'true'`). authlint follows the
+//! conditional-authentication script from `onLoginRequest` as the server runs it, so a guard such
+//! as `context.steps[1].idp == 'LOCAL'` around the MFA step makes the finding go away, and a
+//! role check or an HTTP call around it does not.
+//!
+//! ## Why is this bad?
+//! JIT provisioning is what creates a local account for a federated user. Without it the user
+//! has none, and an authenticator that verifies a local account cannot verify them: TOTP fails
+//! with error 65003 ("Can not handle federated user authentication with TOTP as JIT Provision is
+//! not enabled for the IDP") and the user cannot sign in. The WSO2 console's own warning ignores
+//! the script, so it both misses real conflicts and flags correctly guarded flows.
+//!
+//! ## Example
+//! ```yaml
+//! # Applications/payroll.yml: Google (JIT disabled) in step 1, TOTP in step 2, no script.
+//! authenticationSequence:
+//!   steps:
+//!     - id: 1
+//!       options:
+//!         - { idp: LOCAL, authenticator: BasicAuthenticator }
+//!         - { idp: Google, authenticator: GoogleOIDCAuthenticator }
+//!     - id: 2
+//!       options:
+//!         - { idp: LOCAL, authenticator: totp }
+//! ```
+//!
+//! ## How to fix
+//! Either run the MFA step only for users who have a local account:
+//! ```js
+//! var onLoginRequest = function (context) {
+//!     executeStep(1, {
+//!         onSuccess: function (context) {
+//!             if (context.steps[1].idp == 'LOCAL') {
+//!                 executeStep(2);
+//!             }
+//!         }
+//!     });
+//! };
+//! ```
+//! or enable JIT provisioning on the identity provider (`provisioning.jit.isEnabled: true`), so
+//! that its users get a local account. The first skips MFA for federated users; the second
+//! creates accounts: choose knowingly.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::AppAnalysis;
+use crate::catalogue::Authenticator;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::{Application, IdentityProvider, JitSetting};
+use crate::remedy;
+use crate::rules::{Context, Id};
+use crate::script::interp::{Site, StepEvent};
+use crate::script::state::{NO_SUBJECT, Trace};
+
+pub const ID: Id = "jit-mfa-conflict";
+
+/// One conflict: where it happens and the witness path.
+struct Conflict<'a> {
+    event: &'a StepEvent,
+    /// The MFA option of the step.
+    option: usize,
+    authenticator: &'a Authenticator,
+    /// Index of the subject step and the option its user signed in with.
+    subject: usize,
+    subject_option: usize,
+    trace: &'a Trace,
+}
+
+pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
+    // One diagnostic per (IdP, MFA step): the first site in script order, shortest witness.
+    let mut conflicts: BTreeMap<(&str, u32), Conflict> = BTreeMap::new();
+    for event in analysis.events().filter(|e| e.configured) {
+        let Some(step) = app.step(event.step) else {
+            continue;
+        };
+        for &option in &event.options {
+            let Some(mfa) = step.options.get(option) else {
+                continue;
+            };
+            let Some(authenticator) = ctx.catalogue.needs_local_account(&mfa.authenticator.value)
+            else {
+                continue;
+            };
+            for (state, trace) in &event.flow {
+                let subject = state.subject as usize;
+                if state.subject == NO_SUBJECT
+                    || app.steps.get(subject).is_none_or(|s| s.id == event.step)
+                {
+                    continue;
+                }
+                let Some(subject_option) = state.ran_with(subject) else {
+                    continue;
+                };
+                let Some(via) = app.steps[subject].options.get(subject_option) else {
+                    continue;
+                };
+                if via.is_local() {
+                    continue;
+                }
+                // An unknown IdP is `unknown-idp`'s business: its JIT state is unknown.
+                let Some(idp) = ctx.model.identity_providers.get(&via.idp.value) else {
+                    continue;
+                };
+                if idp.jit_enabled() {
+                    continue;
+                }
+                let candidate = Conflict {
+                    event,
+                    option,
+                    authenticator,
+                    subject,
+                    subject_option,
+                    trace,
+                };
+                conflicts
+                    .entry((via.idp.value.as_str(), event.step))
+                    .and_modify(|c| {
+                        if c.event.site == event.site && c.trace.len() > trace.len() {
+                            *c = Conflict {
+                                event,
+                                option,
+                                authenticator,
+                                subject,
+                                subject_option,
+                                trace,
+                            };
+                        }
+                    })
+                    .or_insert(candidate);
+            }
+        }
+    }
+    let guarded_steps: Vec<u32> = {
+        let mut v: Vec<u32> = conflicts.keys().map(|(_, step)| *step).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    conflicts
+        .into_values()
+        .filter_map(|c| {
+            let via = &app.steps[c.subject].options[c.subject_option];
+            let idp = ctx.model.identity_providers.get(&via.idp.value)?;
+            Some(diagnostic(ctx, app, idp, &c, &guarded_steps))
+        })
+        .collect()
+}
+
+fn diagnostic(
+    ctx: &Context,
+    app: &Application,
+    idp: &IdentityProvider,
+    c: &Conflict,
+    guarded_steps: &[u32],
+) -> Diagnostic {
+    let step_id = c.event.step;
+    let subject_step = &app.steps[c.subject];
+    let via = &subject_step.options[c.subject_option];
+    let mfa = &app
+        .steps
+        .iter()
+        .find(|s| s.id == step_id)
+        .map(|s| &s.options[c.option]);
+    let display = &c.authenticator.display;
+    let app_name = &app.name.value;
+    let idp_name = &idp.name.value;
+
+    let (span, at) = match c.event.site {
+        Site::Script { start, end } => {
+            let script = app.script.as_ref();
+            let span = script.map_or(app.name.span, |s| s.host_span(start, end));
+            (
+                span,
+                ctx.script_line(app, start)
+                    .map(|l| format!("line {l}: "))
+                    .unwrap_or_default(),
+            )
+        }
+        Site::Config(_) => (
+            mfa.map_or(app.name.span, |o| o.authenticator_entry),
+            String::new(),
+        ),
+    };
+
+    // The path, ending with the MFA step itself.
+    let mut trace = ctx.render_trace(app, &c.trace.entries());
+    let how = match c.event.site {
+        Site::Script { .. } => format!("{at}executeStep({step_id})"),
+        Site::Config(_) => format!("step {step_id} runs (no script: every step runs in order)"),
+    };
+    trace.push(format!("{how} -> {display} needs a local account"));
+
+    let mut related = vec![Label {
+        span: via.idp_entry,
+        message: format!(
+            "step {} offers {idp_name}; its users are the subject of step {step_id}",
+            subject_step.id
+        ),
+    }];
+    if let (Site::Script { .. }, Some(o)) = (c.event.site, mfa) {
+        related.push(Label {
+            span: o.authenticator_entry,
+            message: format!("step {step_id} is {display}"),
+        });
+    }
+    related.push(match &idp.jit {
+        JitSetting::Stated { entry, .. } => Label { span: *entry, message: format!("JIT provisioning is disabled for {idp_name}") },
+        JitSetting::Missing => Label {
+            span: idp.name.span,
+            message: format!("{idp_name} has no `provisioning.jit` block, which the console reads as JIT disabled"),
+        },
+    });
+
+    // Remedy 1: the guard, in this app's step numbers.
+    let subject_id = subject_step.id;
+    let (jit_disabled, has_jit_enabled) = federated_idps(ctx, app, c.subject);
+    let guard = remedy::guard_expression(subject_id, &jit_disabled, has_jit_enabled);
+    let host = ctx.files.get(app.file);
+    let sees_subject = c.event.flow.keys().all(|s| s.sees(c.subject).is_some());
+    let (guard_help, guard_fix) = match (&app.script, c.event.site) {
+        (None, _) => {
+            let script = remedy::script_for(app, guarded_steps, &guard);
+            let help = format!(
+                "add a script that runs step {step_id} only for users with a local account:\n{script}"
+            );
+            (help, remedy::add_script(host, app, &script))
+        }
+        (Some(_), Site::Script { start, end }) if sees_subject => (
+            format!(
+                "run step {step_id} only for users with a local account:\n    if ({guard}) {{ executeStep({step_id}); }}"
+            ),
+            remedy::wrap_call(host, app, start, end, &guard),
+        ),
+        (Some(_), _) => (
+            format!(
+                "move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it: only there does the script see who signed in:\n    if ({guard}) {{ executeStep({step_id}); }}"
+            ),
+            None,
+        ),
+    };
+    // Remedy 2: JIT on the IdP.
+    let idp_file = ctx.files.get(idp.file);
+    let jit_help = format!(
+        "or enable JIT provisioning for {idp_name}: set `provisioning.jit.isEnabled: true` in {}",
+        idp_file.display
+    );
+    let mut fixes = Vec::new();
+    fixes.extend(guard_fix);
+    fixes.extend(remedy::enable_jit(idp_file, idp));
+
+    let mut d = Diagnostic::new(
+        ID,
+        Severity::Error,
+        span,
+        format!("`{app_name}`: users signing in with {idp_name} (JIT disabled) reach {display} in step {step_id}, which needs a local account"),
+    )
+    .with_label(format!("{display} cannot verify {idp_name} users: without JIT provisioning they have no local account"))
+    .with_help(format!("{guard_help}\n{jit_help}"))
+    .with_app(app_name);
+    d.related = related;
+    d.trace = trace;
+    d.fixes = fixes;
+    d.idp = Some(idp_name.clone());
+    d.step = Some(step_id);
+    d.authenticator = mfa.map(|o| o.authenticator.value.clone());
+    d
+}
+
+/// The federated IdPs offered in step `index` with JIT disabled (sorted), and whether any
+/// offered federated IdP has JIT enabled.
+fn federated_idps(ctx: &Context, app: &Application, index: usize) -> (Vec<String>, bool) {
+    let mut disabled = Vec::new();
+    let mut enabled = false;
+    for option in app
+        .steps
+        .get(index)
+        .map(|s| s.options.as_slice())
+        .unwrap_or(&[])
+    {
+        if option.is_local() {
+            continue;
+        }
+        match ctx.model.identity_providers.get(&option.idp.value) {
+            Some(idp) if idp.jit_enabled() => enabled = true,
+            Some(_) => disabled.push(option.idp.value.clone()),
+            None => {}
+        }
+    }
+    disabled.sort();
+    disabled.dedup();
+    (disabled, enabled)
+}

@@ -1,0 +1,1021 @@
+//! Offset mapping from decoded YAML/JSON scalars back to the host file.
+//!
+//! authlint lints JavaScript that is embedded as string values in YAML and JSON
+//! files. The script parser only ever sees the *decoded* string (escapes
+//! resolved, lines folded, block indentation removed), so every position it
+//! reports is an offset into that decoded string. [`ScalarMap`] translates such
+//! offsets back into byte offsets of the host file, so diagnostics land on the
+//! right line and column of the YAML/JSON file.
+//!
+//! The map is built by re-decoding the raw scalar text found at the offset the
+//! YAML parser (serde-saphyr) reports for the node, recording for every decoded
+//! byte the host offset it came from. The re-decoding is checked byte for byte
+//! against the value the parser produced; if anything disagrees, no map is
+//! returned and callers fall back to pointing at the start of the node. A map
+//! is therefore either exact or absent, never silently wrong.
+//!
+//! Supported scalar styles: JSON strings, YAML double-quoted, single-quoted,
+//! plain, literal block (`|`) and folded block (`>`) scalars, with LF, CRLF or
+//! CR line breaks.
+//!
+//! Mapping conventions:
+//! - a character copied verbatim maps to its own host offset (every byte of a
+//!   multi-byte character maps to the start of that character, so a mapped
+//!   offset is always a valid `str` slice boundary of the host);
+//! - a character produced by an escape (`\n`, `\u00e9`, `''`, ...) maps to the
+//!   first byte of the escape;
+//! - a space or line feed produced by a line break (folding, or a block
+//!   scalar's line ends) maps to the offset of that line break;
+//! - the end offset (`decoded.len()`) maps to the closing quote of a quoted
+//!   scalar, and to just past the last content character otherwise (for a
+//!   block scalar ending in a line feed that is the final line break itself, so
+//!   the end never spills onto the next line of the file).
+
+/// Maps byte offsets in a decoded scalar (the string value the YAML/JSON parser produced)
+/// to byte offsets in the host file text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalarMap {
+    repr: Repr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Repr {
+    /// The decoded text is the host slice `start..start + len`.
+    Identity { start: usize, len: usize },
+    /// `table[i]` is the host offset of decoded byte `i`; it has
+    /// `decoded.len() + 1` entries, the last one being the end offset.
+    Table(Vec<usize>),
+}
+
+impl ScalarMap {
+    /// `host` is the whole file text; `start` is the byte offset where the parser says the scalar
+    /// node begins: the opening quote of a quoted scalar, the first character of a plain scalar,
+    /// and the first content character of the first non-empty line of a block scalar.
+    /// `decoded` is the value the parser produced.
+    ///
+    /// Returns None when the raw text at `start` cannot be re-decoded to exactly `decoded`
+    /// (the caller then falls back to pointing at `start`), or when `start` is out of range
+    /// or not on a char boundary. Never panics. An empty `decoded` always gets a map (its
+    /// only offset maps to `start`, or inside `""`/`''`): serde-saphyr reports an empty block
+    /// scalar at the following token, so there is nothing to verify.
+    pub fn build(host: &str, start: usize, decoded: &str) -> Option<ScalarMap> {
+        let first = host.get(start..)?.chars().next();
+        let bytes = host.as_bytes();
+
+        if let Some(quote @ ('"' | '\'')) = first {
+            let found = attempt(decoded, |out| decode_quoted(host, start, quote, out));
+            if found.is_some() {
+                return found;
+            }
+            // Not a quoted scalar after all: a block scalar's content may well
+            // start with a quote character. Fall through to the other styles.
+        }
+
+        if decoded.is_empty() {
+            // Nothing to map but the end offset. An empty block scalar is
+            // reported at the *next* token, so there is no text to verify.
+            return Some(ScalarMap::from_table(vec![start]));
+        }
+
+        // `start` at the indentation of a line below a block header is a
+        // block scalar, whatever it decodes to: a plain scalar cannot start
+        // there, and a one-line plain reading could wrongly "verify".
+        match BlockStart::find(bytes, start) {
+            Some(block) => attempt(decoded, |out| decode_block(host, bytes, &block, out)),
+            None => attempt(decoded, |out| decode_plain(host, bytes, start, out)),
+        }
+    }
+
+    /// Host byte offset of decoded byte offset `offset` (0..=decoded.len()).
+    ///
+    /// Offsets inside a multi-byte decoded character map to the host position of that
+    /// character; offsets past the end map to the end position.
+    pub fn to_host(&self, offset: usize) -> usize {
+        match &self.repr {
+            Repr::Identity { start, len } => start.saturating_add(offset.min(*len)),
+            Repr::Table(table) => match table.get(offset) {
+                Some(&host) => host,
+                // The table is never empty (it always holds the end offset).
+                None => table.last().copied().unwrap_or(0),
+            },
+        }
+    }
+
+    /// A map for a scalar whose decoded text is exactly the host slice at `start` (identity shift).
+    pub fn identity(start: usize, len: usize) -> ScalarMap {
+        ScalarMap {
+            repr: Repr::Identity { start, len },
+        }
+    }
+
+    fn from_table(table: Vec<usize>) -> ScalarMap {
+        ScalarMap {
+            repr: Repr::Table(table),
+        }
+    }
+}
+
+/// Runs one style decoder and turns its output into a map if it reproduced
+/// `decoded` completely. The decoder returns the end offset of the scalar.
+fn attempt(decoded: &str, decode: impl FnOnce(&mut Out<'_>) -> Option<usize>) -> Option<ScalarMap> {
+    let mut out = Out::new(decoded);
+    let end = decode(&mut out)?;
+    if !out.is_done() {
+        return None;
+    }
+    let mut table = out.table;
+    table.push(end);
+    Some(ScalarMap::from_table(table))
+}
+
+/// Decoder output: checks every produced character against the expected
+/// decoded value as it goes (so a wrong guess about the style fails fast) and
+/// records the host offset of each decoded byte.
+struct Out<'a> {
+    expected: &'a str,
+    table: Vec<usize>,
+    /// Host offset just past the last content produced so far (used as the
+    /// end offset for unquoted styles).
+    end: usize,
+}
+
+impl<'a> Out<'a> {
+    fn new(expected: &'a str) -> Self {
+        Out {
+            expected,
+            table: Vec::with_capacity(expected.len() + 1),
+            end: 0,
+        }
+    }
+
+    /// Emits `c`, produced by host text starting at `host_at`; `end` is the
+    /// host offset to report as the scalar end if `c` is the last character.
+    /// Fails if `c` is not the next expected character.
+    fn push(&mut self, c: char, host_at: usize, end: usize) -> Option<()> {
+        let rest = self.expected.get(self.table.len()..)?;
+        if !rest.starts_with(c) {
+            return None;
+        }
+        self.table
+            .extend(std::iter::repeat_n(host_at, c.len_utf8()));
+        self.end = end;
+        Some(())
+    }
+
+    /// Emits a character copied verbatim from the host at `host_at`.
+    fn copy(&mut self, c: char, host_at: usize) -> Option<()> {
+        self.push(c, host_at, host_at + c.len_utf8())
+    }
+
+    /// Emits a space or line feed produced by the line break at `brk`.
+    fn line_break(&mut self, c: char, brk: usize) -> Option<()> {
+        self.push(c, brk, brk)
+    }
+
+    /// Emits the result of folding the line break at `brk` followed by the
+    /// empty lines whose breaks are `empties`: a single break becomes a space,
+    /// otherwise the first break is dropped and each empty line gives a `\n`.
+    fn fold(&mut self, brk: usize, empties: &[usize]) -> Option<()> {
+        if empties.is_empty() {
+            return self.line_break(' ', brk);
+        }
+        for &e in empties {
+            self.line_break('\n', e)?;
+        }
+        Some(())
+    }
+
+    /// Emits buffered white space that turned out not to be trailing.
+    fn flush(&mut self, pending: &mut Vec<(char, usize)>) -> Option<()> {
+        for (c, at) in pending.drain(..) {
+            self.copy(c, at)?;
+        }
+        Some(())
+    }
+
+    fn is_done(&self) -> bool {
+        self.table.len() == self.expected.len()
+    }
+}
+
+/// The character starting at byte `pos`, if `pos` is in range and on a boundary.
+fn char_at(host: &str, pos: usize) -> Option<char> {
+    host.get(pos..)?.chars().next()
+}
+
+/// Length of the line break starting at `pos` (CRLF is one break), 0 if none.
+fn break_len(bytes: &[u8], pos: usize) -> usize {
+    match bytes.get(pos) {
+        Some(b'\n') => 1,
+        Some(b'\r') if bytes.get(pos + 1) == Some(&b'\n') => 2,
+        Some(b'\r') => 1,
+        _ => 0,
+    }
+}
+
+/// Offset of the first line break at or after `pos`, or the end of the text.
+fn line_end(bytes: &[u8], pos: usize) -> usize {
+    bytes
+        .get(pos..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'\n' || b == b'\r'))
+        .map_or(bytes.len(), |i| pos + i)
+}
+
+/// Offset of the start of the line containing `pos`.
+fn line_start(bytes: &[u8], pos: usize) -> usize {
+    bytes
+        .get(..pos)
+        .and_then(|before| before.iter().rposition(|&b| b == b'\n' || b == b'\r'))
+        .map_or(0, |i| i + 1)
+}
+
+fn is_white(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Scans the lines following a line break (`pos` is just past it) in a
+/// quoted or plain scalar: collects the break offsets of the empty
+/// (white-space only) lines and returns them with the offset of the first
+/// non-white character of the next non-empty line, where decoding resumes
+/// (the leading white space of continuation lines is not content).
+fn skip_empty_lines(bytes: &[u8], mut pos: usize) -> (Vec<usize>, usize) {
+    let mut empties = Vec::new();
+    loop {
+        while bytes.get(pos).copied().is_some_and(is_white) {
+            pos += 1;
+        }
+        match break_len(bytes, pos) {
+            0 => return (empties, pos),
+            n => {
+                empties.push(pos);
+                pos += n;
+            }
+        }
+    }
+}
+
+/// Decodes a double-quoted (`quote == '"'`, also JSON) or single-quoted scalar
+/// whose opening quote is at `start`. Returns the offset of the closing quote.
+fn decode_quoted(host: &str, start: usize, quote: char, out: &mut Out<'_>) -> Option<usize> {
+    let bytes = host.as_bytes();
+    let double = quote == '"';
+    let mut pos = start + 1;
+    // White space is buffered because it is dropped when it turns out to be
+    // trailing white space before an unescaped line break.
+    let mut pending: Vec<(char, usize)> = Vec::new();
+    loop {
+        let c = char_at(host, pos)?;
+        match c {
+            ' ' | '\t' => {
+                pending.push((c, pos));
+                pos += 1;
+            }
+            '\n' | '\r' => {
+                pending.clear();
+                let (empties, next) = skip_empty_lines(bytes, pos + break_len(bytes, pos));
+                out.fold(pos, &empties)?;
+                pos = next;
+            }
+            '\'' if !double => {
+                if bytes.get(pos + 1) == Some(&b'\'') {
+                    out.flush(&mut pending)?;
+                    out.push('\'', pos, pos + 2)?;
+                    pos += 2;
+                } else {
+                    out.flush(&mut pending)?;
+                    return Some(pos);
+                }
+            }
+            '"' if double => {
+                out.flush(&mut pending)?;
+                return Some(pos);
+            }
+            '\\' if double => {
+                // White space before an escape (including an escaped line
+                // break) is content.
+                out.flush(&mut pending)?;
+                let escaped_break = break_len(bytes, pos + 1);
+                if escaped_break > 0 {
+                    // An escaped line break produces nothing, but empty lines
+                    // after it still produce one line feed each.
+                    let (empties, next) = skip_empty_lines(bytes, pos + 1 + escaped_break);
+                    for e in empties {
+                        out.line_break('\n', e)?;
+                    }
+                    pos = next;
+                } else {
+                    let (decoded, len) = decode_escape(host, pos)?;
+                    out.push(decoded, pos, pos + len)?;
+                    pos += len;
+                }
+            }
+            _ => {
+                out.flush(&mut pending)?;
+                out.copy(c, pos)?;
+                pos += c.len_utf8();
+            }
+        }
+    }
+}
+
+/// Decodes the escape sequence whose backslash is at `pos` (JSON escapes plus
+/// the YAML 1.2 double-quoted extras). Returns the character and the length
+/// of the escape in the host, backslash included.
+fn decode_escape(host: &str, pos: usize) -> Option<(char, usize)> {
+    let c = match char_at(host, pos + 1)? {
+        '0' => '\0',
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        't' | '\t' => '\t',
+        'n' => '\n',
+        'v' => '\u{b}',
+        'f' => '\u{c}',
+        'r' => '\r',
+        'e' => '\u{1b}',
+        ' ' => ' ',
+        '"' => '"',
+        '/' => '/',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        'x' => return Some((char::from_u32(hex(host, pos + 2, 2)?)?, 4)),
+        'U' => return Some((char::from_u32(hex(host, pos + 2, 8)?)?, 10)),
+        'u' => {
+            let unit = hex(host, pos + 2, 4)?;
+            if !(0xD800..0xDC00).contains(&unit) {
+                // A lone low surrogate fails here, as it does in the parser.
+                return Some((char::from_u32(unit)?, 6));
+            }
+            // A high surrogate must be followed by `\u` and a low surrogate
+            // (JSON's encoding of characters outside the BMP).
+            if host.get(pos + 6..pos + 8)? != "\\u" {
+                return None;
+            }
+            let low = hex(host, pos + 8, 4)?;
+            if !(0xDC00..0xE000).contains(&low) {
+                return None;
+            }
+            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            return Some((char::from_u32(code)?, 12));
+        }
+        _ => return None,
+    };
+    Some((c, 2))
+}
+
+/// Parses `len` hex digits at `pos`.
+fn hex(host: &str, pos: usize, len: usize) -> Option<u32> {
+    let digits = host.get(pos..pos.checked_add(len)?)?;
+    // from_str_radix alone would also accept a leading `+`.
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
+}
+
+/// Decodes a plain scalar starting at `start`. Where a plain scalar ends
+/// depends on context (`: `, ` #`, flow indicators, indentation) that this
+/// module does not track, so decoding simply stops once the expected value
+/// has been reproduced. Returns the offset just past the last character.
+fn decode_plain(host: &str, bytes: &[u8], start: usize, out: &mut Out<'_>) -> Option<usize> {
+    let mut pos = start;
+    let mut pending: Vec<(char, usize)> = Vec::new();
+    while !out.is_done() {
+        let c = char_at(host, pos)?;
+        match c {
+            ' ' | '\t' => {
+                pending.push((c, pos));
+                pos += 1;
+            }
+            '\n' | '\r' => {
+                pending.clear();
+                let (empties, next) = skip_empty_lines(bytes, pos + break_len(bytes, pos));
+                out.fold(pos, &empties)?;
+                pos = next;
+            }
+            _ => {
+                out.flush(&mut pending)?;
+                out.copy(c, pos)?;
+                pos += c.len_utf8();
+            }
+        }
+    }
+    Some(out.end)
+}
+
+/// Block scalar chomping indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chomp {
+    /// `-`: no final line break.
+    Strip,
+    /// default: one final line break.
+    Clip,
+    /// `+`: final line break and trailing empty lines.
+    Keep,
+}
+
+/// Parsed block scalar header (`|`, `>-`, `|2+ # comment`, ...).
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    folded: bool,
+    chomp: Chomp,
+}
+
+/// Finds a block scalar header at the end of `line`: a `|` or `>` at the
+/// start of the line or after white space, up to two indicators, then only
+/// white space and an optional comment. Quoted keys are skipped and the scan
+/// stops at a comment, so a `|` inside either is not taken for the indicator
+/// (`key:  # see a |` followed by an indented plain value is not a header).
+fn parse_header(line: &[u8]) -> Option<Header> {
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while let Some(&b) = line.get(i) {
+        let after_white = i == 0 || line.get(i - 1).copied().is_some_and(is_white);
+        i += 1;
+        match (quote, b) {
+            (Some(b'"'), b'\\') => i += 1,
+            (Some(b'\''), b'\'') if line.get(i) == Some(&b'\'') => i += 1,
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            // Quotes only open a quoted scalar at the start of a token.
+            (None, b'"' | b'\'') if after_white => quote = Some(b),
+            (None, b'#') if after_white => return None,
+            (None, b'|' | b'>') if after_white => {
+                if let Some(header) = header_at(line, i - 1) {
+                    return Some(header);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Parses the block indicator at `line[i]` (`|` or `>`) with its chomping
+/// and indentation indicators, provided only white space or a comment
+/// follows.
+fn header_at(line: &[u8], i: usize) -> Option<Header> {
+    let b = *line.get(i)?;
+    let mut chomp = Chomp::Clip;
+    let mut j = i + 1;
+    while j <= i + 2 {
+        match line.get(j) {
+            Some(b'-') => chomp = Chomp::Strip,
+            Some(b'+') => chomp = Chomp::Keep,
+            Some(b'1'..=b'9') => {}
+            _ => break,
+        }
+        j += 1;
+    }
+    let rest = line.get(j..).unwrap_or_default();
+    let after_white = rest.iter().position(|&b| !is_white(b));
+    let valid = match after_white {
+        None => true,
+        // A comment must be separated from the indicator by white space.
+        Some(k) => k > 0 && rest.get(k) == Some(&b'#'),
+    };
+    valid.then_some(Header {
+        folded: b == b'>',
+        chomp,
+    })
+}
+
+/// Kind of a line inside a block scalar, as far as folding is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineKind {
+    /// No content beyond the indentation.
+    Empty,
+    /// Content starting with a non-white character at the indentation.
+    Text,
+    /// Content starting with white space ("more indented"); never folded.
+    Spaced,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct BlockLine {
+    kind: LineKind,
+    /// Content range (after the indentation, up to the line break).
+    content: (usize, usize),
+    /// Offset of the line break ending the line; None at end of input.
+    brk: Option<usize>,
+}
+
+/// Where a block scalar body begins, as located from the offset serde-saphyr
+/// reports for it: the first content character of its first non-empty line,
+/// at the content indentation. The header and any leading empty lines lie
+/// above that line.
+#[derive(Debug)]
+struct BlockStart {
+    header: Header,
+    /// Content indentation in spaces.
+    indent: usize,
+    /// Offset of the line holding the first content character.
+    first_line: usize,
+    /// Line breaks of the empty lines between the header and `first_line`.
+    leading: Vec<usize>,
+}
+
+impl BlockStart {
+    fn find(bytes: &[u8], start: usize) -> Option<BlockStart> {
+        let first_line = line_start(bytes, start);
+        // Only indentation may precede `start` on its line; that also gives
+        // the content indentation, whether auto-detected or explicit (`|2`).
+        if !bytes.get(first_line..start)?.iter().all(|&b| b == b' ') {
+            return None;
+        }
+        let indent = start - first_line;
+
+        // Walk up over leading empty lines to the header line.
+        let mut leading = Vec::new();
+        let mut cur = first_line;
+        let header = loop {
+            if cur == 0 {
+                return None;
+            }
+            let brk = if cur >= 2 && bytes.get(cur - 2..cur) == Some(b"\r\n") {
+                cur - 2
+            } else {
+                cur - 1
+            };
+            let line_begin = line_start(bytes, brk);
+            let line = bytes.get(line_begin..brk)?;
+            if line.iter().all(|&b| b == b' ') {
+                // An empty line; had it more spaces than the indentation it
+                // would have been a content line (and `start` would be on it).
+                if line.len() > indent {
+                    return None;
+                }
+                leading.push(brk);
+                cur = line_begin;
+            } else {
+                break parse_header(line)?;
+            }
+        };
+        leading.reverse();
+        Some(BlockStart {
+            header,
+            indent,
+            first_line,
+            leading,
+        })
+    }
+}
+
+/// Decodes a literal or folded block scalar located by [`BlockStart::find`].
+/// Returns the end offset.
+fn decode_block(host: &str, bytes: &[u8], block: &BlockStart, out: &mut Out<'_>) -> Option<usize> {
+    let header = block.header;
+    let lines = block_lines(bytes, block.first_line, block.indent);
+    // `start` is on a content line, so there is at least one.
+    let last_content = lines.iter().rposition(|l| l.kind != LineKind::Empty)?;
+
+    for &brk in &block.leading {
+        out.line_break('\n', brk)?;
+    }
+    let mut prev: Option<&BlockLine> = None;
+    let mut empties: Vec<usize> = Vec::new();
+    for line in lines.get(..=last_content)? {
+        if line.kind == LineKind::Empty {
+            // Lines before the last content line always end in a break.
+            empties.push(line.brk?);
+            continue;
+        }
+        if let Some(prev) = prev {
+            let brk = prev.brk?;
+            if header.folded && prev.kind == LineKind::Text && line.kind == LineKind::Text {
+                out.fold(brk, &empties)?;
+            } else {
+                out.line_break('\n', brk)?;
+                for &e in &empties {
+                    out.line_break('\n', e)?;
+                }
+            }
+        }
+        empties.clear();
+        let (from, to) = line.content;
+        for (i, c) in host.get(from..to)?.char_indices() {
+            out.copy(c, from + i)?;
+        }
+        prev = Some(line);
+    }
+
+    let last = lines.get(last_content)?;
+    if header.chomp != Chomp::Strip {
+        // serde-saphyr also emits the final line feed when the last line is
+        // cut off by the end of input; map it to the end of the text then.
+        out.line_break('\n', last.brk.unwrap_or(last.content.1))?;
+    }
+    if header.chomp == Chomp::Keep {
+        for line in lines.get(last_content + 1..).unwrap_or_default() {
+            if let Some(brk) = line.brk {
+                out.line_break('\n', brk)?;
+            }
+        }
+    }
+    Some(out.end)
+}
+
+/// Splits the lines of a block scalar body, starting at `pos`, until a line
+/// that is less indented than `indent` (or a document marker) ends it.
+fn block_lines(bytes: &[u8], mut pos: usize, indent: usize) -> Vec<BlockLine> {
+    let mut lines = Vec::new();
+    while pos < bytes.len() {
+        let end = line_end(bytes, pos);
+        let Some(line) = bytes.get(pos..end) else {
+            break;
+        };
+        let spaces = line.iter().take_while(|&&b| b == b' ').count();
+        let kind = if spaces == line.len() && spaces <= indent {
+            LineKind::Empty
+        } else if spaces < indent || (indent == 0 && is_document_marker(line)) {
+            // A less indented line (or `---` / `...`) ends the scalar.
+            break;
+        } else if line.get(indent).copied().is_some_and(is_white) {
+            LineKind::Spaced
+        } else {
+            LineKind::Text
+        };
+        let content_start = (pos + indent).min(end);
+        let brk_len = break_len(bytes, end);
+        lines.push(BlockLine {
+            kind,
+            content: (content_start, end),
+            brk: (brk_len > 0).then_some(end),
+        });
+        if brk_len == 0 {
+            break;
+        }
+        pos = end + brk_len;
+    }
+    lines
+}
+
+/// `---` or `...` at column 0 followed by white space or the line end.
+fn is_document_marker(line: &[u8]) -> bool {
+    (line.starts_with(b"---") || line.starts_with(b"..."))
+        && line.get(3).is_none_or(|&b| is_white(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_saphyr::Spanned;
+    use std::collections::BTreeMap;
+
+    /// Parses `host` (a mapping of string values) with serde-saphyr and
+    /// returns, for `key`, the start offset and decoded value it reports.
+    fn saphyr(host: &str, key: &str) -> (usize, String) {
+        let map: BTreeMap<String, Spanned<String>> =
+            serde_saphyr::from_str(host).expect("test input parses");
+        let value = map.get(key).expect("key present");
+        let start = value
+            .referenced
+            .span()
+            .byte_offset()
+            .expect("byte offset available");
+        (
+            usize::try_from(start).expect("offset fits"),
+            value.value.clone(),
+        )
+    }
+
+    /// Builds the map for `key` from what serde-saphyr reports, checks the
+    /// general invariants, and returns it with the decoded value.
+    fn build_for(host: &str, key: &str) -> (ScalarMap, String) {
+        let (start, decoded) = saphyr(host, key);
+        let map = ScalarMap::build(host, start, &decoded)
+            .unwrap_or_else(|| panic!("no map for {key:?} = {decoded:?}"));
+        check_invariants(host, &decoded, &map);
+        (map, decoded)
+    }
+
+    /// Every mapped offset is a char boundary of `host`, offsets never go
+    /// backwards, and each decoded char maps either to the same char in the
+    /// host or to an escape / quote / line break that produced it.
+    fn check_invariants(host: &str, decoded: &str, map: &ScalarMap) {
+        let mut last = 0;
+        for (i, c) in decoded.char_indices() {
+            let at = map.to_host(i);
+            assert!(at >= last, "offsets go backwards at {i}");
+            last = at;
+            let rest = host.get(at..).expect("char boundary");
+            let ok = rest.starts_with(c)
+                || rest.starts_with(['\\', '\'', '\n', '\r'])
+                || (c == '\n' && rest.is_empty());
+            assert!(
+                ok,
+                "decoded {c:?} at {i} maps to {:?}",
+                &rest[..rest.len().min(10)]
+            );
+            for k in 1..c.len_utf8() {
+                assert_eq!(map.to_host(i + k), at, "inner byte of {c:?}");
+            }
+        }
+        assert!(map.to_host(decoded.len()) >= last);
+        assert!(host.is_char_boundary(map.to_host(decoded.len())));
+    }
+
+    /// Asserts that the decoded text `needle` (first occurrence) maps to a
+    /// host position where the host text starts with `host_prefix`.
+    fn assert_maps(host: &str, decoded: &str, map: &ScalarMap, needle: &str, host_prefix: &str) {
+        let offset = decoded.find(needle).expect("needle in decoded");
+        let at = map.to_host(offset);
+        assert!(
+            host[at..].starts_with(host_prefix),
+            "{needle:?} mapped to {:?}, expected {host_prefix:?}",
+            &host[at..host.len().min(at + 20)]
+        );
+    }
+
+    /// Line and column (1-based) of a host offset, as a diagnostic would show.
+    fn line_col(host: &str, at: usize) -> (usize, usize) {
+        let before = &host[..at];
+        let line = before.matches('\n').count() + 1;
+        let col = at - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn json_string_with_escapes() {
+        let host = "{\n  \"script\": \"var s = \\\"h\\u00e9\\\"; // caf\u{e9} \\ud83d\\ude00\\n\\tx\\/y\"\n}\n";
+        let (map, decoded) = build_for(host, "script");
+        assert_eq!(
+            decoded,
+            "var s = \"h\u{e9}\"; // caf\u{e9} \u{1f600}\n\tx/y"
+        );
+        assert_maps(host, &decoded, &map, "var", "var s");
+        assert_maps(host, &decoded, &map, "\"h", "\\\"h\\u00e9");
+        assert_maps(host, &decoded, &map, "h\u{e9}", "h\\u00e9");
+        assert_maps(host, &decoded, &map, "\u{e9}\"", "\\u00e9\\\"");
+        assert_maps(host, &decoded, &map, "; //", "; // caf");
+        assert_maps(host, &decoded, &map, "\u{e9} ", "\u{e9} \\ud83d");
+        assert_maps(host, &decoded, &map, "\u{1f600}", "\\ud83d\\ude00\\n");
+        assert_maps(host, &decoded, &map, "\n", "\\n\\tx");
+        assert_maps(host, &decoded, &map, "\t", "\\tx");
+        assert_maps(host, &decoded, &map, "/y", "\\/y");
+        assert_maps(host, &decoded, &map, "y", "y\"");
+        // Inside the 4-byte emoji: clamps to its escape.
+        let emoji = decoded.find('\u{1f600}').expect("emoji");
+        assert_eq!(map.to_host(emoji + 2), map.to_host(emoji));
+        // End: the closing quote.
+        assert!(host[map.to_host(decoded.len())..].starts_with("\"\n}"));
+        assert_eq!(map.to_host(decoded.len() + 100), map.to_host(decoded.len()));
+        assert_eq!(line_col(host, map.to_host(0)), (2, 14));
+    }
+
+    #[test]
+    fn literal_block_with_blank_line_and_deeper_indentation() {
+        let host =
+            "name: x\nscript: |\n  var a = 1;\n\n  function f() {\n    return a;\n  }\nother: y\n";
+        let (map, decoded) = build_for(host, "script");
+        assert_eq!(decoded, "var a = 1;\n\nfunction f() {\n  return a;\n}\n");
+        assert_maps(host, &decoded, &map, "var", "var a = 1;\n\n  function");
+        assert_maps(host, &decoded, &map, "function", "function f()");
+        // The extra indentation is content: it maps to the spaces after the
+        // block indentation.
+        assert_maps(host, &decoded, &map, "  return", "  return a;");
+        assert_maps(host, &decoded, &map, "return", "return a;");
+        assert_maps(host, &decoded, &map, "}", "}\nother");
+        // Line feeds map to the host line breaks, including the empty line's.
+        assert_maps(host, &decoded, &map, "\n\n", "\n\n  function");
+        assert_maps(host, &decoded, &map, "\nfunction", "\n  function");
+        assert_eq!(
+            line_col(host, map.to_host(decoded.find("return").unwrap())),
+            (6, 5)
+        );
+        // End: the final line break, not the next line.
+        assert!(host[map.to_host(decoded.len())..].starts_with("\nother"));
+    }
+
+    #[test]
+    fn literal_block_strip_and_keep_and_comment() {
+        let host = "a: |-\n  one\n  two\n\nb: |+ # keep it\n  three\n\n\nc: |2\n    four\n  five\n";
+        let (map, decoded) = build_for(host, "a");
+        assert_eq!(decoded, "one\ntwo");
+        assert_maps(host, &decoded, &map, "two", "two\n\nb:");
+        assert!(host[map.to_host(decoded.len())..].starts_with("\n\nb:"));
+
+        let (map, decoded) = build_for(host, "b");
+        assert_eq!(decoded, "three\n\n\n");
+        assert_maps(host, &decoded, &map, "three", "three\n");
+        assert!(host[map.to_host(decoded.len() - 1)..].starts_with("\nc:"));
+
+        let (map, decoded) = build_for(host, "c");
+        assert_eq!(decoded, "  four\nfive\n");
+        assert_maps(host, &decoded, &map, "  four", "  four");
+        assert_maps(host, &decoded, &map, "five", "five");
+    }
+
+    #[test]
+    fn literal_block_with_leading_empty_lines() {
+        // serde-saphyr reports the first non-empty line; the leading empty
+        // lines (above `start`) still decode to line feeds.
+        let host = "a: |\n\n  \n  x = 1\n";
+        let (start, decoded) = saphyr(host, "a");
+        assert_eq!(decoded, "\n\nx = 1\n");
+        assert!(host[start..].starts_with("x = 1"));
+        let (map, decoded) = build_for(host, "a");
+        // Not the header's own line break (4), but the empty lines' ones.
+        assert_eq!(map.to_host(0), 5);
+        assert_eq!(map.to_host(1), 8);
+        assert_maps(host, &decoded, &map, "x", "x = 1");
+    }
+
+    #[test]
+    fn folded_block() {
+        let host = "s: >\n  one\n  two\n\n  three\n    more\n  four\nt: 1\n";
+        let (map, decoded) = build_for(host, "s");
+        assert_eq!(decoded, "one two\nthree\n  more\nfour\n");
+        // The folded space maps to the line break it replaces.
+        assert_maps(host, &decoded, &map, " two", "\n  two");
+        assert_maps(host, &decoded, &map, "two", "two\n");
+        // Text lines separated by one empty line: the empty line's break.
+        assert_maps(host, &decoded, &map, "\nthree", "\n  three");
+        assert_maps(host, &decoded, &map, "three", "three");
+        assert_maps(host, &decoded, &map, "  more", "  more");
+        assert_maps(host, &decoded, &map, "four", "four");
+    }
+
+    #[test]
+    fn single_quoted_with_doubled_quote_and_folding() {
+        let host = "s: 'it''s   \n    a\n\n  test'\n";
+        let (map, decoded) = build_for(host, "s");
+        assert_eq!(decoded, "it's a\ntest");
+        assert_maps(host, &decoded, &map, "'", "''s");
+        assert_maps(host, &decoded, &map, "s a", "s   \n");
+        // Trailing spaces are dropped; the folded space is the line break.
+        assert_maps(host, &decoded, &map, " a", "\n    a");
+        assert_maps(host, &decoded, &map, "a", "a\n\n");
+        assert_maps(host, &decoded, &map, "\n", "\n  test");
+        assert_maps(host, &decoded, &map, "test", "test'");
+        assert!(host[map.to_host(decoded.len())..].starts_with("'\n"));
+    }
+
+    #[test]
+    fn double_quoted_multi_line() {
+        let host = "s: \"first \\t\t\n   second\n\n   third \\\n     fourth\\x41\\U0001F600\\N\"\n";
+        let (map, decoded) = build_for(host, "s");
+        assert_eq!(decoded, "first \t second\nthird fourthA\u{1f600}\u{85}");
+        assert_maps(host, &decoded, &map, "\t", "\\t\t\n");
+        assert_maps(host, &decoded, &map, " second", "\n   second");
+        assert_maps(host, &decoded, &map, "second", "second");
+        assert_maps(host, &decoded, &map, "third", "third \\\n");
+        // Escaped line break: no character; the space before it is kept.
+        assert_maps(host, &decoded, &map, " fourth", " \\\n");
+        assert_maps(host, &decoded, &map, "fourth", "fourth");
+        assert_maps(host, &decoded, &map, "A", "\\x41");
+        assert_maps(host, &decoded, &map, "\u{1f600}", "\\U0001F600");
+        assert_maps(host, &decoded, &map, "\u{85}", "\\N\"");
+    }
+
+    #[test]
+    fn plain_multi_line() {
+        let host = "s: alpha beta\n   gamma\n\n   delta # comment\nt: 1\n";
+        let (map, decoded) = build_for(host, "s");
+        assert_eq!(decoded, "alpha beta gamma\ndelta");
+        assert_maps(host, &decoded, &map, " gamma", "\n   gamma");
+        assert_maps(host, &decoded, &map, "gamma", "gamma");
+        assert_maps(host, &decoded, &map, "delta", "delta #");
+        assert!(host[map.to_host(decoded.len())..].starts_with(" # comment"));
+    }
+
+    #[test]
+    fn crlf_line_breaks() {
+        let host = "a: |\r\n  l1\r\n\r\n  l2\r\nb: \"x\r\n  y\"\r\nc: >-\r\n  f1\r\n  f2\r\nd: p1\r\n  p2\r\n";
+        let (map, decoded) = build_for(host, "a");
+        assert_eq!(decoded, "l1\n\nl2\n");
+        assert_maps(host, &decoded, &map, "l2", "l2\r\n");
+        assert_maps(host, &decoded, &map, "\n\n", "\r\n\r\n  l2");
+        assert!(host[map.to_host(decoded.len())..].starts_with("\r\nb:"));
+
+        let (map, decoded) = build_for(host, "b");
+        assert_eq!(decoded, "x y");
+        assert_maps(host, &decoded, &map, " ", "\r\n  y");
+        assert_maps(host, &decoded, &map, "y", "y\"");
+
+        let (map, decoded) = build_for(host, "c");
+        assert_eq!(decoded, "f1 f2");
+        assert_maps(host, &decoded, &map, "f2", "f2\r\n");
+
+        let (map, decoded) = build_for(host, "d");
+        assert_eq!(decoded, "p1 p2");
+        assert_maps(host, &decoded, &map, "p2", "p2\r\n");
+    }
+
+    #[test]
+    fn block_indicator_in_comment_is_not_a_header() {
+        let host = "key:   # see a |\n  value text\n\"a | b\": # x >\n  more\n";
+        let (map, decoded) = build_for(host, "key");
+        assert_eq!(decoded, "value text");
+        assert_maps(host, &decoded, &map, "text", "text\n");
+        let (map, decoded) = build_for(host, "a | b");
+        assert_eq!(decoded, "more");
+        assert_maps(host, &decoded, &map, "more", "more\n");
+    }
+
+    #[test]
+    fn block_content_starting_with_a_quote() {
+        let host = "s: |\n  \"use strict\";\n  f('x');\n";
+        let (map, decoded) = build_for(host, "s");
+        assert_eq!(decoded, "\"use strict\";\nf('x');\n");
+        assert_maps(host, &decoded, &map, "f(", "f('x')");
+    }
+
+    #[test]
+    fn identity_map() {
+        let map = ScalarMap::identity(10, 5);
+        assert_eq!(map.to_host(0), 10);
+        assert_eq!(map.to_host(3), 13);
+        assert_eq!(map.to_host(5), 15);
+        assert_eq!(map.to_host(99), 15);
+    }
+
+    #[test]
+    fn empty_values() {
+        let host = "a: \"\"\nb: ''\nc: |\nd: x\n";
+        for key in ["a", "b", "c"] {
+            let (start, decoded) = saphyr(host, key);
+            assert_eq!(decoded, "");
+            let map = ScalarMap::build(host, start, &decoded).expect("map");
+            assert!(map.to_host(0) >= start);
+        }
+    }
+
+    #[test]
+    fn mismatch_returns_none() {
+        let host = "s: \"abc\"\nt: |\n  line\n";
+        assert_eq!(ScalarMap::build(host, 3, "abd"), None);
+        assert_eq!(ScalarMap::build(host, 3, "ab"), None);
+        assert_eq!(ScalarMap::build(host, 3, "abcd"), None);
+        assert_eq!(ScalarMap::build(host, 16, "line"), None);
+        assert_eq!(ScalarMap::build(host, 16, "lines\n"), None);
+        assert!(ScalarMap::build(host, 16, "line\n").is_some());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let hosts = [
+            "",
+            "\"",
+            "'",
+            "\"\\",
+            "\"\\u12",
+            "\"\\ud83d\\u",
+            "\"\\ud83d\\uzzzz\"",
+            "\"\\x+1\"",
+            "|",
+            "a: |\n",
+            "a: |\r",
+            "\r\n\r\n  x",
+            "a: >\n  \u{e9}\u{e9}\n\u{1f600}",
+            "\u{e9}\u{1f600}\n \t\r",
+            "a: 'x\n\n",
+        ];
+        let decodeds = ["", "x", "\u{e9}", "\n", " ", "\"", "ab\ncd"];
+        for host in hosts {
+            for start in 0..host.len() + 3 {
+                for decoded in decodeds {
+                    if let Some(map) = ScalarMap::build(host, start, decoded) {
+                        for i in 0..decoded.len() + 3 {
+                            let at = map.to_host(i);
+                            assert!(at <= host.len() + 1, "{host:?} {start} {decoded:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(ScalarMap::build("abc", usize::MAX, "a"), None);
+        // Start inside a multi-byte char.
+        assert_eq!(ScalarMap::build("\u{e9}x", 1, "x"), None);
+    }
+
+    /// Cross-check against serde-saphyr over many combinations of styles,
+    /// line breaks and contents: every value must get a map satisfying the
+    /// invariants.
+    #[test]
+    fn all_styles_cross_check() {
+        let bodies: &[&str] = &[
+            "\"a \\\"b\\\" \\u00e9\\t c\"",
+            "\"x\n  y\n\n  z  \"",
+            "\"p\\\n   q\"",
+            "'a ''b''\n\n   c'",
+            "plain text\n  continued",
+            "|\n  l1\n\n    l2\n  l3",
+            "|-\n\n  x\n  y",
+            "|+\n  x\n\n",
+            ">\n  a\n  b\n\n  c\n   d\n  e",
+            ">-\n  a\n  b",
+            "|2 # c\n    x\n  y",
+            "| # c |\n  x",
+        ];
+        for newline in ["\n", "\r\n"] {
+            for body in bodies {
+                let host = format!("k0: v\nkey: {body}\nk1: v\n").replace('\n', newline);
+                let (map, _) = build_for(&host, "key");
+                assert!(map.to_host(0) > 8);
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! Variable scopes of the abstract interpreter.
+//!
+//! A stack of frames: one per running function call (whose parent is the frame the function was
+//! created in, its closure) and one per block that declares `let`/`const`. Branches clone the
+//! environment and join the clones afterwards; a variable that differs between the arms becomes
+//! a per-state boolean when both sides are booleans (`isLocal = true` in one arm, `false` in the
+//! other), and unknown otherwise.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::state::Flow;
+use super::value::{Cond, StepsInfo, Value};
+
+#[derive(Clone)]
+struct Frame<'a> {
+    id: u32,
+    parent: Option<usize>,
+    vars: Vec<(Rc<str>, Value<'a>)>,
+}
+
+#[derive(Clone)]
+pub struct Env<'a> {
+    frames: Vec<Frame<'a>>,
+    next_id: u32,
+}
+
+impl<'a> Env<'a> {
+    /// An environment with just the global frame.
+    pub fn new() -> Env<'a> {
+        Env {
+            frames: vec![Frame {
+                id: 0,
+                parent: None,
+                vars: Vec::new(),
+            }],
+            next_id: 1,
+        }
+    }
+
+    /// Id of the innermost frame (what a function created now closes over).
+    pub fn current_id(&self) -> u32 {
+        self.frames.last().map_or(0, |f| f.id)
+    }
+
+    /// Pushes a frame whose parent is the frame with id `parent` (the global frame when that
+    /// frame is gone: a callback that outlived its creator).
+    pub fn push_call(&mut self, parent: u32) {
+        let parent = self
+            .frames
+            .iter()
+            .rposition(|f| f.id == parent)
+            .unwrap_or(0);
+        self.push(parent);
+    }
+
+    /// Pushes a block frame inside the innermost frame.
+    pub fn push_block(&mut self) {
+        self.push(self.frames.len() - 1);
+    }
+
+    fn push(&mut self, parent: usize) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.frames.push(Frame {
+            id,
+            parent: Some(parent),
+            vars: Vec::new(),
+        });
+    }
+
+    pub fn pop(&mut self) {
+        if self.frames.len() > 1 {
+            self.frames.pop();
+        }
+    }
+
+    /// Declares `name` in the innermost frame.
+    pub fn declare(&mut self, name: &str, value: Value<'a>) {
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        match frame.vars.iter_mut().find(|(k, _)| &**k == name) {
+            Some(slot) => slot.1 = value,
+            None => frame.vars.push((Rc::from(name), value)),
+        }
+    }
+
+    /// Declares `name` in the innermost *function* frame, as `var` does, unless it exists there.
+    pub fn declare_var(&mut self, name: &str) {
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        if !frame.vars.iter().any(|(k, _)| &**k == name) {
+            frame.vars.push((Rc::from(name), Value::Undefined));
+        }
+    }
+
+    fn find(&self, name: &str) -> Option<(usize, usize)> {
+        let mut index = Some(self.frames.len() - 1);
+        while let Some(i) = index {
+            let frame = &self.frames[i];
+            if let Some(j) = frame.vars.iter().position(|(k, _)| &**k == name) {
+                return Some((i, j));
+            }
+            index = frame.parent;
+        }
+        None
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<&Value<'a>> {
+        self.find(name).map(|(i, j)| &self.frames[i].vars[j].1)
+    }
+
+    /// Assigns to the nearest binding of `name`, or creates a global (sloppy-mode JavaScript).
+    pub fn assign(&mut self, name: &str, value: Value<'a>) {
+        match self.find(name) {
+            Some((i, j)) => self.frames[i].vars[j].1 = value,
+            None => self.frames[0].vars.push((Rc::from(name), value)),
+        }
+    }
+
+    /// Whether every variable holds the same value in both environments.
+    pub fn same(&self, other: &Env<'a>) -> bool {
+        self.frames.len() == other.frames.len()
+            && self.frames.iter().zip(&other.frames).all(|(a, b)| {
+                a.vars.len() == b.vars.len()
+                    && a.vars
+                        .iter()
+                        .all(|(k, v)| b.vars.iter().any(|(k2, v2)| k == k2 && v.same(v2)))
+            })
+    }
+
+    /// The environment after two arms merge: `self` held on `flow_a`, `other` on `flow_b`.
+    /// With `widen`, values that differ become unknown (used by loops to reach a fixpoint).
+    pub fn join(
+        &mut self,
+        flow_a: &Flow,
+        other: &Env<'a>,
+        flow_b: &Flow,
+        info: &StepsInfo,
+        widen: bool,
+    ) {
+        if flow_b.is_empty() {
+            return;
+        }
+        if flow_a.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        for (i, frame) in self.frames.iter_mut().enumerate() {
+            let Some(other_frame) = other.frames.get(i) else {
+                continue;
+            };
+            for (name, value) in frame.vars.iter_mut() {
+                let theirs = other_frame
+                    .vars
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v);
+                *value = match theirs {
+                    Some(v) if widen => {
+                        if value.same(v) {
+                            value.clone()
+                        } else {
+                            Value::Unknown
+                        }
+                    }
+                    Some(v) => join_values(value, flow_a, v, flow_b, info),
+                    None => Value::Unknown,
+                };
+            }
+            for (name, _) in &other_frame.vars {
+                if !frame.vars.iter().any(|(k, _)| k == name) {
+                    frame.vars.push((name.clone(), Value::Unknown));
+                }
+            }
+        }
+    }
+}
+
+fn booleanish(v: &Value) -> bool {
+    matches!(v, Value::Bool(_) | Value::Cond(_))
+}
+
+/// One value for two that held on two sets of states.
+pub fn join_values<'a>(
+    a: &Value<'a>,
+    flow_a: &Flow,
+    b: &Value<'a>,
+    flow_b: &Flow,
+    info: &StepsInfo,
+) -> Value<'a> {
+    if flow_b.is_empty() || a.same(b) {
+        return a.clone();
+    }
+    if flow_a.is_empty() {
+        return b.clone();
+    }
+    if !(booleanish(a) && booleanish(b)) {
+        return Value::Unknown;
+    }
+    // Tabulate each side on its own states; a state on both sides with different values (or an
+    // unknown value) is left out, which reads as unknown.
+    let mut table = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for (value, flow) in [(a, flow_a), (b, flow_b)] {
+        for state in flow.keys() {
+            match value.truthy(state, info) {
+                Some(x) => {
+                    if let Some(prev) = table.insert(state.clone(), x) {
+                        if prev != x {
+                            conflicts.push(state.clone());
+                        }
+                    }
+                }
+                None => conflicts.push(state.clone()),
+            }
+        }
+    }
+    for state in conflicts {
+        table.remove(&state);
+    }
+    Value::Cond(Rc::new(Cond::Table(table)))
+}

@@ -1,0 +1,1439 @@
+//! The abstract interpreter: runs a script over sets of states, as the server would run it.
+//!
+//! It starts from the top-level code, then calls `onLoginRequest(context)`. Every
+//! `executeStep(n, ...)` that can run records a [`StepEvent`] (which states can reach it) and
+//! moves each state on to "step n ran with option k", for each option the call offers. Callbacks
+//! run right after their step, with the script now seeing every step that ran. Conditions on
+//! `context.steps[n].idp` / `.authenticator` split a set of states exactly; conditions the
+//! analysis cannot decide send the whole set both ways. Sets are joined at every merge point, so
+//! the work is linear in the script for any number of independent branches. Loops and recursion
+//! iterate to a fixpoint, which exists because the set of states is finite; a step budget bounds
+//! the rest (a pathological script reports `incomplete` instead of running forever).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+use swc_common::{BytePos, Spanned};
+use swc_ecma_ast::*;
+
+use super::env::{Env, join_values};
+use super::state::{Flow, State, Trace, TraceEntry, insert, join_arms, union};
+use super::value::{Closure, Code, Cond, Field, StepsInfo, Value};
+
+/// Functions that take callbacks and may continue the flow from them later (DOMAIN.md §4).
+/// Their callbacks run asynchronously: they see every step that ran before them.
+const ASYNC_WITH_CALLBACKS: &[&str] = &[
+    "prompt",
+    "promptIdentifierForStep",
+    "httpGet",
+    "httpPost",
+    "callChoreo",
+    "callAnalytics",
+    "callElastic",
+    "updateUserPassword",
+];
+
+/// `executeStep` callbacks other than `onSuccess`: the step did not authenticate anyone.
+const FAILURE_CALLBACKS: &[&str] = &["onFail", "onUserAbort", "onFallback"];
+
+/// How many statements and expressions one application's analysis may evaluate.
+const DEFAULT_BUDGET: u64 = 2_000_000;
+/// Deeper (non-recursive) call chains are treated as unknown calls.
+const MAX_CALL_DEPTH: usize = 64;
+/// Rounds of a loop or recursion before values that still change are widened to unknown.
+const WIDEN_AFTER: usize = 3;
+const MAX_ROUNDS: usize = 32;
+
+/// Where a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Site {
+    /// In configuration order, because there is no script (the step's index).
+    Config(usize),
+    /// At an `executeStep` call; script byte offsets of the call.
+    Script { start: usize, end: usize },
+}
+
+/// "Step `step` can run at `site` in these states."
+#[derive(Debug)]
+pub struct StepEvent {
+    pub step: u32,
+    pub site: Site,
+    /// Indices of the options the call offers (after `authenticationOptions`).
+    pub options: BTreeSet<usize>,
+    /// The states just before the step runs, with their witnesses.
+    pub flow: Flow,
+    /// False when `step` is not a configured step.
+    pub configured: bool,
+}
+
+/// What the analysis found about one application.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub events: BTreeMap<(Site, u32), StepEvent>,
+    /// The analysis ran out of budget: its events are a lower bound.
+    pub incomplete: bool,
+    /// The script defines no `onLoginRequest`.
+    pub no_entry_point: bool,
+}
+
+/// Control-flow results of running a statement.
+#[derive(Default)]
+struct Out<'a> {
+    normal: Flow,
+    ret: Vec<(Flow, Value<'a>)>,
+    brk: Flow,
+    cont: Flow,
+    thrown: Flow,
+}
+
+impl<'a> Out<'a> {
+    fn normal(flow: Flow) -> Out<'a> {
+        Out {
+            normal: flow,
+            ..Out::default()
+        }
+    }
+
+    /// Adds the jumps (not the normal flow) of `other`.
+    fn absorb_jumps(&mut self, other: &mut Out<'a>) {
+        self.ret.append(&mut other.ret);
+        union(&mut self.brk, std::mem::take(&mut other.brk));
+        union(&mut self.cont, std::mem::take(&mut other.cont));
+        union(&mut self.thrown, std::mem::take(&mut other.thrown));
+    }
+}
+
+#[derive(Default)]
+struct Recursion {
+    inputs: Flow,
+    output: Flow,
+}
+
+pub struct Interp<'a> {
+    src: &'a str,
+    info: &'a StepsInfo,
+    facts: Facts,
+    budget: u64,
+    call_stack: Vec<usize>,
+    recursion: HashMap<usize, Recursion>,
+}
+
+/// Script byte offset of a swc position (the parser numbers bytes from 1).
+pub fn offset(pos: BytePos) -> usize {
+    (pos.0 as usize).saturating_sub(1)
+}
+
+/// Runs `script` from its top level and `onLoginRequest`, starting in `initial`.
+pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> Facts {
+    let mut interp = Interp {
+        src,
+        info,
+        facts: Facts::default(),
+        budget: DEFAULT_BUDGET,
+        call_stack: Vec::new(),
+        recursion: HashMap::new(),
+    };
+    let mut env = Env::new();
+    let mut flow = Flow::new();
+    flow.insert(initial, Trace::default());
+    interp.hoist(&script.body, &mut env);
+    let out = interp.exec_stmts(&script.body, flow, &mut env);
+    // The server calls the last definition of onLoginRequest (onInitialRequest before GA).
+    let entry = ["onLoginRequest", "onInitialRequest"]
+        .iter()
+        .find_map(|name| match env.lookup(name) {
+            Some(Value::Func(c)) => Some(*c),
+            _ => None,
+        });
+    match entry {
+        Some(c) => {
+            interp.call(c, vec![Value::Context], out.normal, &mut env);
+        }
+        None => interp.facts.no_entry_point = true,
+    }
+    interp.facts
+}
+
+impl<'a> Interp<'a> {
+    /// Spends one unit of budget; false once it is exhausted.
+    fn tick(&mut self) -> bool {
+        if self.budget == 0 {
+            self.facts.incomplete = true;
+            return false;
+        }
+        self.budget -= 1;
+        true
+    }
+
+    /// The source of a node, whitespace collapsed and shortened, for trace entries.
+    fn snippet(&self, span: swc_common::Span) -> String {
+        let text = self.src.get(offset(span.lo)..offset(span.hi)).unwrap_or("");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() > 60 {
+            format!("{}...", text.chars().take(57).collect::<String>())
+        } else {
+            text
+        }
+    }
+
+    // ----- statements -------------------------------------------------------------------------
+
+    /// Declares what JavaScript hoists to the top of a function: function declarations (with
+    /// their values) and `var` names, also those nested in blocks.
+    fn hoist(&mut self, stmts: &'a [Stmt], env: &mut Env<'a>) {
+        for stmt in stmts {
+            self.hoist_stmt(stmt, env);
+        }
+    }
+
+    fn hoist_stmt(&mut self, stmt: &'a Stmt, env: &mut Env<'a>) {
+        match stmt {
+            Stmt::Decl(Decl::Fn(f)) => {
+                let closure = Closure {
+                    code: Code::Function(&f.function),
+                    frame: env.current_id(),
+                };
+                env.declare(&f.ident.sym, Value::Func(closure));
+            }
+            Stmt::Decl(Decl::Var(v)) => self.hoist_var(v, env),
+            Stmt::Block(b) => self.hoist(&b.stmts, env),
+            Stmt::If(s) => {
+                self.hoist_stmt(&s.cons, env);
+                if let Some(alt) = &s.alt {
+                    self.hoist_stmt(alt, env);
+                }
+            }
+            Stmt::While(s) => self.hoist_stmt(&s.body, env),
+            Stmt::DoWhile(s) => self.hoist_stmt(&s.body, env),
+            Stmt::For(s) => {
+                if let Some(VarDeclOrExpr::VarDecl(v)) = &s.init {
+                    self.hoist_var(v, env);
+                }
+                self.hoist_stmt(&s.body, env);
+            }
+            Stmt::ForIn(s) => {
+                if let ForHead::VarDecl(v) = &s.left {
+                    self.hoist_var(v, env);
+                }
+                self.hoist_stmt(&s.body, env);
+            }
+            Stmt::ForOf(s) => {
+                if let ForHead::VarDecl(v) = &s.left {
+                    self.hoist_var(v, env);
+                }
+                self.hoist_stmt(&s.body, env);
+            }
+            Stmt::Labeled(s) => self.hoist_stmt(&s.body, env),
+            Stmt::Try(s) => {
+                self.hoist(&s.block.stmts, env);
+                if let Some(h) = &s.handler {
+                    self.hoist(&h.body.stmts, env);
+                }
+                if let Some(f) = &s.finalizer {
+                    self.hoist(&f.stmts, env);
+                }
+            }
+            Stmt::Switch(s) => {
+                for case in &s.cases {
+                    self.hoist(&case.cons, env);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn hoist_var(&mut self, v: &'a VarDecl, env: &mut Env<'a>) {
+        if v.kind == VarDeclKind::Var {
+            for d in &v.decls {
+                for name in pattern_names(&d.name) {
+                    env.declare_var(name);
+                }
+            }
+        }
+    }
+
+    fn exec_stmts(&mut self, stmts: &'a [Stmt], flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let mut acc = Out::default();
+        let mut flow = flow;
+        for stmt in stmts {
+            if flow.is_empty() {
+                break;
+            }
+            let mut out = self.exec_stmt(stmt, flow, env);
+            acc.absorb_jumps(&mut out);
+            flow = out.normal;
+        }
+        acc.normal = flow;
+        acc
+    }
+
+    fn exec_block(&mut self, stmts: &'a [Stmt], flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let lexical = stmts.iter().any(|s| {
+            matches!(s, Stmt::Decl(Decl::Var(v)) if v.kind != VarDeclKind::Var)
+                || matches!(s, Stmt::Decl(Decl::Class(_)))
+        });
+        if lexical {
+            env.push_block();
+        }
+        let out = self.exec_stmts(stmts, flow, env);
+        if lexical {
+            env.pop();
+        }
+        out
+    }
+
+    fn exec_stmt(&mut self, stmt: &'a Stmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        if flow.is_empty() || !self.tick() {
+            return Out::default();
+        }
+        match stmt {
+            Stmt::Block(b) => self.exec_block(&b.stmts, flow, env),
+            Stmt::Empty(_) | Stmt::Debugger(_) => Out::normal(flow),
+            Stmt::With(w) => {
+                self.eval(&w.obj, &mut flow, env);
+                self.exec_stmt(&w.body, flow, env)
+            }
+            Stmt::Return(r) => {
+                let value = match &r.arg {
+                    Some(e) => self.eval(e, &mut flow, env),
+                    None => Value::Undefined,
+                };
+                Out {
+                    ret: vec![(flow, value)],
+                    ..Out::default()
+                }
+            }
+            Stmt::Labeled(l) => {
+                // A labelled break leaves the labelled statement; continue-with-label is treated
+                // like a plain continue of the innermost loop (an over-approximation).
+                let mut out = self.exec_stmt(&l.body, flow, env);
+                let brk = std::mem::take(&mut out.brk);
+                union(&mut out.normal, brk);
+                out
+            }
+            Stmt::Break(_) => Out {
+                brk: flow,
+                ..Out::default()
+            },
+            Stmt::Continue(_) => Out {
+                cont: flow,
+                ..Out::default()
+            },
+            Stmt::If(s) => self.exec_if(s, flow, env),
+            Stmt::Switch(s) => self.exec_switch(s, flow, env),
+            Stmt::Throw(t) => {
+                self.eval(&t.arg, &mut flow, env);
+                Out {
+                    thrown: flow,
+                    ..Out::default()
+                }
+            }
+            Stmt::Try(t) => self.exec_try(t, flow, env),
+            Stmt::While(w) => self.exec_loop(Some(&w.test), &w.body, None, false, flow, env),
+            Stmt::DoWhile(w) => self.exec_loop(Some(&w.test), &w.body, None, true, flow, env),
+            Stmt::For(f) => {
+                match &f.init {
+                    Some(VarDeclOrExpr::VarDecl(v)) => self.exec_var_decl(v, &mut flow, env),
+                    Some(VarDeclOrExpr::Expr(e)) => {
+                        self.eval(e, &mut flow, env);
+                    }
+                    None => {}
+                }
+                self.exec_loop(
+                    f.test.as_deref(),
+                    &f.body,
+                    f.update.as_deref(),
+                    false,
+                    flow,
+                    env,
+                )
+            }
+            Stmt::ForIn(f) => {
+                self.eval(&f.right, &mut flow, env);
+                self.bind_for_head(&f.left, env);
+                self.exec_loop(None, &f.body, None, false, flow, env)
+            }
+            Stmt::ForOf(f) => {
+                self.eval(&f.right, &mut flow, env);
+                self.bind_for_head(&f.left, env);
+                self.exec_loop(None, &f.body, None, false, flow, env)
+            }
+            Stmt::Decl(Decl::Var(v)) => {
+                self.exec_var_decl(v, &mut flow, env);
+                Out::normal(flow)
+            }
+            Stmt::Decl(Decl::Fn(f)) => {
+                // Hoisted already; re-declaring binds the closure to the current frame, which
+                // matters for functions declared inside blocks.
+                let closure = Closure {
+                    code: Code::Function(&f.function),
+                    frame: env.current_id(),
+                };
+                env.assign(&f.ident.sym, Value::Func(closure));
+                Out::normal(flow)
+            }
+            Stmt::Decl(_) => Out::normal(flow),
+            Stmt::Expr(e) => {
+                self.eval(&e.expr, &mut flow, env);
+                Out::normal(flow)
+            }
+        }
+    }
+
+    fn bind_for_head(&mut self, head: &'a ForHead, env: &mut Env<'a>) {
+        match head {
+            ForHead::VarDecl(v) => {
+                for d in &v.decls {
+                    for name in pattern_names(&d.name) {
+                        env.declare(name, Value::Unknown);
+                    }
+                }
+            }
+            ForHead::Pat(p) => {
+                for name in pattern_names(p) {
+                    env.assign(name, Value::Unknown);
+                }
+            }
+            ForHead::UsingDecl(_) => {}
+        }
+    }
+
+    fn exec_var_decl(&mut self, v: &'a VarDecl, flow: &mut Flow, env: &mut Env<'a>) {
+        for d in &v.decls {
+            let value = match &d.init {
+                Some(init) => self.eval(init, flow, env),
+                // `var x;` keeps the hoisted binding; `let x;` is undefined.
+                None if v.kind == VarDeclKind::Var => continue,
+                None => Value::Undefined,
+            };
+            match &d.name {
+                Pat::Ident(id) if v.kind == VarDeclKind::Var => env.assign(&id.id.sym, value),
+                Pat::Ident(id) => env.declare(&id.id.sym, value),
+                // Destructuring: the parts are not tracked.
+                other => {
+                    for name in pattern_names(other) {
+                        if v.kind == VarDeclKind::Var {
+                            env.assign(name, Value::Unknown)
+                        } else {
+                            env.declare(name, Value::Unknown)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn exec_if(&mut self, s: &'a IfStmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let test = self.eval(&s.test, &mut flow, env);
+        let (then_in, else_in) = self.split(&test, &flow, Some(&s.test));
+        let mut env_then = env.clone();
+        let mut out_then = self.exec_stmt(&s.cons, then_in, &mut env_then);
+        let mut out_else = match &s.alt {
+            Some(alt) => self.exec_stmt(alt, else_in, env),
+            None => Out::normal(else_in),
+        };
+        env.join(
+            &out_else.normal,
+            &env_then,
+            &out_then.normal,
+            self.info,
+            false,
+        );
+        let mut out = Out::default();
+        out.absorb_jumps(&mut out_then);
+        out.absorb_jumps(&mut out_else);
+        out.normal = join_arms(&flow, out_then.normal, out_else.normal);
+        out
+    }
+
+    fn exec_switch(&mut self, s: &'a SwitchStmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let disc = self.eval(&s.discriminant, &mut flow, env);
+        // First decide which states each case matches; `default` gets those no case matched.
+        let mut unmatched = flow.clone();
+        let mut matched: Vec<Flow> = Vec::with_capacity(s.cases.len());
+        for case in &s.cases {
+            match &case.test {
+                Some(test) => {
+                    let value = self.eval(test, &mut unmatched, env);
+                    let cond = match (disc.operand(), value.operand()) {
+                        (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq {
+                            a,
+                            b,
+                            strict: true,
+                            negated: false,
+                        })),
+                        _ => Value::Unknown,
+                    };
+                    let (yes, no) = self.split(&cond, &unmatched, Some(test));
+                    matched.push(yes);
+                    unmatched = no;
+                }
+                None => matched.push(Flow::new()),
+            }
+        }
+        let has_default = s.cases.iter().any(|c| c.test.is_none());
+        let mut out = Out::default();
+        let mut fallthrough = Flow::new();
+        for (case, mut entry) in s.cases.iter().zip(matched) {
+            if case.test.is_none() {
+                union(&mut entry, unmatched.clone());
+            }
+            union(&mut entry, fallthrough);
+            let mut case_out = self.exec_stmts(&case.cons, entry, env);
+            fallthrough = std::mem::take(&mut case_out.normal);
+            let brk = std::mem::take(&mut case_out.brk);
+            union(&mut out.normal, brk);
+            out.absorb_jumps(&mut case_out);
+        }
+        union(&mut out.normal, fallthrough);
+        if !has_default {
+            union(&mut out.normal, unmatched);
+        }
+        out
+    }
+
+    fn exec_try(&mut self, t: &'a TryStmt, flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let mut body = self.exec_block(&t.block.stmts, flow.clone(), env);
+        let mut out = Out::default();
+        match &t.handler {
+            Some(handler) => {
+                // An exception can come from anywhere in the block.
+                let mut catch_in = flow;
+                union(&mut catch_in, body.normal.clone());
+                union(&mut catch_in, std::mem::take(&mut body.thrown));
+                env.push_block();
+                if let Some(param) = &handler.param {
+                    for name in pattern_names(param) {
+                        env.declare(name, Value::Unknown);
+                    }
+                }
+                let mut caught = self.exec_stmts(&handler.body.stmts, catch_in, env);
+                env.pop();
+                out.absorb_jumps(&mut body);
+                out.absorb_jumps(&mut caught);
+                out.normal = body.normal;
+                union(&mut out.normal, caught.normal);
+            }
+            None => {
+                out.absorb_jumps(&mut body);
+                out.normal = body.normal;
+            }
+        }
+        if let Some(finalizer) = &t.finalizer {
+            let mut fin = self.exec_block(&finalizer.stmts, std::mem::take(&mut out.normal), env);
+            out.absorb_jumps(&mut fin);
+            out.normal = fin.normal;
+        }
+        out
+    }
+
+    /// Runs a loop to a fixpoint: the set of states at its head only grows and is finite, and
+    /// variables that keep changing are widened to unknown after a few rounds.
+    fn exec_loop(
+        &mut self,
+        test: Option<&'a Expr>,
+        body: &'a Stmt,
+        update: Option<&'a Expr>,
+        body_first: bool,
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Out<'a> {
+        let mut head = flow;
+        let mut out = Out::default();
+        let mut exit = Flow::new();
+        for round in 0..MAX_ROUNDS {
+            let mut iter_env = env.clone();
+            let mut at_head = head.clone();
+            let (enter, leave) = match test {
+                _ if body_first && round == 0 => (at_head, Flow::new()),
+                Some(t) => {
+                    let value = self.eval(t, &mut at_head, &mut iter_env);
+                    self.split(&value, &at_head, Some(t))
+                }
+                // for-in / for-of: the body runs any number of times, zero included.
+                None if body_first => (at_head, Flow::new()),
+                None => (at_head.clone(), at_head),
+            };
+            union(&mut exit, leave);
+            let mut body_out = self.exec_stmt(body, enter, &mut iter_env);
+            union(&mut exit, std::mem::take(&mut body_out.brk));
+            out.ret.append(&mut body_out.ret);
+            union(&mut out.thrown, std::mem::take(&mut body_out.thrown));
+            let mut next = body_out.normal;
+            union(&mut next, body_out.cont);
+            if let Some(u) = update {
+                self.eval(u, &mut next, &mut iter_env);
+            }
+            let grew = next.keys().any(|s| !head.contains_key(s));
+            let before = env.clone();
+            env.join(&head, &iter_env, &next, self.info, round >= WIDEN_AFTER);
+            let env_changed = !env.same(&before);
+            union(&mut head, next);
+            if !grew && !env_changed {
+                out.normal = exit;
+                return out;
+            }
+            if self.budget == 0 {
+                break;
+            }
+        }
+        self.facts.incomplete = true;
+        out.normal = exit;
+        out
+    }
+
+    /// Splits `flow` by the truthiness of `value`; `test` (when given) is recorded in the
+    /// witnesses as the branch taken.
+    fn split(&mut self, value: &Value<'a>, flow: &Flow, test: Option<&Expr>) -> (Flow, Flow) {
+        let text = test.map(|t| (self.snippet(t.span()), offset(t.span().lo)));
+        let mut yes = Flow::new();
+        let mut no = Flow::new();
+        for (state, trace) in flow {
+            let verdict = value.truthy(state, self.info);
+            let add = |into: &mut Flow, taken: bool| {
+                let trace = match &text {
+                    Some((text, offset)) => trace.push(TraceEntry::Branch {
+                        text: text.clone(),
+                        taken,
+                        offset: *offset,
+                    }),
+                    None => trace.clone(),
+                };
+                into.insert(state.clone(), trace);
+            };
+            match verdict {
+                Some(true) => add(&mut yes, true),
+                Some(false) => add(&mut no, false),
+                None => {
+                    add(&mut yes, true);
+                    add(&mut no, false);
+                }
+            }
+        }
+        (yes, no)
+    }
+
+    // ----- expressions ------------------------------------------------------------------------
+
+    /// Evaluates `e` in every state of `flow`; calls in `e` may move `flow` on.
+    fn eval(&mut self, e: &'a Expr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        if flow.is_empty() || !self.tick() {
+            return Value::Unknown;
+        }
+        match e {
+            Expr::Lit(lit) => match lit {
+                Lit::Str(s) => Value::str(&s.value.to_string_lossy()),
+                Lit::Bool(b) => Value::Bool(b.value),
+                Lit::Null(_) => Value::Null,
+                Lit::Num(n) => Value::Num(n.value),
+                _ => Value::Unknown,
+            },
+            Expr::Tpl(t) if t.exprs.is_empty() => {
+                match t.quasis.first().and_then(|q| q.cooked.as_ref()) {
+                    Some(cooked) => Value::str(&cooked.to_string_lossy()),
+                    None => Value::Unknown,
+                }
+            }
+            Expr::Ident(id) => match env.lookup(&id.sym) {
+                Some(v) => v.clone(),
+                None => match &*id.sym {
+                    "undefined" => Value::Undefined,
+                    "NaN" => Value::Num(f64::NAN),
+                    "Infinity" => Value::Num(f64::INFINITY),
+                    _ => Value::Unknown,
+                },
+            },
+            Expr::Paren(p) => self.eval(&p.expr, flow, env),
+            Expr::Seq(s) => {
+                let mut last = Value::Undefined;
+                for e in &s.exprs {
+                    last = self.eval(e, flow, env);
+                }
+                last
+            }
+            Expr::Array(a) => {
+                let mut items = Vec::with_capacity(a.elems.len());
+                for el in &a.elems {
+                    items.push(match el {
+                        Some(ExprOrSpread { spread: None, expr }) => self.eval(expr, flow, env),
+                        Some(ExprOrSpread { expr, .. }) => {
+                            self.eval(expr, flow, env);
+                            Value::Unknown
+                        }
+                        None => Value::Undefined,
+                    });
+                }
+                Value::Array(Rc::new(items))
+            }
+            Expr::Object(o) => self.eval_object(o, flow, env),
+            Expr::Fn(f) => Value::Func(Closure {
+                code: Code::Function(&f.function),
+                frame: env.current_id(),
+            }),
+            Expr::Arrow(a) => Value::Func(Closure {
+                code: Code::Arrow(a),
+                frame: env.current_id(),
+            }),
+            Expr::Unary(u) => {
+                let arg = self.eval(&u.arg, flow, env);
+                match u.op {
+                    UnaryOp::Bang => match arg {
+                        Value::Bool(b) => Value::Bool(!b),
+                        other => Value::Cond(Rc::new(Cond::Not(other.to_cond()))),
+                    },
+                    UnaryOp::Void => Value::Undefined,
+                    UnaryOp::Minus => match arg {
+                        Value::Num(n) => Value::Num(-n),
+                        _ => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Update(u) => {
+                self.eval(&u.arg, flow, env);
+                if let Expr::Ident(id) = &*u.arg {
+                    env.assign(&id.sym, Value::Unknown);
+                }
+                Value::Unknown
+            }
+            Expr::Bin(b) => self.eval_binary(b, flow, env),
+            Expr::Assign(a) => self.eval_assign(a, flow, env),
+            Expr::Member(m) => {
+                let obj = self.eval(&m.obj, flow, env);
+                let key = self.member_key(&m.prop, flow, env);
+                member(&obj, key.as_ref())
+            }
+            Expr::OptChain(o) => match &*o.base {
+                OptChainBase::Member(m) => {
+                    let obj = self.eval(&m.obj, flow, env);
+                    let key = self.member_key(&m.prop, flow, env);
+                    member(&obj, key.as_ref())
+                }
+                OptChainBase::Call(c) => {
+                    let callee = self.eval(&c.callee, flow, env);
+                    let args = self.eval_args(&c.args, flow, env);
+                    self.call_value(callee, args, None, flow, env)
+                }
+            },
+            Expr::Cond(c) => {
+                let test = self.eval(&c.test, flow, env);
+                let (mut yes, mut no) = self.split(&test, flow, Some(&c.test));
+                let mut env_yes = env.clone();
+                let a = self.eval(&c.cons, &mut yes, &mut env_yes);
+                let b = self.eval(&c.alt, &mut no, env);
+                let value = join_values(&a, &yes, &b, &no, self.info);
+                env.join(&no, &env_yes, &yes, self.info, false);
+                *flow = join_arms(flow, yes, no);
+                value
+            }
+            Expr::Call(c) => self.eval_call(c, flow, env),
+            Expr::New(n) => {
+                self.eval(&n.callee, flow, env);
+                if let Some(args) = &n.args {
+                    self.eval_args(args, flow, env);
+                }
+                Value::Unknown
+            }
+            Expr::Tpl(t) => {
+                for e in &t.exprs {
+                    self.eval(e, flow, env);
+                }
+                Value::Unknown
+            }
+            Expr::TaggedTpl(t) => {
+                self.eval(&t.tag, flow, env);
+                for e in &t.tpl.exprs {
+                    self.eval(e, flow, env);
+                }
+                Value::Unknown
+            }
+            Expr::Await(a) => {
+                self.eval(&a.arg, flow, env);
+                Value::Unknown
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    fn eval_object(&mut self, o: &'a ObjectLit, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        let mut props: Vec<(Rc<str>, Value<'a>)> = Vec::with_capacity(o.props.len());
+        for p in &o.props {
+            match p {
+                PropOrSpread::Prop(prop) => match &**prop {
+                    Prop::KeyValue(kv) => {
+                        let value = self.eval(&kv.value, flow, env);
+                        if let Some(key) = self.prop_name(&kv.key, flow, env) {
+                            props.push((Rc::from(key.as_str()), value));
+                        }
+                    }
+                    Prop::Shorthand(id) => {
+                        let value = env.lookup(&id.sym).cloned().unwrap_or(Value::Unknown);
+                        props.push((Rc::from(&*id.sym), value));
+                    }
+                    Prop::Method(m) => {
+                        if let Some(key) = self.prop_name(&m.key, flow, env) {
+                            let closure = Closure {
+                                code: Code::Function(&m.function),
+                                frame: env.current_id(),
+                            };
+                            props.push((Rc::from(key.as_str()), Value::Func(closure)));
+                        }
+                    }
+                    _ => {}
+                },
+                PropOrSpread::Spread(s) => {
+                    self.eval(&s.expr, flow, env);
+                }
+            }
+        }
+        Value::Object(Rc::new(props))
+    }
+
+    fn prop_name(
+        &mut self,
+        key: &'a PropName,
+        flow: &mut Flow,
+        env: &mut Env<'a>,
+    ) -> Option<String> {
+        match key {
+            PropName::Ident(id) => Some(id.sym.to_string()),
+            PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
+            PropName::Num(n) => Some(number_key(n.value)),
+            PropName::Computed(c) => match self.eval(&c.expr, flow, env) {
+                Value::Str(s) => Some(s.to_string()),
+                Value::Num(n) => Some(number_key(n)),
+                _ => None,
+            },
+            PropName::BigInt(_) => None,
+        }
+    }
+
+    fn member_key(
+        &mut self,
+        prop: &'a MemberProp,
+        flow: &mut Flow,
+        env: &mut Env<'a>,
+    ) -> Option<String> {
+        match prop {
+            MemberProp::Ident(id) => Some(id.sym.to_string()),
+            MemberProp::Computed(c) => match self.eval(&c.expr, flow, env) {
+                Value::Str(s) => Some(s.to_string()),
+                Value::Num(n) => Some(number_key(n)),
+                _ => None,
+            },
+            MemberProp::PrivateName(_) => None,
+        }
+    }
+
+    fn eval_binary(&mut self, b: &'a BinExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        match b.op {
+            BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
+                let left = self.eval(&b.left, flow, env);
+                // The right operand runs only where the left one does not decide; its side
+                // effects (`isLocal && executeStep(2)`) happen only there.
+                let (mut runs, skips) = match b.op {
+                    BinaryOp::LogicalAnd => self.split(&left, flow, None),
+                    BinaryOp::LogicalOr => {
+                        let (t, f) = self.split(&left, flow, None);
+                        (f, t)
+                    }
+                    _ => (flow.clone(), Flow::new()),
+                };
+                let right = self.eval(&b.right, &mut runs, env);
+                union(&mut runs, skips);
+                *flow = runs;
+                let condish = |v: &Value| {
+                    matches!(
+                        v,
+                        Value::Bool(_)
+                            | Value::Cond(_)
+                            | Value::StepField(..)
+                            | Value::Step(_)
+                            | Value::Null
+                            | Value::Undefined
+                    )
+                };
+                match b.op {
+                    BinaryOp::LogicalAnd if condish(&left) && condish(&right) => {
+                        Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond())))
+                    }
+                    BinaryOp::LogicalOr if condish(&left) && condish(&right) => {
+                        Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond())))
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::NotEq | BinaryOp::NotEqEq => {
+                let left = self.eval(&b.left, flow, env);
+                let right = self.eval(&b.right, flow, env);
+                let strict = matches!(b.op, BinaryOp::EqEqEq | BinaryOp::NotEqEq);
+                let negated = matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq);
+                match (left.operand(), right.operand()) {
+                    (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq {
+                        a,
+                        b,
+                        strict,
+                        negated,
+                    })),
+                    _ => Value::Unknown,
+                }
+            }
+            BinaryOp::Add => {
+                let left = self.eval(&b.left, flow, env);
+                let right = self.eval(&b.right, flow, env);
+                match (&left, &right) {
+                    (Value::Str(a), Value::Str(b)) => Value::str(&format!("{a}{b}")),
+                    (Value::Num(a), Value::Num(b)) => Value::Num(a + b),
+                    _ => Value::Unknown,
+                }
+            }
+            _ => {
+                self.eval(&b.left, flow, env);
+                self.eval(&b.right, flow, env);
+                Value::Unknown
+            }
+        }
+    }
+
+    fn eval_assign(&mut self, a: &'a AssignExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        let value = self.eval(&a.right, flow, env);
+        let value = if a.op == AssignOp::Assign {
+            value
+        } else {
+            Value::Unknown
+        };
+        match &a.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => {
+                env.assign(&id.id.sym, value.clone())
+            }
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                let key = self.member_key(&m.prop, flow, env);
+                // `options.stepOptions = {...}` on an object literal held in a variable.
+                if let (Expr::Ident(id), Some(key)) = (&*m.obj, key) {
+                    if let Some(Value::Object(props)) = env.lookup(&id.sym) {
+                        let mut props = (**props).clone();
+                        props.retain(|(k, _)| **k != *key);
+                        props.push((Rc::from(key.as_str()), value.clone()));
+                        env.assign(&id.sym, Value::Object(Rc::new(props)));
+                    }
+                } else {
+                    self.eval(&m.obj, flow, env);
+                }
+            }
+            AssignTarget::Simple(_) => {}
+            AssignTarget::Pat(p) => {
+                // Destructuring assignment: the parts are not tracked.
+                let mut names = Vec::new();
+                match p {
+                    AssignTargetPat::Array(a) => a
+                        .elems
+                        .iter()
+                        .flatten()
+                        .for_each(|p| collect_names(p, &mut names)),
+                    AssignTargetPat::Object(o) => collect_object_names(o, &mut names),
+                    AssignTargetPat::Invalid(_) => {}
+                }
+                for name in names {
+                    env.assign(name, Value::Unknown);
+                }
+            }
+        }
+        value
+    }
+
+    fn eval_args(
+        &mut self,
+        args: &'a [ExprOrSpread],
+        flow: &mut Flow,
+        env: &mut Env<'a>,
+    ) -> Vec<Value<'a>> {
+        args.iter()
+            .map(|a| {
+                let v = self.eval(&a.expr, flow, env);
+                if a.spread.is_some() {
+                    Value::Unknown
+                } else {
+                    v
+                }
+            })
+            .collect()
+    }
+
+    fn eval_call(&mut self, c: &'a CallExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        let Callee::Expr(callee) = &c.callee else {
+            self.eval_args(&c.args, flow, env);
+            return Value::Unknown;
+        };
+        if let Expr::Ident(id) = &**callee {
+            if env.lookup(&id.sym).is_none() {
+                // A framework function (not shadowed by the script).
+                let name = &*id.sym;
+                let args = self.eval_args(&c.args, flow, env);
+                if name == "executeStep" {
+                    *flow = self.execute_step(c, &args, std::mem::take(flow), env);
+                    return Value::Unknown;
+                }
+                let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
+                *flow = self.run_callbacks(
+                    &args,
+                    name,
+                    offset(c.span.lo),
+                    is_async,
+                    std::mem::take(flow),
+                    env,
+                );
+                return Value::Unknown;
+            }
+        }
+        let callee_value = self.eval(callee, flow, env);
+        let args = self.eval_args(&c.args, flow, env);
+        let name = self.snippet(callee.span());
+        self.call_value(
+            callee_value,
+            args,
+            Some((name, offset(c.span.lo))),
+            flow,
+            env,
+        )
+    }
+
+    /// Calls a function value; an unknown callee may run its function arguments.
+    fn call_value(
+        &mut self,
+        callee: Value<'a>,
+        args: Vec<Value<'a>>,
+        name: Option<(String, usize)>,
+        flow: &mut Flow,
+        env: &mut Env<'a>,
+    ) -> Value<'a> {
+        match callee {
+            Value::Func(closure) => {
+                let (out, value) = self.call(closure, args, std::mem::take(flow), env);
+                *flow = out;
+                value
+            }
+            _ => {
+                let (name, at) = name.unwrap_or_else(|| ("a function".to_string(), 0));
+                *flow = self.run_callbacks(&args, &name, at, false, std::mem::take(flow), env);
+                Value::Unknown
+            }
+        }
+    }
+
+    /// An unknown (or framework) function may call the functions it is given, directly or as
+    /// properties of an object argument: each may or may not run.
+    fn run_callbacks(
+        &mut self,
+        args: &[Value<'a>],
+        callee: &str,
+        at: usize,
+        is_async: bool,
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Flow {
+        let mut callbacks: Vec<(String, Closure<'a>)> = Vec::new();
+        for arg in args {
+            match arg {
+                Value::Func(c) => callbacks.push((format!("callback of {callee}"), *c)),
+                Value::Object(props) => {
+                    for (key, v) in props.iter() {
+                        if let Value::Func(c) = v {
+                            callbacks.push((format!("{key} of {callee}"), *c));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = flow.clone();
+        for (label, closure) in callbacks {
+            let ran = self.callback(closure, label, at, is_async, flow.clone(), env);
+            union(&mut out, ran);
+        }
+        out
+    }
+
+    /// Runs a callback. An asynchronous one (of `executeStep`, `httpGet`, ...) sees every step
+    /// that ran before it; when it returns, the code that registered it still sees what it saw.
+    fn callback(
+        &mut self,
+        closure: Closure<'a>,
+        label: String,
+        at: usize,
+        refresh_view: bool,
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Flow {
+        let entry = TraceEntry::Callback {
+            name: label,
+            offset: at,
+        };
+        if !refresh_view {
+            let flow = flow
+                .into_iter()
+                .map(|(s, t)| (s, t.push(entry.clone())))
+                .collect();
+            return self.call(closure, vec![Value::Unknown], flow, env).0;
+        }
+        let mut by_view: BTreeMap<Vec<u8>, Flow> = BTreeMap::new();
+        for (mut state, trace) in flow {
+            let view = std::mem::replace(&mut state.view, state.exec.clone());
+            insert(
+                by_view.entry(view).or_default(),
+                state,
+                trace.push(entry.clone()),
+            );
+        }
+        let mut out = Flow::new();
+        for (view, group) in by_view {
+            let (ran, _) = self.call(closure, vec![Value::Context, Value::Unknown], group, env);
+            for (mut state, trace) in ran {
+                state.view = view.clone();
+                insert(&mut out, state, trace);
+            }
+        }
+        out
+    }
+
+    /// `executeStep(n)`, `executeStep(n, callbacks)`, `executeStep(n, options, callbacks)`.
+    fn execute_step(
+        &mut self,
+        call: &'a CallExpr,
+        args: &[Value<'a>],
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Flow {
+        let site = Site::Script {
+            start: offset(call.span.lo),
+            end: offset(call.span.hi),
+        };
+        let at = offset(call.span.lo);
+        // With two arguments the server reads the second as callbacks: options there are ignored.
+        let (options, callbacks) = match args.len() {
+            0 | 1 => (None, None),
+            2 => (None, args.get(1)),
+            _ => (args.get(1), args.get(2)),
+        };
+        let steps: Vec<u32> = match args.first().and_then(step_number) {
+            Some(n) => vec![n],
+            // A step number the analysis cannot tell: any configured step may run.
+            None => self.info.steps.iter().map(|(id, _)| *id).collect(),
+        };
+        let mut out = Flow::new();
+        for id in steps {
+            let Some(index) = self.info.index_of(id) else {
+                let event = self
+                    .facts
+                    .events
+                    .entry((site, id))
+                    .or_insert_with(|| StepEvent {
+                        step: id,
+                        site,
+                        options: BTreeSet::new(),
+                        flow: Flow::new(),
+                        configured: false,
+                    });
+                union(&mut event.flow, flow.clone());
+                union(&mut out, flow.clone());
+                continue;
+            };
+            let allowed = self.allowed_options(index, options);
+            let marks_subject = options
+                .and_then(|o| o.prop("stepOptions"))
+                .and_then(|o| o.prop("markAsSubjectIdentifierStep"))
+                .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str() == Some("true"));
+            let event = self
+                .facts
+                .events
+                .entry((site, id))
+                .or_insert_with(|| StepEvent {
+                    step: id,
+                    site,
+                    options: BTreeSet::new(),
+                    flow: Flow::new(),
+                    configured: true,
+                });
+            event.options.extend(allowed.iter().copied());
+            union(&mut event.flow, flow.clone());
+
+            let mut success = Flow::new();
+            for (state, trace) in &flow {
+                for &option in &allowed {
+                    let mut next = state.clone();
+                    next.exec[index] = u8::try_from(option + 1).unwrap_or(u8::MAX);
+                    let mut trace = trace.push(TraceEntry::StepRan {
+                        step: id,
+                        option,
+                        site: Some(at),
+                    });
+                    if marks_subject {
+                        next.subject = u8::try_from(index).unwrap_or(u8::MAX);
+                        trace = trace.push(TraceEntry::Subject { step: id });
+                    }
+                    insert(&mut success, next, trace);
+                }
+            }
+            let callback = |name: &str| match callbacks.and_then(|c| c.prop(name)) {
+                Some(Value::Func(c)) => Some(*c),
+                _ => None,
+            };
+            let after_success = match callback("onSuccess") {
+                Some(c) => self.callback(c, "onSuccess".into(), at, true, success, env),
+                None => success,
+            };
+            union(&mut out, after_success);
+            // Without a failure callback the server retries the step: the flow goes on only
+            // through success.
+            for name in FAILURE_CALLBACKS {
+                if let Some(c) = callback(name) {
+                    let failed: Flow = flow
+                        .iter()
+                        .map(|(s, t)| {
+                            (
+                                s.clone(),
+                                t.push(TraceEntry::StepFailed {
+                                    step: id,
+                                    callback: name,
+                                    site: at,
+                                }),
+                            )
+                        })
+                        .collect();
+                    let ran = self.callback(c, (*name).into(), at, true, failed, env);
+                    union(&mut out, ran);
+                }
+            }
+        }
+        out
+    }
+
+    /// The options of step `index` that `options.authenticationOptions` keeps. Filters that name
+    /// nothing the step offers, or that the analysis cannot read, keep every option.
+    fn allowed_options(&self, index: usize, options: Option<&Value<'a>>) -> Vec<usize> {
+        let configured = self
+            .info
+            .steps
+            .get(index)
+            .map(|(_, o)| o.as_slice())
+            .unwrap_or(&[]);
+        let all: Vec<usize> = (0..configured.len().min(u8::MAX as usize - 1)).collect();
+        let Some(Value::Array(filters)) = options.and_then(|o| o.prop("authenticationOptions"))
+        else {
+            return all;
+        };
+        let mut kept = BTreeSet::new();
+        for filter in filters.iter() {
+            let idp = filter.prop("idp").and_then(Value::as_str);
+            let authenticator = filter.prop("authenticator").and_then(Value::as_str);
+            if idp.is_none() && authenticator.is_none() {
+                return all;
+            }
+            for &i in &all {
+                let (o_idp, o_auth) = &configured[i];
+                if idp.is_none_or(|x| x == o_idp) && authenticator.is_none_or(|x| x == o_auth) {
+                    kept.insert(i);
+                }
+            }
+        }
+        if kept.is_empty() {
+            all
+        } else {
+            kept.into_iter().collect()
+        }
+    }
+
+    /// Calls a script function. A call to a function already running (recursion, also mutual)
+    /// returns the function's output so far; the outermost call repeats until neither its
+    /// inputs nor its output grow.
+    fn call(
+        &mut self,
+        closure: Closure<'a>,
+        args: Vec<Value<'a>>,
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> (Flow, Value<'a>) {
+        if flow.is_empty() {
+            return (flow, Value::Undefined);
+        }
+        let key = closure.code.key();
+        if self.call_stack.contains(&key) {
+            let rec = self.recursion.entry(key).or_default();
+            union(&mut rec.inputs, flow);
+            return (rec.output.clone(), Value::Unknown);
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            self.facts.incomplete = true;
+            return (flow, Value::Unknown);
+        }
+        self.call_stack.push(key);
+        let mut input = flow;
+        let mut result;
+        let mut rounds = 0;
+        loop {
+            result = self.invoke(closure, &args, input.clone(), env);
+            let Some(rec) = self.recursion.get_mut(&key) else {
+                break;
+            };
+            let mut grew = false;
+            for (s, t) in &rec.inputs {
+                if !input.contains_key(s) {
+                    input.insert(s.clone(), t.clone());
+                    grew = true;
+                }
+            }
+            for (s, t) in &result.0 {
+                if !rec.output.contains_key(s) {
+                    rec.output.insert(s.clone(), t.clone());
+                    grew = true;
+                }
+            }
+            rounds += 1;
+            if !grew || self.budget == 0 {
+                break;
+            }
+            if rounds >= MAX_ROUNDS {
+                self.facts.incomplete = true;
+                break;
+            }
+        }
+        self.recursion.remove(&key);
+        self.call_stack.pop();
+        result
+    }
+
+    fn invoke(
+        &mut self,
+        closure: Closure<'a>,
+        args: &[Value<'a>],
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> (Flow, Value<'a>) {
+        env.push_call(closure.frame);
+        let (params, body): (Vec<&'a Pat>, Result<&'a [Stmt], &'a Expr>) = match closure.code {
+            Code::Function(f) => (
+                f.params.iter().map(|p| &p.pat).collect(),
+                Ok(f.body.as_ref().map(|b| b.stmts.as_slice()).unwrap_or(&[])),
+            ),
+            Code::Arrow(a) => (
+                a.params.iter().collect(),
+                match &*a.body {
+                    ArrowFunctionBody::FunctionBody(b) => Ok(b.stmts.as_slice()),
+                    ArrowFunctionBody::Expr(e) => Err(&**e),
+                },
+            ),
+        };
+        for (i, param) in params.iter().enumerate() {
+            match param {
+                Pat::Ident(id) => {
+                    env.declare(&id.id.sym, args.get(i).cloned().unwrap_or(Value::Undefined))
+                }
+                other => {
+                    for name in pattern_names(other) {
+                        env.declare(name, Value::Unknown);
+                    }
+                }
+            }
+        }
+        let out = match body {
+            Ok(stmts) => {
+                self.hoist(stmts, env);
+                self.exec_stmts(stmts, flow, env)
+            }
+            Err(expr) => {
+                let mut flow = flow;
+                let value = self.eval(expr, &mut flow, env);
+                Out {
+                    ret: vec![(flow, value)],
+                    ..Out::default()
+                }
+            }
+        };
+        env.pop();
+        // Falling off the end returns undefined; an exception ends the sign-in.
+        let mut flow = out.normal.clone();
+        let mut value = Value::Undefined;
+        let mut value_flow = out.normal;
+        for (ret_flow, ret_value) in out.ret {
+            value = join_values(&value, &value_flow, &ret_value, &ret_flow, self.info);
+            union(&mut value_flow, ret_flow.clone());
+            union(&mut flow, ret_flow);
+        }
+        (flow, value)
+    }
+}
+
+/// `obj.key` / `obj[key]` on abstract values.
+fn member<'a>(obj: &Value<'a>, key: Option<&String>) -> Value<'a> {
+    let Some(key) = key else {
+        return Value::Unknown;
+    };
+    match obj {
+        Value::Context if key == "steps" => Value::Steps,
+        Value::Steps => match key.parse::<u32>() {
+            Ok(n) => Value::Step(n),
+            Err(_) => Value::Unknown,
+        },
+        Value::Step(n) => match key.as_str() {
+            "idp" => Value::StepField(*n, Field::Idp),
+            "authenticator" => Value::StepField(*n, Field::Authenticator),
+            _ => Value::Unknown,
+        },
+        Value::Object(_) => obj.prop(key).cloned().unwrap_or(Value::Undefined),
+        Value::Array(items) => match key.parse::<usize>() {
+            Ok(i) => items.get(i).cloned().unwrap_or(Value::Undefined),
+            Err(_) if key == "length" => Value::Num(items.len() as f64),
+            Err(_) => Value::Unknown,
+        },
+        Value::Str(s) if key == "length" => Value::Num(s.chars().count() as f64),
+        _ => Value::Unknown,
+    }
+}
+
+/// A step number given as a number or a numeric string.
+fn step_number(v: &Value) -> Option<u32> {
+    match v {
+        Value::Num(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64 => Some(*n as u32),
+        Value::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn number_key(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// The names a binding pattern declares.
+fn pattern_names(pat: &Pat) -> Vec<&str> {
+    let mut out = Vec::new();
+    collect_names(pat, &mut out);
+    out
+}
+
+fn collect_names<'p>(pat: &'p Pat, out: &mut Vec<&'p str>) {
+    match pat {
+        Pat::Ident(id) => out.push(&id.id.sym),
+        Pat::Array(a) => {
+            for p in a.elems.iter().flatten() {
+                collect_names(p, out);
+            }
+        }
+        Pat::Rest(r) => collect_names(&r.arg, out),
+        Pat::Object(o) => collect_object_names(o, out),
+        Pat::Assign(a) => collect_names(&a.left, out),
+        _ => {}
+    }
+}
+
+fn collect_object_names<'p>(o: &'p ObjectPat, out: &mut Vec<&'p str>) {
+    for p in &o.props {
+        match p {
+            ObjectPatProp::KeyValue(kv) => collect_names(&kv.value, out),
+            ObjectPatProp::Assign(a) => out.push(&a.key.id.sym),
+            ObjectPatProp::Rest(r) => collect_names(&r.arg, out),
+        }
+    }
+}
