@@ -126,12 +126,21 @@ pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, Pars
     Ok(raw.into_iter().map(|n| convert(file, n)).collect())
 }
 
+/// The parser's message without its own "error: line L column C:" prefix (we print positions).
 fn first_line(message: &str) -> String {
-    message
-        .lines()
+    let line = message.lines().next().unwrap_or("invalid YAML").trim();
+    let line = line.strip_prefix("error:").unwrap_or(line).trim_start();
+    let line = match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains("column") => rest,
+        _ => line,
+    };
+    // serde-saphyr suggests one of its own options here, which means nothing to our users.
+    line.split(", set DuplicateKeyPolicy")
         .next()
-        .unwrap_or("invalid YAML")
-        .trim()
+        .unwrap_or(line)
         .to_string()
 }
 

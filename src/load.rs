@@ -185,11 +185,16 @@ fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Applic
     };
     let sequence_type = seq.get("type").and_then(Node::as_str).map(str::to_string);
     let steps_key = seq.entry("steps").map(|(k, _)| k.span);
+    let empty_script = match seq.get("script") {
+        Some(node) if script.is_none() => Some(node.span),
+        _ => None,
+    };
     Ok(Application {
         name,
         file: id,
         steps,
         script,
+        empty_script,
         subject_step,
         sequence_key: seq_key.span,
         steps_key,

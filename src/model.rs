@@ -67,6 +67,9 @@ pub struct Application {
     pub file: FileId,
     pub steps: Vec<Step>,
     pub script: Option<EmbeddedScript>,
+    /// The value of a `script` key that is present but empty (`""`, `null`): a script added by a
+    /// fix replaces it rather than adding a second `script` key.
+    pub empty_script: Option<Span>,
     /// The step whose user is the subject (`subjectStepId`, default 1).
     pub subject_step: u32,
     /// The `authenticationSequence` key.

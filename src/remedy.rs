@@ -75,41 +75,79 @@ fn is_json(file: &SourceFile) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-/// Adds `script` to an application that has none, before its `steps` key.
+/// Adds `script` to an application that has none: in place of an empty `script` value, or as a
+/// new key before `steps`.
 pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<Fix> {
-    let steps_key = app.steps_key?;
-    let edit = if is_json(file) {
-        let quoted = serde_json::to_string(script).ok()?;
-        let indent = line_indent(file, steps_key)
-            .map(|(_, p)| format!("\n{p}"))
-            .unwrap_or_else(|| " ".into());
-        // The key token starts at the opening quote of "steps".
-        Edit {
-            span: Span::new(steps_key.file, steps_key.start, steps_key.start),
-            replacement: format!("\"script\": {quoted},{indent}"),
-        }
-    } else {
-        let (line_start, indent) = line_indent(file, steps_key)?;
-        let mut text = format!("{indent}script: |\n");
-        for line in script.lines() {
-            if line.is_empty() {
-                text.push('\n');
-            } else {
-                text.push_str(&format!("{indent}  {line}\n"));
+    let title = format!(
+        "add a script to `{}` that runs MFA only for users with a local account",
+        app.name.value
+    );
+    let edit = match (app.empty_script, is_json(file)) {
+        (Some(value), true) => Edit {
+            span: value,
+            replacement: serde_json::to_string(script).ok()?,
+        },
+        (Some(value), false) => {
+            // Only a quoted empty string has a span we can replace safely (`script:` with no
+            // value has none).
+            let raw = file.text.get(value.start..value.end)?;
+            if raw != "\"\"" && raw != "''" {
+                return None;
+            }
+            let key_indent = leading_spaces(file.line_text(value.start));
+            Edit {
+                span: value,
+                replacement: block_scalar(script, &format!("{key_indent}  "))
+                    .trim_end()
+                    .to_string(),
             }
         }
-        Edit {
-            span: Span::new(steps_key.file, line_start, line_start),
-            replacement: text,
+        (None, true) => {
+            let steps_key = app.steps_key?;
+            let quoted = serde_json::to_string(script).ok()?;
+            let indent = line_indent(file, steps_key)
+                .map(|(_, p)| format!("\n{p}"))
+                .unwrap_or_else(|| " ".into());
+            // The key token starts at the opening quote of "steps".
+            Edit {
+                span: Span::new(steps_key.file, steps_key.start, steps_key.start),
+                replacement: format!("\"script\": {quoted},{indent}"),
+            }
+        }
+        (None, false) => {
+            let steps_key = app.steps_key?;
+            let (line_start, indent) = line_indent(file, steps_key)?;
+            let text = format!(
+                "{indent}script: {}",
+                block_scalar(script, &format!("{indent}  "))
+            );
+            Edit {
+                span: Span::new(steps_key.file, line_start, line_start),
+                replacement: text,
+            }
         }
     };
     Some(Fix {
-        title: format!(
-            "add a script to `{}` that runs MFA only for users with a local account",
-            app.name.value
-        ),
+        title,
         edits: vec![edit],
     })
+}
+
+/// `script` as a YAML literal block (`|` and the lines, each indented), ending with a newline.
+fn block_scalar(script: &str, indent: &str) -> String {
+    let mut text = String::from("|\n");
+    for line in script.lines() {
+        if !line.is_empty() {
+            text.push_str(indent);
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    text
+}
+
+fn leading_spaces(line: &str) -> &str {
+    &line[..line.len() - line.trim_start_matches(' ').len()]
 }
 
 /// Escapes text inserted into the script's scalar, in the scalar's own style.

@@ -842,22 +842,13 @@ impl<'a> Interp<'a> {
                 let right = self.eval(&b.right, &mut runs, env);
                 union(&mut runs, skips);
                 *flow = runs;
-                let condish = |v: &Value| {
-                    matches!(
-                        v,
-                        Value::Bool(_)
-                            | Value::Cond(_)
-                            | Value::StepField(..)
-                            | Value::Step(_)
-                            | Value::Null
-                            | Value::Undefined
-                    )
-                };
+                // `a && b` is `a` or `b`; either way its truthiness is exactly that of the
+                // boolean formula, which is all a test needs.
                 match b.op {
-                    BinaryOp::LogicalAnd if condish(&left) && condish(&right) => {
+                    BinaryOp::LogicalAnd => {
                         Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond())))
                     }
-                    BinaryOp::LogicalOr if condish(&left) && condish(&right) => {
+                    BinaryOp::LogicalOr => {
                         Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond())))
                     }
                     _ => Value::Unknown,

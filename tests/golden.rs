@@ -1,0 +1,223 @@
+//! The golden corpus (actionlint style): every case under `fixtures/ok/` must stay clean, and
+//! every case under `fixtures/err/` must produce exactly the findings in its `expected.txt`.
+//! Run with `AUTHLINT_BLESS=1` to rewrite the expected files, then review the diff.
+//!
+//! The fixes each finding offers are checked too: applying all guard fixes (or all enable-JIT
+//! fixes) of a case must leave no `jit-mfa-conflict` and no `syntax-error`, and applying them
+//! again must find nothing left to fix.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use authlint::catalogue::Catalogue;
+use authlint::check::{Report, check};
+use authlint::diagnostic::Edit;
+
+fn cases(kind: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(kind);
+    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no cases under {}", root.display());
+    dirs
+}
+
+fn run(dir: &Path) -> Report {
+    check(&[dir.to_path_buf()], &Catalogue::builtin()).expect("the case directory exists")
+}
+
+/// Findings in a compact, reviewable form, with paths relative to the case directory.
+fn render(report: &Report, dir: &Path) -> String {
+    let prefix = format!("{}/", dir.display());
+    let rel = |span: authlint::source::Span| {
+        let file = report.files.get(span.file);
+        let lc = file.line_col(span.start);
+        format!(
+            "{}:{}:{}",
+            file.display.strip_prefix(&prefix).unwrap_or(&file.display),
+            lc.line,
+            lc.column
+        )
+    };
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&format!(
+            "{}: {:?}[{}] {}\n",
+            rel(d.span),
+            d.severity,
+            d.rule,
+            d.message
+        ));
+        for step in &d.trace {
+            out.push_str(&format!("    path: {step}\n"));
+        }
+        for label in &d.related {
+            out.push_str(&format!("    see {}: {}\n", rel(label.span), label.message));
+        }
+        for fix in &d.fixes {
+            out.push_str(&format!("    fix: {}\n", fix.title));
+        }
+    }
+    out
+}
+
+#[test]
+fn ok_cases_stay_clean() {
+    let mut failures = Vec::new();
+    for dir in cases("ok") {
+        let report = run(&dir);
+        if !report.diagnostics.is_empty() {
+            failures.push(format!("{}:\n{}", dir.display(), render(&report, &dir)));
+        }
+        assert!(
+            report.applications + report.identity_providers > 0,
+            "{}: nothing was loaded",
+            dir.display()
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn err_cases_match_their_expected_output() {
+    let bless = std::env::var_os("AUTHLINT_BLESS").is_some();
+    let mut failures = Vec::new();
+    for dir in cases("err") {
+        let actual = render(&run(&dir), &dir);
+        let expected_path = dir.join("expected.txt");
+        if bless {
+            fs::write(&expected_path, &actual).expect("write expected.txt");
+            continue;
+        }
+        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
+        if actual.is_empty() {
+            failures.push(format!(
+                "{}: an err case must report something",
+                dir.display()
+            ));
+        } else if actual != expected {
+            failures.push(format!(
+                "{}:\n--- expected\n{expected}--- actual\n{actual}",
+                dir.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Copies a case into a temporary directory.
+fn copy_case(dir: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(dir).expect("inside");
+        let target = tmp.path().join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("mkdir");
+        } else if rel != Path::new("expected.txt") {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+    tmp
+}
+
+/// Applies the fixes whose title starts with one of `kinds`; returns how many edits it made.
+fn apply_fixes(dir: &Path, kinds: &[&str]) -> usize {
+    let report = run(dir);
+    let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Edit>> = Default::default();
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "jit-mfa-conflict")
+    {
+        for fix in d
+            .fixes
+            .iter()
+            .filter(|f| kinds.iter().any(|k| f.title.starts_with(k)))
+        {
+            for edit in &fix.edits {
+                let path = report.files.get(edit.span.file).path.clone();
+                let edits = by_file.entry(path).or_default();
+                // Two findings may offer the same edit (the same guard, the same JIT switch).
+                if !edits
+                    .iter()
+                    .any(|e| e.span == edit.span && e.replacement == edit.replacement)
+                {
+                    edits.push(edit.clone());
+                }
+            }
+        }
+    }
+    let mut count = 0;
+    for (path, mut edits) in by_file {
+        let mut text = fs::read_to_string(&path).expect("read");
+        edits.sort_by_key(|e| std::cmp::Reverse((e.span.start, e.span.end)));
+        for e in edits {
+            text.replace_range(e.span.start..e.span.end, &e.replacement);
+            count += 1;
+        }
+        fs::write(&path, text).expect("write");
+    }
+    count
+}
+
+#[test]
+fn fixes_resolve_every_conflict_and_are_idempotent() {
+    let mut failures = Vec::new();
+    for dir in cases("err") {
+        let conflicts = run(&dir)
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "jit-mfa-conflict")
+            .count();
+        if conflicts == 0 {
+            continue;
+        }
+        for strategy in [&["add a script", "run this step"][..], &["enable JIT"][..]] {
+            let tmp = copy_case(&dir);
+            let applied = apply_fixes(tmp.path(), strategy);
+            let after = run(tmp.path());
+            let left: Vec<String> = after
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == "jit-mfa-conflict" || d.rule == "syntax-error")
+                .map(|d| format!("{} {}", d.rule, d.message))
+                .collect();
+            let syntax_before = run(&dir)
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == "syntax-error")
+                .count();
+            let syntax_after = after
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == "syntax-error")
+                .count();
+            // A step started where the script cannot yet see who signed in (top-level code
+            // after `executeStep(1)`) cannot be guarded in place: the help explains the move.
+            let explains_move = run(&dir).diagnostics.iter().any(|d| {
+                d.help
+                    .as_deref()
+                    .is_some_and(|h| h.contains("move `executeStep("))
+            });
+            if applied == 0 && !(explains_move && strategy[0] == "add a script") {
+                failures.push(format!("{} {strategy:?}: no fix offered", dir.display()));
+            } else if applied == 0 {
+                continue;
+            } else if left.len() != syntax_before || syntax_after != syntax_before {
+                failures.push(format!("{} {strategy:?}: left {left:?}", dir.display()));
+            } else if apply_fixes(tmp.path(), strategy) != 0 {
+                failures.push(format!(
+                    "{} {strategy:?}: a second run still found fixes",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
