@@ -70,9 +70,7 @@ pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<Str
                     .as_ref()
                     .map_or(app.name.span, |s| s.host_span(e.offset, e.end));
                 let what = format!("the script of `{}` is not valid JavaScript", app.name.value);
-                diagnostics.push(
-                    syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value),
-                );
+                diagnostics.push(syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value));
             }
         }
     }
@@ -140,11 +138,7 @@ fn read_file(
                 )
             });
             let offset = offset.unwrap_or(0).min(file.text.len());
-            let what = if is_json {
-                "invalid JSON"
-            } else {
-                "invalid YAML"
-            };
+            let what = if is_json { "invalid JSON" } else { "invalid YAML" };
             diagnostics.push(syntax_error::diagnostic(
                 Span::new(id, offset, offset),
                 what,

@@ -58,11 +58,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             // --help and --version are not errors.
-            return ExitCode::from(if e.use_stderr() {
-                EXIT_CANNOT_RUN
-            } else {
-                EXIT_OK
-            });
+            return ExitCode::from(if e.use_stderr() { EXIT_CANNOT_RUN } else { EXIT_OK });
         }
     };
     match cli.command {
@@ -85,9 +81,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Json => json::render(&report),
         Format::Human => {
             let stdout = std::io::stdout();
-            let color = if stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            {
+            let color = if stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
                 human::Color::Always
             } else {
                 human::Color::Never

@@ -43,11 +43,7 @@ fn display(path: &Path) -> String {
 /// Lists the files under `paths`. Paths that do not exist are returned as the error: the user
 /// asked for something authlint cannot do.
 pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
-    let missing: Vec<String> = paths
-        .iter()
-        .filter(|p| !p.exists())
-        .map(|p| display(p))
-        .collect();
+    let missing: Vec<String> = paths.iter().filter(|p| !p.exists()).map(|p| display(p)).collect();
     if !missing.is_empty() {
         return Err(missing);
     }
@@ -67,11 +63,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
             .into_iter()
             .filter_entry(|e| {
                 // Version-control and build directories hold no tenant configuration.
-                e.depth() == 0
-                    || !matches!(
-                        e.file_name().to_str(),
-                        Some(".git" | "target" | "node_modules")
-                    )
+                e.depth() == 0 || !matches!(e.file_name().to_str(), Some(".git" | "target" | "node_modules"))
             });
         for entry in walk {
             match entry {

@@ -46,10 +46,7 @@ impl Node {
     /// The key and value under `key` when this node is a mapping.
     pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
         match &self.kind {
-            Kind::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.name == key)
-                .map(|(k, v)| (k, v)),
+            Kind::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -130,10 +127,7 @@ pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, Pars
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or("invalid YAML").trim();
     let line = line.strip_prefix("error:").unwrap_or(line).trim_start();
-    let line = match line
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split_once(": "))
-    {
+    let line = match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
         Some((position, rest)) if position.contains("column") => rest,
         _ => line,
     };
@@ -296,10 +290,7 @@ mod tests {
         assert_eq!(&text[value.span.start..value.span.end], "wiki");
         let id = &docs[0].get("steps").expect("steps");
         match &id.kind {
-            Kind::Seq(items) => assert!(matches!(
-                items[0].get("id").map(|n| &n.kind),
-                Some(Kind::Int(1))
-            )),
+            Kind::Seq(items) => assert!(matches!(items[0].get("id").map(|n| &n.kind), Some(Kind::Int(1)))),
             other => panic!("{other:?}"),
         }
     }

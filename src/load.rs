@@ -59,9 +59,7 @@ fn load_object(
                     Ok(app) => model.applications.push(app),
                     Err(d) => diags.push(d),
                 }
-            } else if node.get("provisioning").is_some()
-                || node.get("federatedAuthenticators").is_some()
-            {
+            } else if node.get("provisioning").is_some() || node.get("federatedAuthenticators").is_some() {
                 match read_identity_provider(id, node) {
                     Ok(idp) => {
                         // IdP names are tenant-wide; the first file (in path order) wins.
@@ -93,10 +91,7 @@ fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>,
         }),
         Some(other) => Err(invalid(
             other.span,
-            format!(
-                "{what} `{key}` must be a string, found {}",
-                other.type_name()
-            ),
+            format!("{what} `{key}` must be a string, found {}", other.type_name()),
         )),
         None => Err(invalid(parent.span, format!("{what} has no `{key}`"))),
     }
@@ -124,10 +119,7 @@ fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Applic
             kind: Kind::Seq(items),
             ..
         }) => items.iter().map(read_step).collect::<Result<Vec<_>, _>>()?,
-        Some(Node {
-            kind: Kind::Null, ..
-        })
-        | None => Vec::new(),
+        Some(Node { kind: Kind::Null, .. }) | None => Vec::new(),
         Some(other) => {
             return Err(invalid(
                 other.span,
@@ -136,19 +128,12 @@ fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Applic
         }
     };
     let subject_step = match seq.get("subjectStepId") {
-        None
-        | Some(Node {
-            kind: Kind::Null, ..
-        }) => 1,
+        None | Some(Node { kind: Kind::Null, .. }) => 1,
         Some(Node {
             kind: Kind::Int(n),
             span,
-        }) => u32::try_from(*n).map_err(|_| {
-            invalid(
-                *span,
-                format!("`subjectStepId` must be a step number, found {n}"),
-            )
-        })?,
+        }) => u32::try_from(*n)
+            .map_err(|_| invalid(*span, format!("`subjectStepId` must be a step number, found {n}")))?,
         Some(other) => {
             return Err(invalid(
                 other.span,
@@ -160,10 +145,7 @@ fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Applic
         }
     };
     let script = match seq.get("script") {
-        None
-        | Some(Node {
-            kind: Kind::Null, ..
-        }) => None,
+        None | Some(Node { kind: Kind::Null, .. }) => None,
         Some(Node {
             kind: Kind::Str(text),
             ..
@@ -210,12 +192,7 @@ fn read_step(node: &Node) -> Result<Step, Diagnostic> {
         Kind::Int(n) if n >= 1 => u32::try_from(n).ok(),
         _ => None,
     }
-    .ok_or_else(|| {
-        invalid(
-            id_node.span,
-            "a step `id` must be a positive whole number".into(),
-        )
-    })?;
+    .ok_or_else(|| invalid(id_node.span, "a step `id` must be a positive whole number".into()))?;
     let options = match node.get("options") {
         Some(Node {
             kind: Kind::Seq(items),

@@ -96,11 +96,7 @@ impl Application {
 pub enum JitSetting {
     /// `provisioning.jit.isEnabled` is present; the span covers the `isEnabled: ...` entry and
     /// `value` the boolean itself.
-    Stated {
-        enabled: bool,
-        entry: Span,
-        value: Span,
-    },
+    Stated { enabled: bool, entry: Span, value: Span },
     /// No `provisioning.jit` (or no `isEnabled` in it): the console reads this as disabled.
     Missing,
 }

@@ -14,11 +14,7 @@ pub fn js_string(s: &str) -> String {
 /// The guard that lets a step run only for users who have a local account: `== 'LOCAL'` when
 /// the subject step offers no JIT-enabled connection, otherwise a check that excludes exactly
 /// the JIT-disabled ones (so JIT-enabled federated users keep their MFA).
-pub fn guard_expression(
-    subject_step: u32,
-    jit_disabled: &[String],
-    has_jit_enabled_idp: bool,
-) -> String {
+pub fn guard_expression(subject_step: u32, jit_disabled: &[String], has_jit_enabled_idp: bool) -> String {
     let idp = format!("context.steps[{subject_step}].idp");
     if !has_jit_enabled_idp || jit_disabled.is_empty() {
         return format!("{idp} == 'LOCAL'");
@@ -117,10 +113,7 @@ pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<
         (None, false) => {
             let steps_key = app.steps_key?;
             let (line_start, indent) = line_indent(file, steps_key)?;
-            let text = format!(
-                "{indent}script: {}",
-                block_scalar(script, &format!("{indent}  "))
-            );
+            let text = format!("{indent}script: {}", block_scalar(script, &format!("{indent}  ")));
             Edit {
                 span: Span::new(steps_key.file, line_start, line_start),
                 replacement: text,
@@ -161,13 +154,7 @@ fn escape_for_host(file: &SourceFile, scalar: Span, text: &str) -> String {
 
 /// Wraps the `executeStep` call at script range `start..end` in `if (guard) { ... }` (or
 /// `(guard && ...)` when the call is part of a larger expression).
-pub fn wrap_call(
-    file: &SourceFile,
-    app: &Application,
-    start: usize,
-    end: usize,
-    guard: &str,
-) -> Option<Fix> {
+pub fn wrap_call(file: &SourceFile, app: &Application, start: usize, end: usize, guard: &str) -> Option<Fix> {
     let script = app.script.as_ref()?;
     script.map.as_ref()?;
     let src = script.text.as_str();
@@ -178,14 +165,9 @@ pub fn wrap_call(
             && !before[..before.len() - 4].ends_with(|c: char| c.is_alphanumeric() || c == '_');
     let rest = src.get(end..)?;
     let semicolon = rest.trim_start_matches([' ', '\t']).starts_with(';');
-    let after_stmt = if semicolon {
-        end + rest.find(';')? + 1
-    } else {
-        end
-    };
+    let after_stmt = if semicolon { end + rest.find(';')? + 1 } else { end };
     let next = src.get(after_stmt..)?.trim_start_matches([' ', '\t']);
-    let statement_end =
-        next.is_empty() || next.starts_with(['\n', '\r', '}']) || next.starts_with("//");
+    let statement_end = next.is_empty() || next.starts_with(['\n', '\r', '}']) || next.starts_with("//");
     let (open, close, close_at) = if statement_start && statement_end {
         (format!("if ({guard}) {{ "), " }".to_string(), after_stmt)
     } else {
@@ -230,18 +212,14 @@ pub fn enable_jit(file: &SourceFile, idp: &IdentityProvider) -> Option<Fix> {
                 .unwrap_or_else(|| " ".into());
             Edit {
                 span: Span::new(idp.file, idp.name_key.start, idp.name_key.start),
-                replacement: format!(
-                    "\"provisioning\": {{\"jit\": {{\"isEnabled\": true}}}},{indent}"
-                ),
+                replacement: format!("\"provisioning\": {{\"jit\": {{\"isEnabled\": true}}}},{indent}"),
             }
         }
         JitSetting::Missing => {
             let (line_start, indent) = line_indent(file, idp.name_key)?;
             Edit {
                 span: Span::new(idp.file, line_start, line_start),
-                replacement: format!(
-                    "{indent}provisioning:\n{indent}  jit:\n{indent}    isEnabled: true\n"
-                ),
+                replacement: format!("{indent}provisioning:\n{indent}  jit:\n{indent}    isEnabled: true\n"),
             }
         }
     };

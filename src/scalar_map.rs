@@ -156,8 +156,7 @@ impl<'a> Out<'a> {
         if !rest.starts_with(c) {
             return None;
         }
-        self.table
-            .extend(std::iter::repeat_n(host_at, c.len_utf8()));
+        self.table.extend(std::iter::repeat_n(host_at, c.len_utf8()));
         self.end = end;
         Some(())
     }
@@ -654,8 +653,7 @@ fn block_lines(bytes: &[u8], mut pos: usize, indent: usize) -> Vec<BlockLine> {
 
 /// `---` or `...` at column 0 followed by white space or the line end.
 fn is_document_marker(line: &[u8]) -> bool {
-    (line.starts_with(b"---") || line.starts_with(b"..."))
-        && line.get(3).is_none_or(|&b| is_white(b))
+    (line.starts_with(b"---") || line.starts_with(b"...")) && line.get(3).is_none_or(|&b| is_white(b))
 }
 
 #[cfg(test)]
@@ -667,18 +665,14 @@ mod tests {
     /// Parses `host` (a mapping of string values) with serde-saphyr and
     /// returns, for `key`, the start offset and decoded value it reports.
     fn saphyr(host: &str, key: &str) -> (usize, String) {
-        let map: BTreeMap<String, Spanned<String>> =
-            serde_saphyr::from_str(host).expect("test input parses");
+        let map: BTreeMap<String, Spanned<String>> = serde_saphyr::from_str(host).expect("test input parses");
         let value = map.get(key).expect("key present");
         let start = value
             .referenced
             .span()
             .byte_offset()
             .expect("byte offset available");
-        (
-            usize::try_from(start).expect("offset fits"),
-            value.value.clone(),
-        )
+        (usize::try_from(start).expect("offset fits"), value.value.clone())
     }
 
     /// Builds the map for `key` from what serde-saphyr reports, checks the
@@ -739,12 +733,10 @@ mod tests {
 
     #[test]
     fn json_string_with_escapes() {
-        let host = "{\n  \"script\": \"var s = \\\"h\\u00e9\\\"; // caf\u{e9} \\ud83d\\ude00\\n\\tx\\/y\"\n}\n";
+        let host =
+            "{\n  \"script\": \"var s = \\\"h\\u00e9\\\"; // caf\u{e9} \\ud83d\\ude00\\n\\tx\\/y\"\n}\n";
         let (map, decoded) = build_for(host, "script");
-        assert_eq!(
-            decoded,
-            "var s = \"h\u{e9}\"; // caf\u{e9} \u{1f600}\n\tx/y"
-        );
+        assert_eq!(decoded, "var s = \"h\u{e9}\"; // caf\u{e9} \u{1f600}\n\tx/y");
         assert_maps(host, &decoded, &map, "var", "var s");
         assert_maps(host, &decoded, &map, "\"h", "\\\"h\\u00e9");
         assert_maps(host, &decoded, &map, "h\u{e9}", "h\\u00e9");
@@ -767,8 +759,7 @@ mod tests {
 
     #[test]
     fn literal_block_with_blank_line_and_deeper_indentation() {
-        let host =
-            "name: x\nscript: |\n  var a = 1;\n\n  function f() {\n    return a;\n  }\nother: y\n";
+        let host = "name: x\nscript: |\n  var a = 1;\n\n  function f() {\n    return a;\n  }\nother: y\n";
         let (map, decoded) = build_for(host, "script");
         assert_eq!(decoded, "var a = 1;\n\nfunction f() {\n  return a;\n}\n");
         assert_maps(host, &decoded, &map, "var", "var a = 1;\n\n  function");
@@ -883,7 +874,8 @@ mod tests {
 
     #[test]
     fn crlf_line_breaks() {
-        let host = "a: |\r\n  l1\r\n\r\n  l2\r\nb: \"x\r\n  y\"\r\nc: >-\r\n  f1\r\n  f2\r\nd: p1\r\n  p2\r\n";
+        let host =
+            "a: |\r\n  l1\r\n\r\n  l2\r\nb: \"x\r\n  y\"\r\nc: >-\r\n  f1\r\n  f2\r\nd: p1\r\n  p2\r\n";
         let (map, decoded) = build_for(host, "a");
         assert_eq!(decoded, "l1\n\nl2\n");
         assert_maps(host, &decoded, &map, "l2", "l2\r\n");

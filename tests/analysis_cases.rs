@@ -83,7 +83,8 @@ fn assert_cases(cases: &[(&str, &str, Vec<String>)]) {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-const WRAP_START: &str = "var onLoginRequest = function (context) {\n  executeStep(1, {\n    onSuccess: function (context) {\n";
+const WRAP_START: &str =
+    "var onLoginRequest = function (context) {\n  executeStep(1, {\n    onSuccess: function (context) {\n";
 const WRAP_END: &str = "\n    }\n  });\n};\n";
 
 /// A script whose step-1 onSuccess callback has `body`.
@@ -95,29 +96,103 @@ fn on_success(body: &str) -> String {
 fn guard_conditions_split_states_exactly() {
     let cases: Vec<(&str, String, Vec<String>)> = vec![
         ("unguarded", on_success("executeStep(2);"), both(2)),
-        ("== LOCAL", on_success("if (context.steps[1].idp == 'LOCAL') { executeStep(2); }"), vec![]),
-        ("=== LOCAL", on_success("if (context.steps[1].idp === 'LOCAL') executeStep(2);"), vec![]),
-        ("LOCAL on the left", on_success("if ('LOCAL' == context.steps[1].idp) executeStep(2);"), vec![]),
-        ("!= LOCAL with else", on_success("if (context.steps[1].idp != 'LOCAL') {} else { executeStep(2); }"), vec![]),
-        ("!== LOCAL early return", on_success("if (context.steps[1].idp !== 'LOCAL') { return; }\nexecuteStep(2);"), vec![]),
-        ("negated guard", on_success("if (!(context.steps[1].idp == 'LOCAL')) { return; }\nexecuteStep(2);"), vec![]),
-        ("excludes only Google", on_success("if (context.steps[1].idp != 'Google') executeStep(2);"), vec!["Facebook->2".into()]),
         (
-            "excludes both",
-            on_success("if (context.steps[1].idp != 'Google' && context.steps[1].idp != 'Facebook') executeStep(2);"),
+            "== LOCAL",
+            on_success("if (context.steps[1].idp == 'LOCAL') { executeStep(2); }"),
             vec![],
         ),
-        ("guard on the authenticator", on_success("if (context.steps[1].authenticator == 'BasicAuthenticator') executeStep(2);"), vec![]),
-        ("wrong-case LOCAL never matches", on_success("if (context.steps[1].idp == 'local') executeStep(2);"), vec![]),
-        ("&& with an unknown", on_success("if (isAdmin(context) && context.steps[1].idp == 'LOCAL') executeStep(2);"), vec![]),
-        ("|| with an unknown", on_success("if (context.steps[1].idp == 'LOCAL' || isAdmin(context)) executeStep(2);"), both(2)),
-        ("short-circuit statement", on_success("context.steps[1].idp == 'LOCAL' && executeStep(2);"), vec![]),
-        ("|| short-circuit statement", on_success("context.steps[1].idp != 'LOCAL' || executeStep(2);"), vec![]),
-        ("ternary value", on_success("var mfa = context.steps[1].idp == 'LOCAL' ? true : false;\nif (mfa) executeStep(2);"), vec![]),
-        ("ternary call", on_success("context.steps[1].idp == 'LOCAL' ? executeStep(2) : executeStep(3);"), both(3)),
-        ("role check only", on_success("if (hasAnyOfTheRolesV2(context, ['admin'])) { executeStep(2); }"), both(2)),
-        ("undecidable, then guard", on_success("if (x) { y(); }\nif (context.steps[1].idp == 'LOCAL') executeStep(2);"), vec![]),
-        ("if / else both run MFA", on_success("if (x) { executeStep(2); } else { executeStep(3); }"), [both(2), both(3)].concat()),
+        (
+            "=== LOCAL",
+            on_success("if (context.steps[1].idp === 'LOCAL') executeStep(2);"),
+            vec![],
+        ),
+        (
+            "LOCAL on the left",
+            on_success("if ('LOCAL' == context.steps[1].idp) executeStep(2);"),
+            vec![],
+        ),
+        (
+            "!= LOCAL with else",
+            on_success("if (context.steps[1].idp != 'LOCAL') {} else { executeStep(2); }"),
+            vec![],
+        ),
+        (
+            "!== LOCAL early return",
+            on_success("if (context.steps[1].idp !== 'LOCAL') { return; }\nexecuteStep(2);"),
+            vec![],
+        ),
+        (
+            "negated guard",
+            on_success("if (!(context.steps[1].idp == 'LOCAL')) { return; }\nexecuteStep(2);"),
+            vec![],
+        ),
+        (
+            "excludes only Google",
+            on_success("if (context.steps[1].idp != 'Google') executeStep(2);"),
+            vec!["Facebook->2".into()],
+        ),
+        (
+            "excludes both",
+            on_success(
+                "if (context.steps[1].idp != 'Google' && context.steps[1].idp != 'Facebook') executeStep(2);",
+            ),
+            vec![],
+        ),
+        (
+            "guard on the authenticator",
+            on_success("if (context.steps[1].authenticator == 'BasicAuthenticator') executeStep(2);"),
+            vec![],
+        ),
+        (
+            "wrong-case LOCAL never matches",
+            on_success("if (context.steps[1].idp == 'local') executeStep(2);"),
+            vec![],
+        ),
+        (
+            "&& with an unknown",
+            on_success("if (isAdmin(context) && context.steps[1].idp == 'LOCAL') executeStep(2);"),
+            vec![],
+        ),
+        (
+            "|| with an unknown",
+            on_success("if (context.steps[1].idp == 'LOCAL' || isAdmin(context)) executeStep(2);"),
+            both(2),
+        ),
+        (
+            "short-circuit statement",
+            on_success("context.steps[1].idp == 'LOCAL' && executeStep(2);"),
+            vec![],
+        ),
+        (
+            "|| short-circuit statement",
+            on_success("context.steps[1].idp != 'LOCAL' || executeStep(2);"),
+            vec![],
+        ),
+        (
+            "ternary value",
+            on_success("var mfa = context.steps[1].idp == 'LOCAL' ? true : false;\nif (mfa) executeStep(2);"),
+            vec![],
+        ),
+        (
+            "ternary call",
+            on_success("context.steps[1].idp == 'LOCAL' ? executeStep(2) : executeStep(3);"),
+            both(3),
+        ),
+        (
+            "role check only",
+            on_success("if (hasAnyOfTheRolesV2(context, ['admin'])) { executeStep(2); }"),
+            both(2),
+        ),
+        (
+            "undecidable, then guard",
+            on_success("if (x) { y(); }\nif (context.steps[1].idp == 'LOCAL') executeStep(2);"),
+            vec![],
+        ),
+        (
+            "if / else both run MFA",
+            on_success("if (x) { executeStep(2); } else { executeStep(3); }"),
+            [both(2), both(3)].concat(),
+        ),
     ]
     .into_iter()
     .map(|(n, s, e)| (n, s, e))
@@ -232,10 +307,7 @@ fn aliases_constants_and_helpers() {
         ),
         (
             "helper that runs the step unguarded",
-            format!(
-                "{}\nfunction mfa() {{ executeStep(2); }}",
-                on_success("mfa();")
-            ),
+            format!("{}\nfunction mfa() {{ executeStep(2); }}", on_success("mfa();")),
             both(2),
         ),
         (

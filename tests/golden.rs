@@ -14,9 +14,7 @@ use authlint::check::{Report, check};
 use authlint::diagnostic::Edit;
 
 fn cases(kind: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(kind);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(kind);
     let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -96,10 +94,7 @@ fn err_cases_match_their_expected_output() {
         }
         let expected = fs::read_to_string(&expected_path).unwrap_or_default();
         if actual.is_empty() {
-            failures.push(format!(
-                "{}: an err case must report something",
-                dir.display()
-            ));
+            failures.push(format!("{}: an err case must report something", dir.display()));
         } else if actual != expected {
             failures.push(format!(
                 "{}:\n--- expected\n{expected}--- actual\n{actual}",
@@ -130,11 +125,7 @@ fn copy_case(dir: &Path) -> tempfile::TempDir {
 fn apply_fixes(dir: &Path, kinds: &[&str]) -> usize {
     let report = run(dir);
     let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Edit>> = Default::default();
-    for d in report
-        .diagnostics
-        .iter()
-        .filter(|d| d.rule == "jit-mfa-conflict")
-    {
+    for d in report.diagnostics.iter().filter(|d| d.rule == "jit-mfa-conflict") {
         for fix in d
             .fixes
             .iter()

@@ -44,9 +44,7 @@ impl miette::Diagnostic for Rendered {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -133,6 +131,8 @@ pub fn render(report: &Report, color: Color) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        // Paths and code stay on one line, to be copied and clicked.
+        .with_wrap_lines(false)
         .with_links(false);
     let mut out = String::new();
     for d in &report.diagnostics {

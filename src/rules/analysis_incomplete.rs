@@ -27,8 +27,6 @@ pub fn diagnostic(app: &Application) -> Diagnostic {
         ),
     )
     .with_label("the analysis stopped inside this script")
-    .with_help(
-        "findings for this application may be missing; simplify the script or review it by hand",
-    )
+    .with_help("findings for this application may be missing; simplify the script or review it by hand")
     .with_app(&app.name.value)
 }

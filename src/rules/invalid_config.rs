@@ -25,7 +25,5 @@ pub const ID: Id = "invalid-config";
 pub fn diagnostic(span: Span, message: String) -> Diagnostic {
     Diagnostic::new(ID, Severity::Error, span, message)
         .with_label("authlint cannot read this value")
-        .with_help(
-            "give the field the shape of the WSO2 REST API; this object is not checked until then",
-        )
+        .with_help("give the field the shape of the WSO2 REST API; this object is not checked until then")
 }

@@ -83,15 +83,12 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             let Some(mfa) = step.options.get(option) else {
                 continue;
             };
-            let Some(authenticator) = ctx.catalogue.needs_local_account(&mfa.authenticator.value)
-            else {
+            let Some(authenticator) = ctx.catalogue.needs_local_account(&mfa.authenticator.value) else {
                 continue;
             };
             for (state, trace) in &event.flow {
                 let subject = state.subject as usize;
-                if state.subject == NO_SUBJECT
-                    || app.steps.get(subject).is_none_or(|s| s.id == event.step)
-                {
+                if state.subject == NO_SUBJECT || app.steps.get(subject).is_none_or(|s| s.id == event.step) {
                     continue;
                 }
                 let Some(subject_option) = state.ran_with(subject) else {
@@ -178,7 +175,7 @@ fn diagnostic(
             (
                 span,
                 ctx.script_line(app, start)
-                    .map(|l| format!("line {l}: "))
+                    .map(|l| format!("{l}: "))
                     .unwrap_or_default(),
             )
         }
@@ -210,10 +207,15 @@ fn diagnostic(
         });
     }
     related.push(match &idp.jit {
-        JitSetting::Stated { entry, .. } => Label { span: *entry, message: format!("JIT provisioning is disabled for {idp_name}") },
+        JitSetting::Stated { entry, .. } => Label {
+            span: *entry,
+            message: format!("JIT provisioning is disabled for {idp_name}"),
+        },
         JitSetting::Missing => Label {
             span: idp.name.span,
-            message: format!("{idp_name} has no `provisioning.jit` block, which the console reads as JIT disabled"),
+            message: format!(
+                "{idp_name} has no `provisioning.jit` block, which the console reads as JIT disabled"
+            ),
         },
     });
 
@@ -226,20 +228,22 @@ fn diagnostic(
     let (guard_help, guard_fix) = match (&app.script, c.event.site) {
         (None, _) => {
             let script = remedy::script_for(app, guarded_steps, &guard);
+            let indented: Vec<String> = script.lines().map(|l| format!("    {l}").trim_end().to_string()).collect();
             let help = format!(
-                "add a script that runs step {step_id} only for users with a local account:\n{script}"
+                "either add a script that runs step {step_id} only for users with a local account:\n{}",
+                indented.join("\n")
             );
             (help, remedy::add_script(host, app, &script))
         }
         (Some(_), Site::Script { start, end }) if sees_subject => (
             format!(
-                "run step {step_id} only for users with a local account:\n    if ({guard}) {{ executeStep({step_id}); }}"
+                "either run step {step_id} only for users with a local account:\n    if ({guard}) {{ executeStep({step_id}); }}"
             ),
             remedy::wrap_call(host, app, start, end, &guard),
         ),
         (Some(_), _) => (
             format!(
-                "move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it: only there does the script see who signed in:\n    if ({guard}) {{ executeStep({step_id}); }}"
+                "either move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it: only there does the script see who signed in:\n    if ({guard}) {{ executeStep({step_id}); }}"
             ),
             None,
         ),
@@ -277,12 +281,7 @@ fn diagnostic(
 fn federated_idps(ctx: &Context, app: &Application, index: usize) -> (Vec<String>, bool) {
     let mut disabled = Vec::new();
     let mut enabled = false;
-    for option in app
-        .steps
-        .get(index)
-        .map(|s| s.options.as_slice())
-        .unwrap_or(&[])
-    {
+    for option in app.steps.get(index).map(|s| s.options.as_slice()).unwrap_or(&[]) {
         if option.is_local() {
             continue;
         }

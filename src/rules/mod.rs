@@ -28,11 +28,7 @@ pub struct Context<'a> {
 }
 
 /// Runs every rule on one analysed application.
-pub fn check_application(
-    ctx: &Context,
-    app: &Application,
-    analysis: &AppAnalysis,
-) -> Vec<Diagnostic> {
+pub fn check_application(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
     let mut out = unknown_idp::check(ctx, app);
     out.extend(jit_mfa_conflict::check(ctx, app, analysis));
     if analysis.facts.incomplete {
@@ -42,11 +38,19 @@ pub fn check_application(
 }
 
 impl Context<'_> {
-    /// "line N" of a script offset of `app`'s script, in the host file.
-    pub fn script_line(&self, app: &Application, offset: usize) -> Option<usize> {
+    /// Where a script offset of `app` is in its host file: "line N", or "line N:C" when the
+    /// whole script is on one line (a JSON string).
+    pub fn script_line(&self, app: &Application, offset: usize) -> Option<String> {
         let script = app.script.as_ref()?;
         let span = script.host_span(offset, offset);
-        Some(self.files.get(span.file).line_col(span.start).line)
+        let file = self.files.get(span.file);
+        let lc = file.line_col(span.start);
+        let one_line = file.line_col(script.span.start).line == file.line_col(script.span.end).line;
+        Some(if one_line {
+            format!("line {}:{}", lc.line, lc.column)
+        } else {
+            format!("line {}", lc.line)
+        })
     }
 
     /// How an option reads in a trace: "Google (JIT disabled)" or "BasicAuthenticator".
@@ -71,7 +75,7 @@ impl Context<'_> {
     pub fn render_trace(&self, app: &Application, entries: &[TraceEntry]) -> Vec<String> {
         let at = |offset: usize| {
             self.script_line(app, offset)
-                .map(|l| format!("line {l}: "))
+                .map(|l| format!("{l}: "))
                 .unwrap_or_default()
         };
         entries
@@ -88,17 +92,11 @@ impl Context<'_> {
                         self.describe_option(app, *step, *option)
                     )
                 }
-                TraceEntry::StepFailed {
-                    step,
-                    callback,
-                    site,
-                } => format!("{}step {step} failed -> {callback}", at(*site)),
+                TraceEntry::StepFailed { step, callback, site } => {
+                    format!("{}step {step} failed -> {callback}", at(*site))
+                }
                 TraceEntry::Callback { name, offset } => format!("{}{name}", at(*offset)),
-                TraceEntry::Branch {
-                    text,
-                    taken,
-                    offset,
-                } => format!("{}`{text}` is {taken}", at(*offset)),
+                TraceEntry::Branch { text, taken, offset } => format!("{}`{text}` is {taken}", at(*offset)),
                 TraceEntry::Subject { step } => {
                     format!("step {step} becomes the subject (markAsSubjectIdentifierStep)")
                 }

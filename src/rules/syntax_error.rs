@@ -27,5 +27,7 @@ pub const ID: Id = "syntax-error";
 pub fn diagnostic(span: Span, what: &str, message: &str) -> Diagnostic {
     Diagnostic::new(ID, Severity::Error, span, format!("{what}: {message}"))
         .with_label(message.to_string())
-        .with_help("fix the syntax here; authlint checks the rest of the files, but not this one until it parses")
+        .with_help(
+            "fix the syntax here; authlint checks the rest of the files, but not this one until it parses",
+        )
 }

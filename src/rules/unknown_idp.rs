@@ -31,12 +31,7 @@ pub fn check(ctx: &Context, app: &Application) -> Vec<Diagnostic> {
             if option.is_local() || ctx.model.identity_providers.contains_key(&option.idp.value) {
                 continue;
             }
-            let known: Vec<&str> = ctx
-                .model
-                .identity_providers
-                .keys()
-                .map(String::as_str)
-                .collect();
+            let known: Vec<&str> = ctx.model.identity_providers.keys().map(String::as_str).collect();
             let suggestion = closest(&option.idp.value, &known);
             let mut help = format!(
                 "include the file that defines `{}` in the run, or use the name of a known IdP",
@@ -97,10 +92,7 @@ mod tests {
 
     #[test]
     fn suggests_near_names_only() {
-        assert_eq!(
-            closest("Gogle", &["Google", "Corporate-AD"]),
-            Some("Google")
-        );
+        assert_eq!(closest("Gogle", &["Google", "Corporate-AD"]), Some("Google"));
         assert_eq!(closest("google", &["Google"]), Some("Google"));
         assert_eq!(closest("Okta", &["Google"]), None);
     }

@@ -46,11 +46,7 @@ impl<'a> Env<'a> {
     /// Pushes a frame whose parent is the frame with id `parent` (the global frame when that
     /// frame is gone: a callback that outlived its creator).
     pub fn push_call(&mut self, parent: u32) {
-        let parent = self
-            .frames
-            .iter()
-            .rposition(|f| f.id == parent)
-            .unwrap_or(0);
+        let parent = self.frames.iter().rposition(|f| f.id == parent).unwrap_or(0);
         self.push(parent);
     }
 
@@ -133,14 +129,7 @@ impl<'a> Env<'a> {
 
     /// The environment after two arms merge: `self` held on `flow_a`, `other` on `flow_b`.
     /// With `widen`, values that differ become unknown (used by loops to reach a fixpoint).
-    pub fn join(
-        &mut self,
-        flow_a: &Flow,
-        other: &Env<'a>,
-        flow_b: &Flow,
-        info: &StepsInfo,
-        widen: bool,
-    ) {
+    pub fn join(&mut self, flow_a: &Flow, other: &Env<'a>, flow_b: &Flow, info: &StepsInfo, widen: bool) {
         if flow_b.is_empty() {
             return;
         }
@@ -153,11 +142,7 @@ impl<'a> Env<'a> {
                 continue;
             };
             for (name, value) in frame.vars.iter_mut() {
-                let theirs = other_frame
-                    .vars
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v);
+                let theirs = other_frame.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v);
                 *value = match theirs {
                     Some(v) if widen => {
                         if value.same(v) {

@@ -339,14 +339,7 @@ impl<'a> Interp<'a> {
                     }
                     None => {}
                 }
-                self.exec_loop(
-                    f.test.as_deref(),
-                    &f.body,
-                    f.update.as_deref(),
-                    false,
-                    flow,
-                    env,
-                )
+                self.exec_loop(f.test.as_deref(), &f.body, f.update.as_deref(), false, flow, env)
             }
             Stmt::ForIn(f) => {
                 self.eval(&f.right, &mut flow, env);
@@ -432,13 +425,7 @@ impl<'a> Interp<'a> {
             Some(alt) => self.exec_stmt(alt, else_in, env),
             None => Out::normal(else_in),
         };
-        env.join(
-            &out_else.normal,
-            &env_then,
-            &out_then.normal,
-            self.info,
-            false,
-        );
+        env.join(&out_else.normal, &env_then, &out_then.normal, self.info, false);
         let mut out = Out::default();
         out.absorb_jumps(&mut out_then);
         out.absorb_jumps(&mut out_else);
@@ -628,12 +615,10 @@ impl<'a> Interp<'a> {
                 Lit::Num(n) => Value::Num(n.value),
                 _ => Value::Unknown,
             },
-            Expr::Tpl(t) if t.exprs.is_empty() => {
-                match t.quasis.first().and_then(|q| q.cooked.as_ref()) {
-                    Some(cooked) => Value::str(&cooked.to_string_lossy()),
-                    None => Value::Unknown,
-                }
-            }
+            Expr::Tpl(t) if t.exprs.is_empty() => match t.quasis.first().and_then(|q| q.cooked.as_ref()) {
+                Some(cooked) => Value::str(&cooked.to_string_lossy()),
+                None => Value::Unknown,
+            },
             Expr::Ident(id) => match env.lookup(&id.sym) {
                 Some(v) => v.clone(),
                 None => match &*id.sym {
@@ -789,12 +774,7 @@ impl<'a> Interp<'a> {
         Value::Object(Rc::new(props))
     }
 
-    fn prop_name(
-        &mut self,
-        key: &'a PropName,
-        flow: &mut Flow,
-        env: &mut Env<'a>,
-    ) -> Option<String> {
+    fn prop_name(&mut self, key: &'a PropName, flow: &mut Flow, env: &mut Env<'a>) -> Option<String> {
         match key {
             PropName::Ident(id) => Some(id.sym.to_string()),
             PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
@@ -808,12 +788,7 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn member_key(
-        &mut self,
-        prop: &'a MemberProp,
-        flow: &mut Flow,
-        env: &mut Env<'a>,
-    ) -> Option<String> {
+    fn member_key(&mut self, prop: &'a MemberProp, flow: &mut Flow, env: &mut Env<'a>) -> Option<String> {
         match prop {
             MemberProp::Ident(id) => Some(id.sym.to_string()),
             MemberProp::Computed(c) => match self.eval(&c.expr, flow, env) {
@@ -845,12 +820,8 @@ impl<'a> Interp<'a> {
                 // `a && b` is `a` or `b`; either way its truthiness is exactly that of the
                 // boolean formula, which is all a test needs.
                 match b.op {
-                    BinaryOp::LogicalAnd => {
-                        Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond())))
-                    }
-                    BinaryOp::LogicalOr => {
-                        Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond())))
-                    }
+                    BinaryOp::LogicalAnd => Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond()))),
+                    BinaryOp::LogicalOr => Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond()))),
                     _ => Value::Unknown,
                 }
             }
@@ -894,9 +865,7 @@ impl<'a> Interp<'a> {
             Value::Unknown
         };
         match &a.left {
-            AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => {
-                env.assign(&id.id.sym, value.clone())
-            }
+            AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => env.assign(&id.id.sym, value.clone()),
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
                 let key = self.member_key(&m.prop, flow, env);
                 // `options.stepOptions = {...}` on an object literal held in a variable.
@@ -932,20 +901,11 @@ impl<'a> Interp<'a> {
         value
     }
 
-    fn eval_args(
-        &mut self,
-        args: &'a [ExprOrSpread],
-        flow: &mut Flow,
-        env: &mut Env<'a>,
-    ) -> Vec<Value<'a>> {
+    fn eval_args(&mut self, args: &'a [ExprOrSpread], flow: &mut Flow, env: &mut Env<'a>) -> Vec<Value<'a>> {
         args.iter()
             .map(|a| {
                 let v = self.eval(&a.expr, flow, env);
-                if a.spread.is_some() {
-                    Value::Unknown
-                } else {
-                    v
-                }
+                if a.spread.is_some() { Value::Unknown } else { v }
             })
             .collect()
     }
@@ -979,13 +939,7 @@ impl<'a> Interp<'a> {
         let callee_value = self.eval(callee, flow, env);
         let args = self.eval_args(&c.args, flow, env);
         let name = self.snippet(callee.span());
-        self.call_value(
-            callee_value,
-            args,
-            Some((name, offset(c.span.lo))),
-            flow,
-            env,
-        )
+        self.call_value(callee_value, args, Some((name, offset(c.span.lo))), flow, env)
     }
 
     /// Calls a function value; an unknown callee may run its function arguments.
@@ -1069,11 +1023,7 @@ impl<'a> Interp<'a> {
         let mut by_view: BTreeMap<Vec<u8>, Flow> = BTreeMap::new();
         for (mut state, trace) in flow {
             let view = std::mem::replace(&mut state.view, state.exec.clone());
-            insert(
-                by_view.entry(view).or_default(),
-                state,
-                trace.push(entry.clone()),
-            );
+            insert(by_view.entry(view).or_default(), state, trace.push(entry.clone()));
         }
         let mut out = Flow::new();
         for (view, group) in by_view {
@@ -1113,17 +1063,13 @@ impl<'a> Interp<'a> {
         let mut out = Flow::new();
         for id in steps {
             let Some(index) = self.info.index_of(id) else {
-                let event = self
-                    .facts
-                    .events
-                    .entry((site, id))
-                    .or_insert_with(|| StepEvent {
-                        step: id,
-                        site,
-                        options: BTreeSet::new(),
-                        flow: Flow::new(),
-                        configured: false,
-                    });
+                let event = self.facts.events.entry((site, id)).or_insert_with(|| StepEvent {
+                    step: id,
+                    site,
+                    options: BTreeSet::new(),
+                    flow: Flow::new(),
+                    configured: false,
+                });
                 union(&mut event.flow, flow.clone());
                 union(&mut out, flow.clone());
                 continue;
@@ -1133,17 +1079,13 @@ impl<'a> Interp<'a> {
                 .and_then(|o| o.prop("stepOptions"))
                 .and_then(|o| o.prop("markAsSubjectIdentifierStep"))
                 .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str() == Some("true"));
-            let event = self
-                .facts
-                .events
-                .entry((site, id))
-                .or_insert_with(|| StepEvent {
-                    step: id,
-                    site,
-                    options: BTreeSet::new(),
-                    flow: Flow::new(),
-                    configured: true,
-                });
+            let event = self.facts.events.entry((site, id)).or_insert_with(|| StepEvent {
+                step: id,
+                site,
+                options: BTreeSet::new(),
+                flow: Flow::new(),
+                configured: true,
+            });
             event.options.extend(allowed.iter().copied());
             union(&mut event.flow, flow.clone());
 
@@ -1208,8 +1150,7 @@ impl<'a> Interp<'a> {
             .map(|(_, o)| o.as_slice())
             .unwrap_or(&[]);
         let all: Vec<usize> = (0..configured.len().min(u8::MAX as usize - 1)).collect();
-        let Some(Value::Array(filters)) = options.and_then(|o| o.prop("authenticationOptions"))
-        else {
+        let Some(Value::Array(filters)) = options.and_then(|o| o.prop("authenticationOptions")) else {
             return all;
         };
         let mut kept = BTreeSet::new();
@@ -1315,9 +1256,7 @@ impl<'a> Interp<'a> {
         };
         for (i, param) in params.iter().enumerate() {
             match param {
-                Pat::Ident(id) => {
-                    env.declare(&id.id.sym, args.get(i).cloned().unwrap_or(Value::Undefined))
-                }
+                Pat::Ident(id) => env.declare(&id.id.sym, args.get(i).cloned().unwrap_or(Value::Undefined)),
                 other => {
                     for name in pattern_names(other) {
                         env.declare(name, Value::Unknown);

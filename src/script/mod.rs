@@ -20,11 +20,7 @@ pub struct ScriptError {
 /// Parses a script as the server does (ECMAScript, script goal, not a module).
 pub fn parse(src: &str) -> Result<Script, ScriptError> {
     // swc numbers bytes from 1 (0 is its "no position"); `interp::offset` undoes that.
-    let end = BytePos(
-        u32::try_from(src.len())
-            .unwrap_or(u32::MAX - 1)
-            .saturating_add(1),
-    );
+    let end = BytePos(u32::try_from(src.len()).unwrap_or(u32::MAX - 1).saturating_add(1));
     let input = StringInput::new(src, BytePos(1), end);
     let mut parser = Parser::new(Syntax::Es(EsSyntax::default()), input, None);
     let to_error = |e: swc_ecma_parser::error::Error| ScriptError {

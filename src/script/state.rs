@@ -33,9 +33,7 @@ impl State {
         State {
             exec: vec![0; steps],
             view: vec![0; steps],
-            subject: subject
-                .and_then(|s| u8::try_from(s).ok())
-                .unwrap_or(NO_SUBJECT),
+            subject: subject.and_then(|s| u8::try_from(s).ok()).unwrap_or(NO_SUBJECT),
         }
     }
 

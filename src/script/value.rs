@@ -89,11 +89,7 @@ impl<'a> Value<'a> {
 
     pub fn prop(&self, name: &str) -> Option<&Value<'a>> {
         match self {
-            Value::Object(props) => props
-                .iter()
-                .rev()
-                .find(|(k, _)| &**k == name)
-                .map(|(_, v)| v),
+            Value::Object(props) => props.iter().rev().find(|(k, _)| &**k == name).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -140,9 +136,7 @@ impl<'a> Value<'a> {
             Value::Bool(b) => Some(*b),
             Value::Num(n) => Some(*n != 0.0 && !n.is_nan()),
             Value::Str(s) => Some(!s.is_empty()),
-            Value::Context | Value::Steps | Value::Object(_) | Value::Array(_) | Value::Func(_) => {
-                Some(true)
-            }
+            Value::Context | Value::Steps | Value::Object(_) | Value::Array(_) | Value::Func(_) => Some(true),
             // `context.steps[n]` for a step that has not run: the server's object may or may not
             // be falsy; its fields are.
             Value::Step(n) => match info.index_of(*n) {
@@ -163,11 +157,9 @@ impl<'a> Value<'a> {
             other => Rc::new(match other.operand() {
                 Some(op) => Cond::Truthy(op),
                 None => match other {
-                    Value::Context
-                    | Value::Steps
-                    | Value::Object(_)
-                    | Value::Array(_)
-                    | Value::Func(_) => Cond::Const(true),
+                    Value::Context | Value::Steps | Value::Object(_) | Value::Array(_) | Value::Func(_) => {
+                        Cond::Const(true)
+                    }
                     Value::Step(n) => Cond::StepRan(*n),
                     _ => Cond::Unknown,
                 },
@@ -361,14 +353,8 @@ mod tests {
         assert_eq!(local.eval(&state(2), &info), Some(false));
         // Before step 1 ran its idp is undefined: the guard is false, its negation true.
         assert_eq!(local.eval(&state(0), &info), Some(false));
-        assert_eq!(
-            idp_is("LOCAL", true, true).eval(&state(0), &info),
-            Some(true)
-        );
-        assert_eq!(
-            idp_is("Google", true, true).eval(&state(2), &info),
-            Some(false)
-        );
+        assert_eq!(idp_is("LOCAL", true, true).eval(&state(0), &info), Some(true));
+        assert_eq!(idp_is("Google", true, true).eval(&state(2), &info), Some(false));
     }
 
     #[test]
