@@ -31,7 +31,8 @@ fn json(args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     let r = run(&all);
-    let value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not one JSON object ({e}):\n{}", r.stdout));
+    let value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not one JSON object ({e}):\n{}", r.stdout));
     (r.code, value)
 }
 
@@ -67,25 +68,48 @@ fn example_tenant_reports_payroll_and_crm_only() {
 
 #[test]
 fn json_diagnostics_carry_positions_trace_related_and_fixes() {
-    let (_, out) = json(&["check", "fixtures/tenant/Applications/payroll.yml", "fixtures/tenant/IdentityProviders"]);
+    let (_, out) = json(&[
+        "check",
+        "fixtures/tenant/Applications/payroll.yml",
+        "fixtures/tenant/IdentityProviders",
+    ]);
     let d = &out["diagnostics"][0];
     assert_eq!(d["rule"], "jit-mfa-conflict");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "fixtures/tenant/Applications/payroll.yml");
     // `authenticator: totp` on line 15, columns 11 to 30 (end exclusive).
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(15), Some(11)));
-    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(15), Some(30)));
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(15), Some(30))
+    );
     assert_eq!(d["trace"][0], "step 1 signed in with Google (JIT disabled)");
     let related = d["related"].as_array().expect("related");
-    assert!(related.iter().any(|r| r["file"] == "fixtures/tenant/IdentityProviders/Google.yml" && r["line"] == 11));
-    assert!(related.iter().any(|r| r["file"] == "fixtures/tenant/Applications/payroll.yml" && r["line"] == 10));
+    assert!(
+        related
+            .iter()
+            .any(|r| r["file"] == "fixtures/tenant/IdentityProviders/Google.yml" && r["line"] == 11)
+    );
+    assert!(
+        related
+            .iter()
+            .any(|r| r["file"] == "fixtures/tenant/Applications/payroll.yml" && r["line"] == 10)
+    );
     let fixes = d["fixes"].as_array().expect("fixes");
     assert_eq!(fixes.len(), 2);
     let jit_edit = &fixes[1]["edits"][0];
     assert_eq!(jit_edit["file"], "fixtures/tenant/IdentityProviders/Google.yml");
-    assert_eq!((jit_edit["line"].as_u64(), jit_edit["column"].as_u64()), (Some(11), Some(16)));
+    assert_eq!(
+        (jit_edit["line"].as_u64(), jit_edit["column"].as_u64()),
+        (Some(11), Some(16))
+    );
     assert_eq!(jit_edit["replacement"], "true");
-    assert!(fixes[0]["edits"][0]["replacement"].as_str().unwrap_or("").contains("context.steps[1].idp == 'LOCAL'"));
+    assert!(
+        fixes[0]["edits"][0]["replacement"]
+            .as_str()
+            .unwrap_or("")
+            .contains("context.steps[1].idp == 'LOCAL'")
+    );
 }
 
 #[test]
@@ -98,8 +122,15 @@ fn script_positions_are_mapped_into_the_host_file() {
     let text = std::fs::read_to_string("fixtures/tenant/Applications/crm.json").expect("read");
     let line = text.lines().nth(12).expect("line 13");
     let col = crm["column"].as_u64().expect("column") as usize;
-    assert!(line[col - 1..].starts_with("executeStep(2)"), "{}", &line[col - 1..]);
-    assert_eq!(crm["trace"][2], "line 13:178: `hasAnyOfTheRolesV2(context, rolesToStepUp)` is true");
+    assert!(
+        line[col - 1..].starts_with("executeStep(2)"),
+        "{}",
+        &line[col - 1..]
+    );
+    assert_eq!(
+        crm["trace"][2],
+        "line 13:178: `hasAnyOfTheRolesV2(context, rolesToStepUp)` is true"
+    );
 }
 
 #[test]
@@ -126,7 +157,12 @@ fn human_output_for_a_script_finding_and_a_warning() {
 fn clean_input_exits_zero() {
     let r = run(&["check", "fixtures/ok"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.ends_with("0 errors, 0 warnings in 14 files (5 applications, 3 identity providers).\n"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .ends_with("0 errors, 0 warnings in 14 files (5 applications, 3 identity providers).\n"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -161,16 +197,52 @@ fn default_path_is_the_current_directory() {
 
 #[test]
 fn output_does_not_depend_on_argument_order() {
-    let a = run(&["check", "fixtures/tenant/IdentityProviders", "fixtures/tenant/Applications", "--format", "json"]);
-    let b = run(&["check", "fixtures/tenant/Applications", "fixtures/tenant/IdentityProviders", "--format", "json"]);
+    let a = run(&[
+        "check",
+        "fixtures/tenant/IdentityProviders",
+        "fixtures/tenant/Applications",
+        "--format",
+        "json",
+    ]);
+    let b = run(&[
+        "check",
+        "fixtures/tenant/Applications",
+        "fixtures/tenant/IdentityProviders",
+        "--format",
+        "json",
+    ]);
     assert_eq!(a.stdout, b.stdout);
-    assert_eq!(a.stdout, run(&["check", "fixtures/tenant/Applications", "fixtures/tenant/IdentityProviders", "--format", "json"]).stdout);
+    assert_eq!(
+        a.stdout,
+        run(&[
+            "check",
+            "fixtures/tenant/Applications",
+            "fixtures/tenant/IdentityProviders",
+            "--format",
+            "json"
+        ])
+        .stdout
+    );
 }
 
 #[test]
 fn broken_files_do_not_stop_the_run() {
     let (code, out) = json(&["check", "fixtures/err/broken-files"]);
     assert_eq!(code, 1);
-    let rules: Vec<&str> = out["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["rule"].as_str()).collect();
-    assert_eq!(rules, ["syntax-error", "syntax-error", "syntax-error", "invalid-config", "jit-mfa-conflict"]);
+    let rules: Vec<&str> = out["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "syntax-error",
+            "syntax-error",
+            "syntax-error",
+            "invalid-config",
+            "jit-mfa-conflict"
+        ]
+    );
 }

@@ -228,7 +228,10 @@ fn diagnostic(
     let (guard_help, guard_fix) = match (&app.script, c.event.site) {
         (None, _) => {
             let script = remedy::script_for(app, guarded_steps, &guard);
-            let indented: Vec<String> = script.lines().map(|l| format!("    {l}").trim_end().to_string()).collect();
+            let indented: Vec<String> = script
+                .lines()
+                .map(|l| format!("    {l}").trim_end().to_string())
+                .collect();
             let help = format!(
                 "either add a script that runs step {step_id} only for users with a local account:\n{}",
                 indented.join("\n")
