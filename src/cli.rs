@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalogue::Catalogue;
 use crate::check;
+use crate::diagnostic::Severity;
 use crate::report::{human, json};
+use crate::rules;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +30,13 @@ struct Cli {
 enum Command {
     /// Check applications and identity providers for broken sign-in flows.
     Check(CheckArgs),
+    /// List every rule with its default severity and what it catches.
+    Rules,
+    /// Print the full documentation of one rule.
+    Explain {
+        /// A rule id, as printed in diagnostics (`authlint rules` lists them).
+        rule: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -63,7 +72,50 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Rules => {
+            print!("{}", rules_table());
+            ExitCode::from(EXIT_OK)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(info) => {
+                print!(
+                    "# {} ({})\n\n{}\n\n{}",
+                    info.id,
+                    severity_name(info.severity),
+                    info.summary,
+                    info.doc
+                );
+                ExitCode::from(EXIT_OK)
+            }
+            None => {
+                eprintln!("authlint: unknown rule `{rule}`; `authlint rules` lists them");
+                ExitCode::from(EXIT_CANNOT_RUN)
+            }
+        },
     }
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One line per rule: id, default severity, summary.
+pub fn rules_table() -> String {
+    let width = rules::registry().iter().map(|r| r.id.len()).max().unwrap_or(0);
+    rules::registry()
+        .iter()
+        .map(|r| {
+            format!(
+                "{:width$}  {:7}  {}\n",
+                r.id,
+                severity_name(r.severity),
+                r.summary
+            )
+        })
+        .collect()
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {

@@ -2,7 +2,7 @@
 
 use crate::source::Span;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -55,7 +55,9 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+    /// A diagnostic of `rule` at its default severity (from `rules/rules.yaml`).
+    pub fn new(rule: &'static str, span: Span, message: impl Into<String>) -> Self {
+        let severity = crate::rules::default_severity(rule);
         Diagnostic {
             rule,
             severity,

@@ -159,7 +159,7 @@ fn clean_input_exits_zero() {
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
         r.stdout
-            .ends_with("0 errors, 0 warnings in 14 files (5 applications, 3 identity providers).\n"),
+            .ends_with("0 errors, 0 warnings in 20 files (8 applications, 3 identity providers).\n"),
         "{}",
         r.stdout
     );
@@ -245,4 +245,51 @@ fn broken_files_do_not_stop_the_run() {
             "jit-mfa-conflict"
         ]
     );
+}
+
+#[test]
+fn rules_lists_every_rule_with_its_severity() {
+    let r = run(&["rules"]);
+    assert_eq!(r.code, 0);
+    insta::assert_snapshot!("rules", r.stdout);
+}
+
+#[test]
+fn explain_prints_a_rules_documentation() {
+    let r = run(&["explain", "jit-mfa-conflict"]);
+    assert_eq!(r.code, 0);
+    for section in [
+        "# jit-mfa-conflict (error)",
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## How to fix",
+    ] {
+        assert!(r.stdout.contains(section), "missing {section}:\n{}", r.stdout);
+    }
+    let unknown = run(&["explain", "no-such-rule"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("no-such-rule"));
+}
+
+#[test]
+fn every_diagnostic_points_at_its_explanation() {
+    let (_, out) = json(&["check", "fixtures/err"]);
+    let diagnostics = out["diagnostics"].as_array().expect("list");
+    assert!(diagnostics.len() > 10);
+    for d in diagnostics {
+        let rule = d["rule"].as_str().expect("rule");
+        assert_eq!(d["explain"], format!("authlint explain {rule}"));
+        assert_eq!(run(&["explain", rule]).code, 0, "{rule} has no explanation");
+    }
+}
+
+#[test]
+fn human_output_of_the_guard_rules() {
+    let r = run(&[
+        "check",
+        "fixtures/err/guard-never-matches",
+        "fixtures/err/unknown-authentication-option",
+    ]);
+    insta::assert_snapshot!("guard_rules_human", r.stdout);
 }

@@ -212,3 +212,68 @@ fn fixes_resolve_every_conflict_and_are_idempotent() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Applies one fix of one finding to a copy of `dir`; returns the copy.
+fn apply_one(dir: &Path, rule: &str, message: &str, fix_title: &str) -> tempfile::TempDir {
+    let tmp = copy_case(dir);
+    let report = run(tmp.path());
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.rule == rule && d.message == message)
+        .expect("same finding in the copy");
+    let fix = d
+        .fixes
+        .iter()
+        .find(|f| f.title == fix_title)
+        .expect("same fix in the copy");
+    let mut edits = fix.edits.clone();
+    edits.sort_by_key(|e| std::cmp::Reverse((e.span.start, e.span.end)));
+    for e in edits {
+        let path = report.files.get(e.span.file).path.clone();
+        let mut text = fs::read_to_string(&path).expect("read");
+        text.replace_range(e.span.start..e.span.end, &e.replacement);
+        fs::write(&path, text).expect("write");
+    }
+    tmp
+}
+
+#[test]
+fn every_other_fix_removes_its_finding() {
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    for dir in cases("err") {
+        let report = run(&dir);
+        let syntax_before = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "syntax-error")
+            .count();
+        for d in report.diagnostics.iter().filter(|d| d.rule != "jit-mfa-conflict") {
+            for fix in &d.fixes {
+                tried += 1;
+                let tmp = apply_one(&dir, d.rule, &d.message, &fix.title);
+                let after = run(tmp.path());
+                let still = after
+                    .diagnostics
+                    .iter()
+                    .any(|a| a.rule == d.rule && a.message == d.message);
+                let syntax_after = after
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.rule == "syntax-error")
+                    .count();
+                if still || syntax_after != syntax_before {
+                    failures.push(format!(
+                        "{}: `{}` did not cleanly fix `{}`",
+                        dir.display(),
+                        fix.title,
+                        d.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(tried >= 3, "the corpus should exercise the rule fixes");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -108,7 +108,9 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
     }
     if let Some(h) = &d.help {
         help.push_str(h);
+        help.push('\n');
     }
+    help.push_str(&format!("more: authlint explain {}", d.rule));
     Rendered {
         code: d.rule,
         severity: match d.severity {

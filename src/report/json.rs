@@ -45,6 +45,8 @@ struct JsonDiagnostic<'a> {
     trace: &'a [String],
     related: Vec<Related<'a>>,
     help: Option<&'a str>,
+    /// The command that prints the rule's documentation.
+    explain: String,
     fixes: Vec<JsonFix<'a>>,
 }
 
@@ -101,6 +103,7 @@ fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'
             })
             .collect(),
         help: d.help.as_deref(),
+        explain: format!("authlint explain {}", d.rule),
         fixes: d
             .fixes
             .iter()

@@ -9,7 +9,7 @@
 //! ## How to fix
 //! Simplify the script, or review the application by hand.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::model::Application;
 use crate::rules::Id;
 
@@ -19,7 +19,6 @@ pub fn diagnostic(app: &Application) -> Diagnostic {
     let span = app.script.as_ref().map_or(app.name.span, |s| s.span);
     Diagnostic::new(
         ID,
-        Severity::Warning,
         span,
         format!(
             "the script of `{}` is too complex to analyse completely",

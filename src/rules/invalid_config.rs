@@ -16,14 +16,14 @@
 //! ## How to fix
 //! Give the field the shape the WSO2 REST API uses (see DOMAIN.md §3).
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::rules::Id;
 use crate::source::Span;
 
 pub const ID: Id = "invalid-config";
 
 pub fn diagnostic(span: Span, message: String) -> Diagnostic {
-    Diagnostic::new(ID, Severity::Error, span, message)
+    Diagnostic::new(ID, span, message)
         .with_label("authlint cannot read this value")
         .with_help("give the field the shape of the WSO2 REST API; this object is not checked until then")
 }

@@ -8,14 +8,14 @@
 //! ## How to fix
 //! Make the file readable, or leave it out of the run.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::rules::Id;
 use crate::source::Span;
 
 pub const ID: Id = "io-error";
 
 pub fn diagnostic(span: Span, message: String) -> Diagnostic {
-    Diagnostic::new(ID, Severity::Error, span, message)
+    Diagnostic::new(ID, span, message)
         .with_label("authlint could not read this")
         .with_help("make the file readable UTF-8 text, or leave it out of the run")
 }

@@ -51,7 +51,7 @@ use std::collections::BTreeMap;
 
 use crate::analysis::AppAnalysis;
 use crate::catalogue::Authenticator;
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Application, IdentityProvider, JitSetting};
 use crate::remedy;
 use crate::rules::{Context, Id};
@@ -261,10 +261,7 @@ fn diagnostic(
     fixes.extend(guard_fix);
     fixes.extend(remedy::enable_jit(idp_file, idp));
 
-    let mut d = Diagnostic::new(
-        ID,
-        Severity::Error,
-        span,
+    let mut d = Diagnostic::new(ID, span,
         format!("`{app_name}`: users signing in with {idp_name} (JIT disabled) reach {display} in step {step_id}, which needs a local account"),
     )
     .with_label(format!("{display} cannot verify {idp_name} users: without JIT provisioning they have no local account"))

@@ -4,21 +4,116 @@
 //! scripts themselves: they query the events the analysis produced.
 
 pub mod analysis_incomplete;
+pub mod guard_never_matches;
+pub mod ignored_step_options;
 pub mod invalid_config;
 pub mod io_error;
 pub mod jit_mfa_conflict;
+pub mod mfa_before_subject;
 pub mod syntax_error;
+pub mod undefined_step;
+pub mod unknown_authentication_option;
 pub mod unknown_idp;
+pub mod unused_step;
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::analysis::AppAnalysis;
+use crate::catalogue::Catalogue;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Application, FlowModel, JitSetting};
+use crate::script::state::TraceEntry;
+use crate::source::SourceFiles;
 
 /// A stable rule id, as printed in every diagnostic.
 pub type Id = &'static str;
 
-use crate::analysis::AppAnalysis;
-use crate::catalogue::Catalogue;
-use crate::diagnostic::Diagnostic;
-use crate::model::{Application, FlowModel, JitSetting};
-use crate::script::state::TraceEntry;
-use crate::source::SourceFiles;
+/// Every rule's source file, whose leading `//!` comment is its documentation.
+const SOURCES: &[(Id, &str)] = &[
+    (jit_mfa_conflict::ID, include_str!("jit_mfa_conflict.rs")),
+    (guard_never_matches::ID, include_str!("guard_never_matches.rs")),
+    (undefined_step::ID, include_str!("undefined_step.rs")),
+    (unused_step::ID, include_str!("unused_step.rs")),
+    (mfa_before_subject::ID, include_str!("mfa_before_subject.rs")),
+    (ignored_step_options::ID, include_str!("ignored_step_options.rs")),
+    (
+        unknown_authentication_option::ID,
+        include_str!("unknown_authentication_option.rs"),
+    ),
+    (unknown_idp::ID, include_str!("unknown_idp.rs")),
+    (syntax_error::ID, include_str!("syntax_error.rs")),
+    (invalid_config::ID, include_str!("invalid_config.rs")),
+    (io_error::ID, include_str!("io_error.rs")),
+    (analysis_incomplete::ID, include_str!("analysis_incomplete.rs")),
+];
+
+/// One entry of the rule catalogue.
+pub struct RuleInfo {
+    pub id: Id,
+    pub severity: Severity,
+    pub summary: String,
+    /// The rule's documentation (markdown).
+    pub doc: String,
+}
+
+#[derive(Deserialize)]
+struct CatalogueFile {
+    rules: Vec<CatalogueEntry>,
+}
+
+#[derive(Deserialize)]
+struct CatalogueEntry {
+    id: String,
+    severity: Severity,
+    summary: String,
+}
+
+/// Every rule, in the order of `rules/rules.yaml`.
+pub fn registry() -> &'static [RuleInfo] {
+    static REGISTRY: OnceLock<Vec<RuleInfo>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        // Compiled in and covered by a test: a parse failure is a bug in authlint.
+        let file: CatalogueFile = serde_saphyr::from_str(include_str!("../../rules/rules.yaml"))
+            .expect("rules/rules.yaml is valid");
+        file.rules
+            .into_iter()
+            .filter_map(|entry| {
+                let (id, source) = SOURCES.iter().find(|(id, _)| *id == entry.id)?;
+                Some(RuleInfo {
+                    id,
+                    severity: entry.severity,
+                    summary: entry.summary,
+                    doc: doc_comment(source),
+                })
+            })
+            .collect()
+    })
+}
+
+pub fn find(id: &str) -> Option<&'static RuleInfo> {
+    registry().iter().find(|r| r.id == id)
+}
+
+/// The default severity of a rule (error for an id missing from the catalogue, which a test
+/// rules out).
+pub fn default_severity(id: &str) -> Severity {
+    find(id).map_or(Severity::Error, |r| r.severity)
+}
+
+/// The leading `//!` block of a source file, without the comment markers.
+fn doc_comment(source: &str) -> String {
+    let mut out = String::new();
+    for line in source.lines() {
+        let Some(rest) = line.strip_prefix("//!") else {
+            break;
+        };
+        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+        out.push('\n');
+    }
+    out
+}
 
 /// What every rule may read.
 pub struct Context<'a> {
@@ -31,6 +126,12 @@ pub struct Context<'a> {
 pub fn check_application(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
     let mut out = unknown_idp::check(ctx, app);
     out.extend(jit_mfa_conflict::check(ctx, app, analysis));
+    out.extend(guard_never_matches::check(ctx, app, analysis));
+    out.extend(undefined_step::check(ctx, app, analysis));
+    out.extend(unused_step::check(ctx, app, analysis));
+    out.extend(mfa_before_subject::check(ctx, app, analysis));
+    out.extend(ignored_step_options::check(ctx, app, analysis));
+    out.extend(unknown_authentication_option::check(ctx, app, analysis));
     if analysis.facts.incomplete {
         out.push(analysis_incomplete::diagnostic(app));
     }
@@ -51,6 +152,24 @@ impl Context<'_> {
         } else {
             format!("line {}", lc.line)
         })
+    }
+
+    /// The host-file span of a script range of `app` (the application's name when it has no
+    /// script, which never happens for facts that come from a script).
+    pub fn script_span(&self, app: &Application, (start, end): (usize, usize)) -> crate::source::Span {
+        app.script
+            .as_ref()
+            .map_or(app.name.span, |s| s.host_span(start, end))
+    }
+
+    /// The source text of a script range, whitespace collapsed.
+    pub fn script_text(&self, app: &Application, (start, end): (usize, usize)) -> String {
+        let text = app
+            .script
+            .as_ref()
+            .and_then(|s| s.text.get(start..end))
+            .unwrap_or("");
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// How an option reads in a trace: "Google (JIT disabled)" or "BasicAuthenticator".
@@ -102,5 +221,27 @@ impl Context<'_> {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_catalogued_and_documented() {
+        assert_eq!(
+            registry().len(),
+            SOURCES.len(),
+            "rules/rules.yaml and SOURCES list the same rules"
+        );
+        for rule in registry() {
+            for section in ["## What it does", "## Why is this bad?", "## How to fix"] {
+                assert!(rule.doc.contains(section), "{} lacks `{section}`", rule.id);
+            }
+            assert!(!rule.summary.is_empty());
+        }
+        assert_eq!(default_severity("jit-mfa-conflict"), Severity::Error);
+        assert_eq!(default_severity("unknown-idp"), Severity::Warning);
     }
 }

@@ -18,14 +18,14 @@
 //! ## How to fix
 //! Correct the syntax at the reported position.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::rules::Id;
 use crate::source::Span;
 
 pub const ID: Id = "syntax-error";
 
 pub fn diagnostic(span: Span, what: &str, message: &str) -> Diagnostic {
-    Diagnostic::new(ID, Severity::Error, span, format!("{what}: {message}"))
+    Diagnostic::new(ID, span, format!("{what}: {message}"))
         .with_label(message.to_string())
         .with_help(
             "fix the syntax here; authlint checks the rest of the files, but not this one until it parses",

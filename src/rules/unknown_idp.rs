@@ -18,7 +18,7 @@
 //! Include the IdP's file in the run (`authlint check Applications/ IdentityProviders/`), or
 //! correct the name.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::model::Application;
 use crate::rules::{Context, Id};
 
@@ -42,7 +42,6 @@ pub fn check(ctx: &Context, app: &Application) -> Vec<Diagnostic> {
             }
             let mut d = Diagnostic::new(
                 ID,
-                Severity::Warning,
                 option.idp_entry,
                 format!(
                     "step {} of `{}` uses the unknown identity provider `{}`",

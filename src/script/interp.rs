@@ -74,6 +74,49 @@ pub struct Facts {
     pub incomplete: bool,
     /// The script defines no `onLoginRequest`.
     pub no_entry_point: bool,
+    /// Comparisons of a step field with a string, by script range.
+    pub comparisons: BTreeMap<(usize, usize), Comparison>,
+    /// `executeStep` calls that ran, by script range.
+    pub calls: BTreeMap<(usize, usize), StepCall>,
+}
+
+/// `context.steps[n].idp == 'X'` (or `.authenticator`, `!=`, a `switch` case), with what the
+/// script could see of the steps each time it was evaluated.
+#[derive(Debug)]
+pub struct Comparison {
+    pub step: u32,
+    pub field: Field,
+    pub value: String,
+    /// `!=` / `!==`: the comparison holds when the values differ.
+    pub negated: bool,
+    /// The string literal compared with (quotes included), when it is a literal.
+    pub literal: Option<(usize, usize)>,
+    /// `State::view` of every state the comparison was evaluated in.
+    pub views: BTreeSet<Vec<u8>>,
+    /// A `case` of a `switch` on the step field.
+    pub in_switch: bool,
+}
+
+/// An `executeStep` call as written.
+#[derive(Debug)]
+pub struct StepCall {
+    /// The step number, when the analysis can tell.
+    pub step: Option<u32>,
+    pub arg_count: usize,
+    /// The script range of the second argument, when it is an options object in a
+    /// two-argument call (where the server reads it as callbacks).
+    pub ignored_options: Option<(usize, usize)>,
+    /// The `authenticationOptions` entries of an applied options argument.
+    pub filters: Vec<Filter>,
+}
+
+/// One `authenticationOptions` entry.
+#[derive(Debug)]
+pub struct Filter {
+    /// Its script range (the whole call when the entry is not written inline).
+    pub span: (usize, usize),
+    pub idp: Option<String>,
+    pub authenticator: Option<String>,
 }
 
 /// Control-flow results of running a statement.
@@ -442,6 +485,14 @@ impl<'a> Interp<'a> {
             match &case.test {
                 Some(test) => {
                     let value = self.eval(test, &mut unmatched, env);
+                    self.record_comparison(
+                        test.span(),
+                        (&disc, &s.discriminant),
+                        (&value, test),
+                        false,
+                        true,
+                        &unmatched,
+                    );
                     let cond = match (disc.operand(), value.operand()) {
                         (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq {
                             a,
@@ -598,6 +649,41 @@ impl<'a> Interp<'a> {
             }
         }
         (yes, no)
+    }
+
+    /// Records a comparison of a step field with a string, for `guard-never-matches`.
+    fn record_comparison(
+        &mut self,
+        span: swc_common::Span,
+        left: (&Value<'a>, &Expr),
+        right: (&Value<'a>, &Expr),
+        negated: bool,
+        in_switch: bool,
+        flow: &Flow,
+    ) {
+        let ((field_value, _), (string, string_expr)) = match (left.0, right.0) {
+            (Value::StepField(..), Value::Str(_)) => (left, right),
+            (Value::Str(_), Value::StepField(..)) => (right, left),
+            _ => return,
+        };
+        let (Value::StepField(step, field), Value::Str(text)) = (field_value, string) else {
+            return;
+        };
+        let literal = match string_expr.unwrap_parens() {
+            Expr::Lit(Lit::Str(lit)) => Some((offset(lit.span.lo), offset(lit.span.hi))),
+            _ => None,
+        };
+        let key = (offset(span.lo), offset(span.hi));
+        let entry = self.facts.comparisons.entry(key).or_insert_with(|| Comparison {
+            step: *step,
+            field: *field,
+            value: text.to_string(),
+            negated,
+            literal,
+            views: BTreeSet::new(),
+            in_switch,
+        });
+        entry.views.extend(flow.keys().map(|s| s.view.clone()));
     }
 
     // ----- expressions ------------------------------------------------------------------------
@@ -830,6 +916,7 @@ impl<'a> Interp<'a> {
                 let right = self.eval(&b.right, flow, env);
                 let strict = matches!(b.op, BinaryOp::EqEqEq | BinaryOp::NotEqEq);
                 let negated = matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq);
+                self.record_comparison(b.span, (&left, &b.left), (&right, &b.right), negated, false, flow);
                 match (left.operand(), right.operand()) {
                     (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq {
                         a,
@@ -1055,6 +1142,7 @@ impl<'a> Interp<'a> {
             2 => (None, args.get(1)),
             _ => (args.get(1), args.get(2)),
         };
+        self.record_call(call, args, options);
         let steps: Vec<u32> = match args.first().and_then(step_number) {
             Some(n) => vec![n],
             // A step number the analysis cannot tell: any configured step may run.
@@ -1138,6 +1226,68 @@ impl<'a> Interp<'a> {
             }
         }
         out
+    }
+
+    /// Records how an `executeStep` call is written, for the rules about its arguments.
+    fn record_call(&mut self, call: &'a CallExpr, args: &[Value<'a>], options: Option<&Value<'a>>) {
+        let site = (offset(call.span.lo), offset(call.span.hi));
+        if self.facts.calls.contains_key(&site) {
+            return;
+        }
+        let span_of = |e: &Expr| (offset(e.span().lo), offset(e.span().hi));
+        let carries_options =
+            |v: &Value| v.prop("authenticationOptions").is_some() || v.prop("stepOptions").is_some();
+        let ignored_options = match (args.len(), args.get(1), call.args.get(1)) {
+            (2, Some(v), Some(arg)) if carries_options(v) => Some(span_of(&arg.expr)),
+            _ => None,
+        };
+        // The entries as written, when the options are an object literal in the call.
+        let written: Vec<(usize, usize)> = call
+            .args
+            .get(1)
+            .filter(|_| args.len() >= 3)
+            .and_then(|a| match a.expr.unwrap_parens() {
+                Expr::Object(o) => o.props.iter().find_map(|p| match p {
+                    PropOrSpread::Prop(p) => match &**p {
+                        Prop::KeyValue(kv) if prop_key_is(&kv.key, "authenticationOptions") => {
+                            Some(&kv.value)
+                        }
+                        _ => None,
+                    },
+                    PropOrSpread::Spread(_) => None,
+                }),
+                _ => None,
+            })
+            .and_then(|v| match v.unwrap_parens() {
+                Expr::Array(a) => Some(a.elems.iter().flatten().map(|e| span_of(&e.expr)).collect()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let filters = match options.and_then(|o| o.prop("authenticationOptions")) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| Filter {
+                    span: written.get(i).copied().unwrap_or(site),
+                    idp: item.prop("idp").and_then(Value::as_str).map(str::to_string),
+                    authenticator: item
+                        .prop("authenticator")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let step = args.first().and_then(step_number);
+        self.facts.calls.insert(
+            site,
+            StepCall {
+                step,
+                arg_count: args.len(),
+                ignored_options,
+                filters,
+            },
+        );
     }
 
     /// The options of step `index` that `options.authenticationOptions` keeps. Filters that name
@@ -1316,6 +1466,14 @@ fn member<'a>(obj: &Value<'a>, key: Option<&String>) -> Value<'a> {
         },
         Value::Str(s) if key == "length" => Value::Num(s.chars().count() as f64),
         _ => Value::Unknown,
+    }
+}
+
+fn prop_key_is(key: &PropName, name: &str) -> bool {
+    match key {
+        PropName::Ident(id) => &*id.sym == name,
+        PropName::Str(s) => s.value.to_string_lossy() == name,
+        _ => false,
     }
 }
 
