@@ -13,7 +13,7 @@ use crate::discover::{self, Input};
 use crate::document::{self, Format};
 use crate::load;
 use crate::model::FlowModel;
-use crate::rules::{self, Context, io_error, syntax_error};
+use crate::rules::{self, Context, analysis_incomplete, io_error, syntax_error};
 use crate::source::{SourceFile, SourceFiles, Span};
 
 /// Everything one run found.
@@ -69,8 +69,13 @@ pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<Str
                     .script
                     .as_ref()
                     .map_or(app.name.span, |s| s.host_span(e.offset, e.end));
-                let what = format!("the script of `{}` is not valid JavaScript", app.name.value);
-                diagnostics.push(syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value));
+                if e.too_deep {
+                    diagnostics.push(analysis_incomplete::too_deep(app, span, &e.message));
+                } else {
+                    let what = format!("the script of `{}` is not valid JavaScript", app.name.value);
+                    diagnostics
+                        .push(syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value));
+                }
             }
         }
     }

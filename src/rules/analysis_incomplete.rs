@@ -12,6 +12,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::model::Application;
 use crate::rules::Id;
+use crate::source::Span;
 
 pub const ID: Id = "analysis-incomplete";
 
@@ -27,5 +28,17 @@ pub fn diagnostic(app: &Application) -> Diagnostic {
     )
     .with_label("the analysis stopped inside this script")
     .with_help("findings for this application may be missing; simplify the script or review it by hand")
+    .with_app(&app.name.value)
+}
+
+/// A script nested too deeply to parse safely.
+pub fn too_deep(app: &Application, span: Span, message: &str) -> Diagnostic {
+    Diagnostic::new(
+        ID,
+        span,
+        format!("the script of `{}` is not analysed: {message}", app.name.value),
+    )
+    .with_label("nested too deeply")
+    .with_help("findings for this application may be missing; flatten the script or review it by hand")
     .with_app(&app.name.value)
 }

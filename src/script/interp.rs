@@ -38,6 +38,9 @@ const FAILURE_CALLBACKS: &[&str] = &["onFail", "onUserAbort", "onFallback"];
 
 /// How many statements and expressions one application's analysis may evaluate.
 const DEFAULT_BUDGET: u64 = 2_000_000;
+/// Deeper nesting of statements, expressions and calls is not followed (the analysis says it is
+/// incomplete); it keeps the interpreter's recursion within its thread's stack.
+const MAX_NESTING: usize = 4_000;
 /// Deeper (non-recursive) call chains are treated as unknown calls.
 const MAX_CALL_DEPTH: usize = 64;
 /// Rounds of a loop or recursion before values that still change are widened to unknown.
@@ -159,6 +162,8 @@ pub struct Interp<'a> {
     budget: u64,
     call_stack: Vec<usize>,
     recursion: HashMap<usize, Recursion>,
+    /// Current nesting of `eval` / `exec_stmt`.
+    depth: usize,
 }
 
 /// Script byte offset of a swc position (the parser numbers bytes from 1).
@@ -175,6 +180,7 @@ pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> 
         budget: DEFAULT_BUDGET,
         call_stack: Vec::new(),
         recursion: HashMap::new(),
+        depth: 0,
     };
     let mut env = Env::new();
     let mut flow = Flow::new();
@@ -325,7 +331,27 @@ impl<'a> Interp<'a> {
         out
     }
 
-    fn exec_stmt(&mut self, stmt: &'a Stmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+    fn exec_stmt(&mut self, stmt: &'a Stmt, flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        if !self.enter() {
+            return Out::default();
+        }
+        let out = self.exec_stmt_inner(stmt, flow, env);
+        self.depth -= 1;
+        out
+    }
+
+    /// Counts one level of nesting; false (and the analysis incomplete) past the limit, which
+    /// bounds the interpreter's own recursion whatever the script.
+    fn enter(&mut self) -> bool {
+        if self.depth >= MAX_NESTING {
+            self.facts.incomplete = true;
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn exec_stmt_inner(&mut self, stmt: &'a Stmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
         if flow.is_empty() || !self.tick() {
             return Out::default();
         }
@@ -690,6 +716,15 @@ impl<'a> Interp<'a> {
 
     /// Evaluates `e` in every state of `flow`; calls in `e` may move `flow` on.
     fn eval(&mut self, e: &'a Expr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        if !self.enter() {
+            return Value::Unknown;
+        }
+        let value = self.eval_inner(e, flow, env);
+        self.depth -= 1;
+        value
+    }
+
+    fn eval_inner(&mut self, e: &'a Expr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
         if flow.is_empty() || !self.tick() {
             return Value::Unknown;
         }

@@ -9,12 +9,58 @@ use swc_common::{BytePos, Spanned};
 use swc_ecma_ast::Script;
 use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax};
 
-/// A script syntax error, at a byte offset of the script.
+/// A script that cannot be analysed, at a byte offset of the script.
 #[derive(Debug)]
 pub struct ScriptError {
     pub offset: usize,
     pub end: usize,
     pub message: String,
+    /// Valid, perhaps, but nested too deeply to parse safely: not a syntax error.
+    pub too_deep: bool,
+}
+
+/// Scripts whose brackets nest deeper than this are not parsed: the parser recurses per level.
+pub const MAX_BRACKET_DEPTH: usize = 1_000;
+
+/// The deepest bracket nesting of a script and where it is first reached, skipping strings and
+/// comments (roughly: a regular expression literal may count a bracket or two).
+fn bracket_depth(src: &str) -> (usize, usize) {
+    let bytes = src.as_bytes();
+    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    max = depth;
+                    at = i;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            quote @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (max, at)
 }
 
 /// Parses a script as the server does (ECMAScript, script goal, not a module).
@@ -22,11 +68,23 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
     // swc numbers bytes from 1 (0 is its "no position"); `interp::offset` undoes that.
     let end = BytePos(u32::try_from(src.len()).unwrap_or(u32::MAX - 1).saturating_add(1));
     let input = StringInput::new(src, BytePos(1), end);
+    let (depth, at) = bracket_depth(src);
+    if depth > MAX_BRACKET_DEPTH {
+        return Err(ScriptError {
+            offset: at,
+            end: at + 1,
+            message: format!(
+                "brackets nest {depth} levels deep here (authlint analyses up to {MAX_BRACKET_DEPTH})"
+            ),
+            too_deep: true,
+        });
+    }
     let mut parser = Parser::new(Syntax::Es(EsSyntax::default()), input, None);
     let to_error = |e: swc_ecma_parser::error::Error| ScriptError {
         offset: interp::offset(e.span().lo),
         end: interp::offset(e.span().hi),
         message: e.kind().msg().to_string(),
+        too_deep: false,
     };
     let script = parser.parse_script().map_err(to_error)?;
     // Recoverable errors are errors too: the server would reject the script.
@@ -34,4 +92,26 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
         return Err(to_error(e));
     }
     Ok(script)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bracket_depth_skips_strings_and_comments() {
+        assert_eq!(bracket_depth("f((a), [b])").0, 2);
+        assert_eq!(
+            bracket_depth("f('((((', \"[[[\", `{{{`) // ((((\n/* [[[[ */").0,
+            1
+        );
+    }
+
+    #[test]
+    fn deeply_nested_scripts_are_refused_before_parsing() {
+        let src = format!("var x = {}1{};", "(".repeat(50_000), ")".repeat(50_000));
+        let err = parse(&src).expect_err("too deep");
+        assert!(err.too_deep);
+        assert!(parse("var x = ((1));").is_ok());
+    }
 }
