@@ -12,6 +12,8 @@ use crate::script::{self as js, ScriptError};
 /// What the analysis found about one application.
 pub struct AppAnalysis {
     pub facts: Facts,
+    /// For a disabled script: what the flow would be if it were enabled (when it parses).
+    pub if_enabled: Option<Box<AppAnalysis>>,
 }
 
 impl AppAnalysis {
@@ -44,13 +46,30 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
     let info = steps_info(app);
     let initial = State::initial(app.steps.len(), app.step_index(app.subject_step));
     let facts = match &app.script {
-        Some(script) => {
+        Some(script) if script.enabled => {
             let ast = js::parse(&script.text)?;
             interp::analyze(&ast, &script.text, &info, initial)
         }
+        // A disabled script is not run: every step runs in order. What it would do is kept, so
+        // that a rule can say when enabling it changes the verdict.
+        Some(script) => {
+            let if_enabled = js::parse(&script.text).ok().map(|ast| {
+                Box::new(AppAnalysis {
+                    facts: interp::analyze(&ast, &script.text, &info, initial.clone()),
+                    if_enabled: None,
+                })
+            });
+            return Ok(AppAnalysis {
+                facts: default_order(app, initial),
+                if_enabled,
+            });
+        }
         None => default_order(app, initial),
     };
-    Ok(AppAnalysis { facts })
+    Ok(AppAnalysis {
+        facts,
+        if_enabled: None,
+    })
 }
 
 /// No script: every step runs in configuration order, with any of its options.

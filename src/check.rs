@@ -33,7 +33,10 @@ impl Report {
     }
 
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostic::Severity::Warning)
+            .count()
     }
 }
 
@@ -119,10 +122,13 @@ fn read_file(
             return;
         }
     };
-    let is_json = input
-        .path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let extension = |x: &str| input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
+    if extension("xml") {
+        let id = files.add(SourceFile::new(input.path, input.display, text));
+        load::xml::load_xml(files.get(id), id, model, diagnostics);
+        return;
+    }
+    let is_json = extension("json");
     let format = if is_json { Format::Json } else { Format::Yaml };
     let id = files.add(SourceFile::new(input.path, input.display, text));
     let file = files.get(id);

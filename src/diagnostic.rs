@@ -7,6 +7,8 @@ use crate::source::Span;
 pub enum Severity {
     Error,
     Warning,
+    /// Information that changes no verdict (a disabled script, say).
+    Note,
 }
 
 /// A secondary location: in the same file it becomes a label of the code frame, in another file

@@ -1,6 +1,6 @@
 //! The first stage: which files to read.
 //!
-//! Directories are walked (sorted, so runs are deterministic); `.yml`, `.yaml` and `.json` files
+//! Directories are walked (sorted, so runs are deterministic); `.yml`, `.yaml`, `.json` and `.xml` files
 //! are kept. Files named explicitly are read whatever their extension, as the user asked.
 
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 /// Extensions authlint reads when walking a directory.
-pub const EXTENSIONS: &[&str] = &["yml", "yaml", "json"];
+pub const EXTENSIONS: &[&str] = &["yml", "yaml", "json", "xml"];
 
 /// A file to read, with the path to show for it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -40,12 +40,67 @@ pub struct Step {
     pub options: Vec<StepOption>,
 }
 
+/// Which of the formats WSO2 users keep flows in an object came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// The REST shapes IAM-CTL exports today (YAML or JSON).
+    Rest,
+    /// The bean YAML of older IAM-CTL exports (`applicationName`, ...).
+    Legacy,
+    /// File-based deployment XML (`<ServiceProvider>`, `<IdentityProvider>`).
+    Xml,
+}
+
+/// How a script is written in its host file, which decides how inserted text is escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptHost {
+    JsonString,
+    YamlDoubleQuoted,
+    YamlSingleQuoted,
+    /// A literal or folded block, or a plain scalar: text goes in as it is.
+    YamlBlockOrPlain,
+    XmlCdata,
+    /// XML character data, where `&` and `<` are escaped.
+    XmlText,
+}
+
+impl ScriptHost {
+    /// The style of a YAML or JSON scalar starting at `start`.
+    pub fn of_scalar(text: &str, start: usize, json: bool) -> ScriptHost {
+        match text.as_bytes().get(start) {
+            Some(b'"') if json => ScriptHost::JsonString,
+            Some(b'"') => ScriptHost::YamlDoubleQuoted,
+            Some(b'\'') => ScriptHost::YamlSingleQuoted,
+            _ => ScriptHost::YamlBlockOrPlain,
+        }
+    }
+
+    /// `text` escaped for insertion into a script written this way.
+    pub fn escape(self, text: &str) -> String {
+        match self {
+            ScriptHost::JsonString | ScriptHost::YamlDoubleQuoted => {
+                text.replace('\\', "\\\\").replace('"', "\\\"")
+            }
+            ScriptHost::YamlSingleQuoted => text.replace('\'', "''"),
+            ScriptHost::YamlBlockOrPlain => text.to_string(),
+            ScriptHost::XmlCdata => text.replace("]]>", "]]]]><![CDATA[>"),
+            ScriptHost::XmlText => text.replace('&', "&amp;").replace('<', "&lt;"),
+        }
+    }
+}
+
 /// A conditional-authentication script embedded in an application file.
 #[derive(Debug, Clone)]
 pub struct EmbeddedScript {
     pub text: String,
     /// The script's scalar in the host file.
     pub span: Span,
+    pub host: ScriptHost,
+    /// `authenticationScriptConfig.enabled: false` / `<AuthenticationScript enabled="false">`:
+    /// the server does not run it.
+    pub enabled: bool,
+    /// Where `enabled` is stated, if it is.
+    pub enabled_span: Option<Span>,
     /// Maps offsets in `text` to offsets in the host file; `None` when the scalar's style could
     /// not be re-decoded, in which case positions fall back to the scalar's start.
     pub map: Option<ScalarMap>,
@@ -78,6 +133,10 @@ pub struct Application {
     pub steps_key: Option<Span>,
     /// `authenticationSequence.type`, when given (`DEFAULT`, `USER_DEFINED`).
     pub sequence_type: Option<String>,
+    /// The application uses the tenant's default flow (`type: DEFAULT`, legacy
+    /// `authenticationType: default`): what the file states is checked, and findings say so.
+    pub uses_default_flow: bool,
+    pub format: SourceFormat,
 }
 
 impl Application {
@@ -110,6 +169,7 @@ pub struct IdentityProvider {
     pub jit: JitSetting,
     /// The `provisioning` key when present.
     pub provisioning_key: Option<Span>,
+    pub format: SourceFormat,
 }
 
 impl IdentityProvider {

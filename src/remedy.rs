@@ -3,7 +3,7 @@
 //! (a later issue) applies the same edits.
 
 use crate::diagnostic::{Edit, Fix};
-use crate::model::{Application, IdentityProvider, JitSetting};
+use crate::model::{Application, IdentityProvider, JitSetting, SourceFormat};
 use crate::source::{SourceFile, Span};
 
 /// A JavaScript string literal in single quotes.
@@ -74,6 +74,10 @@ fn is_json(file: &SourceFile) -> bool {
 /// Adds `script` to an application that has none: in place of an empty `script` value, or as a
 /// new key before `steps`.
 pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<Fix> {
+    // Legacy and XML files are edited only where a value already exists.
+    if app.format != SourceFormat::Rest {
+        return None;
+    }
     let title = format!(
         "add a script to `{}` that runs MFA only for users with a local account",
         app.name.value
@@ -143,18 +147,9 @@ fn leading_spaces(line: &str) -> &str {
     &line[..line.len() - line.trim_start_matches(' ').len()]
 }
 
-/// Escapes text inserted into the script's scalar, in the scalar's own style.
-fn escape_for_host(file: &SourceFile, scalar: Span, text: &str) -> String {
-    match file.text.as_bytes().get(scalar.start) {
-        Some(b'"') => text.replace('\\', "\\\\").replace('"', "\\\""),
-        Some(b'\'') => text.replace('\'', "''"),
-        _ => text.to_string(),
-    }
-}
-
 /// Wraps the `executeStep` call at script range `start..end` in `if (guard) { ... }` (or
 /// `(guard && ...)` when the call is part of a larger expression).
-pub fn wrap_call(file: &SourceFile, app: &Application, start: usize, end: usize, guard: &str) -> Option<Fix> {
+pub fn wrap_call(app: &Application, start: usize, end: usize, guard: &str) -> Option<Fix> {
     let script = app.script.as_ref()?;
     script.map.as_ref()?;
     let src = script.text.as_str();
@@ -175,7 +170,7 @@ pub fn wrap_call(file: &SourceFile, app: &Application, start: usize, end: usize,
     };
     let open_at = script.host_span(start, start).start;
     let close_at = script.host_span(close_at, close_at).start;
-    let escape = |t: &str| escape_for_host(file, script.span, t);
+    let escape = |t: &str| script.host.escape(t);
     Some(Fix {
         title: format!("run this step only when `{guard}`"),
         edits: vec![
@@ -205,7 +200,9 @@ pub fn enable_jit(file: &SourceFile, idp: &IdentityProvider) -> Option<Fix> {
         },
         JitSetting::Stated { enabled: true, .. } => return None,
         // A `provisioning` block without `jit`: its layout varies too much to edit blindly.
-        JitSetting::Missing if idp.provisioning_key.is_some() => return None,
+        JitSetting::Missing if idp.provisioning_key.is_some() || idp.format != SourceFormat::Rest => {
+            return None;
+        }
         JitSetting::Missing if is_json(file) => {
             let indent = line_indent(file, idp.name_key)
                 .map(|(_, p)| format!("\n{p}"))

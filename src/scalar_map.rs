@@ -108,6 +108,12 @@ impl ScalarMap {
         }
     }
 
+    /// A map from an explicit table: `table[i]` is the host offset of decoded byte `i`, with one
+    /// more entry for the end (used by the XML loader, which decodes character data itself).
+    pub fn from_offsets(table: Vec<usize>) -> Option<ScalarMap> {
+        (!table.is_empty()).then(|| ScalarMap::from_table(table))
+    }
+
     fn from_table(table: Vec<usize>) -> ScalarMap {
         ScalarMap {
             repr: Repr::Table(table),

@@ -1,86 +1,18 @@
-//! Reading applications and identity providers out of parsed documents.
-//!
-//! Objects are told apart by their content, not by their folder: an application has an
-//! `authenticationSequence`, an identity provider has `provisioning` or `federatedAuthenticators`.
-//! List responses (a top-level list, or `applications:` / `identityProviders:` lists) are read
-//! item by item. Anything else (claim dialects, user stores, ...) is not ours and is skipped.
-//! A malformed application or IdP becomes an `invalid-config` diagnostic and is left out of the
-//! model; the rest of the file and the other files are still read.
+//! The REST shapes (Application and IdP Management API v1, what IAM-CTL exports today):
+//! `name` + `authenticationSequence` for applications, `name` + `provisioning.jit.isEnabled`
+//! for identity providers.
 
+use super::invalid;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Kind, Node};
 use crate::model::{
-    Application, EmbeddedScript, FlowModel, IdentityProvider, JitSetting, Located, Step, StepOption,
+    Application, EmbeddedScript, IdentityProvider, JitSetting, Located, ScriptHost, SourceFormat, Step,
+    StepOption,
 };
-use crate::rules::invalid_config;
 use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFile, Span};
 
-/// Reads every application and IdP of one file's documents into `model`.
-pub fn load_documents(
-    file: &SourceFile,
-    id: FileId,
-    docs: &[Node],
-    model: &mut FlowModel,
-    diags: &mut Vec<Diagnostic>,
-) {
-    for doc in docs {
-        load_object(file, id, doc, model, diags);
-    }
-}
-
-fn load_object(
-    file: &SourceFile,
-    id: FileId,
-    node: &Node,
-    model: &mut FlowModel,
-    diags: &mut Vec<Diagnostic>,
-) {
-    match &node.kind {
-        Kind::Seq(items) => {
-            for item in items {
-                load_object(file, id, item, model, diags);
-            }
-        }
-        Kind::Map(_) => {
-            for list_key in ["applications", "identityProviders"] {
-                if let Some(Node {
-                    kind: Kind::Seq(items),
-                    ..
-                }) = node.get(list_key)
-                {
-                    for item in items {
-                        load_object(file, id, item, model, diags);
-                    }
-                }
-            }
-            if node.get("authenticationSequence").is_some() {
-                match read_application(file, id, node) {
-                    Ok(app) => model.applications.push(app),
-                    Err(d) => diags.push(d),
-                }
-            } else if node.get("provisioning").is_some() || node.get("federatedAuthenticators").is_some() {
-                match read_identity_provider(id, node) {
-                    Ok(idp) => {
-                        // IdP names are tenant-wide; the first file (in path order) wins.
-                        model
-                            .identity_providers
-                            .entry(idp.name.value.clone())
-                            .or_insert(idp);
-                    }
-                    Err(d) => diags.push(d),
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-fn invalid(span: Span, message: String) -> Diagnostic {
-    invalid_config::diagnostic(span, message)
-}
-
-fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>, Diagnostic> {
+pub(super) fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>, Diagnostic> {
     match parent.get(key) {
         Some(Node {
             kind: Kind::Str(s),
@@ -97,7 +29,11 @@ fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>,
     }
 }
 
-fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Application, Diagnostic> {
+pub(super) fn read_application(
+    file: &SourceFile,
+    id: FileId,
+    node: &Node,
+) -> Result<Application, Diagnostic> {
     let name = string_field(node, "name", "the application")?;
     let Some((seq_key, seq)) = node.entry("authenticationSequence") else {
         return Err(invalid(
@@ -156,6 +92,9 @@ fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Applic
         }) => Some(EmbeddedScript {
             text: text.clone(),
             span: *span,
+            host: ScriptHost::of_scalar(&file.text, span.start, is_json(file)),
+            enabled: true,
+            enabled_span: None,
             map: ScalarMap::build(&file.text, span.start, text),
         }),
         Some(other) => {
@@ -179,9 +118,19 @@ fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Applic
         empty_script,
         subject_step,
         sequence_key: seq_key.span,
+        uses_default_flow: sequence_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("DEFAULT")),
         steps_key,
         sequence_type,
+        format: SourceFormat::Rest,
     })
+}
+
+fn is_json(file: &SourceFile) -> bool {
+    file.path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 fn read_step(node: &Node) -> Result<Step, Diagnostic> {
@@ -229,7 +178,7 @@ fn read_step(node: &Node) -> Result<Step, Diagnostic> {
     })
 }
 
-fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, Diagnostic> {
+pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, Diagnostic> {
     let name = string_field(node, "name", "the identity provider")?;
     let provisioning = node.entry("provisioning");
     let jit = match provisioning
@@ -261,5 +210,6 @@ fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, D
         file: id,
         jit,
         provisioning_key: provisioning.map(|(k, _)| k.span),
+        format: SourceFormat::Rest,
     })
 }

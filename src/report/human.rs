@@ -116,6 +116,7 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
         severity: match d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         },
         message: d.message.clone(),
         source: source(files, d.span),

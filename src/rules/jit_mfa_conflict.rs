@@ -187,6 +187,13 @@ fn diagnostic(
 
     // The path, ending with the MFA step itself.
     let mut trace = ctx.render_trace(app, &c.trace.entries());
+    if app.uses_default_flow {
+        trace.insert(
+            0,
+            "the application uses the tenant's default flow: the steps stated in this file were checked"
+                .to_string(),
+        );
+    }
     let how = match c.event.site {
         Site::Script { .. } => format!("{at}executeStep({step_id})"),
         Site::Config(_) => format!("step {step_id} runs (no script: every step runs in order)"),
@@ -242,7 +249,7 @@ fn diagnostic(
             format!(
                 "either run step {step_id} only for users with a local account:\n    if ({guard}) {{ executeStep({step_id}); }}"
             ),
-            remedy::wrap_call(host, app, start, end, &guard),
+            remedy::wrap_call(app, start, end, &guard),
         ),
         (Some(_), _) => (
             format!(

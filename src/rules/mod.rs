@@ -4,6 +4,7 @@
 //! scripts themselves: they query the events the analysis produced.
 
 pub mod analysis_incomplete;
+pub mod disabled_script;
 pub mod guard_never_matches;
 pub mod ignored_step_options;
 pub mod invalid_config;
@@ -47,6 +48,7 @@ const SOURCES: &[(Id, &str)] = &[
     (invalid_config::ID, include_str!("invalid_config.rs")),
     (io_error::ID, include_str!("io_error.rs")),
     (analysis_incomplete::ID, include_str!("analysis_incomplete.rs")),
+    (disabled_script::ID, include_str!("disabled_script.rs")),
 ];
 
 /// One entry of the rule catalogue.
@@ -132,6 +134,7 @@ pub fn check_application(ctx: &Context, app: &Application, analysis: &AppAnalysi
     out.extend(mfa_before_subject::check(ctx, app, analysis));
     out.extend(ignored_step_options::check(ctx, app, analysis));
     out.extend(unknown_authentication_option::check(ctx, app, analysis));
+    out.extend(disabled_script::check(ctx, app, analysis));
     if analysis.facts.incomplete {
         out.push(analysis_incomplete::diagnostic(app));
     }

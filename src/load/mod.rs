@@ -1,0 +1,110 @@
+//! The load stage: applications and identity providers out of every format WSO2 users keep their
+//! flows in, into one [`FlowModel`].
+//!
+//! Objects are told apart by their content, not by their folder or file name:
+//! - REST shapes ([`rest`]): an application has `authenticationSequence`, an IdP has
+//!   `provisioning` or `federatedAuthenticators`;
+//! - legacy bean YAML ([`legacy`]): `applicationName` with `localAndOutBoundAuthenticationConfig`,
+//!   `identityProviderName`;
+//! - file-based XML ([`xml`]): `<ServiceProvider>` and `<IdentityProvider>` documents.
+//!
+//! List responses (a top-level list, or `applications:` / `identityProviders:` lists) are read
+//! item by item. Anything else (claim dialects, user stores, ...) is not ours and is skipped. A
+//! malformed application or IdP becomes an `invalid-config` diagnostic and is left out; the rest
+//! of the file and the other files are still read.
+
+pub mod legacy;
+pub mod rest;
+pub mod xml;
+
+use crate::diagnostic::Diagnostic;
+use crate::document::{Kind, Node};
+use crate::model::{FlowModel, IdentityProvider};
+use crate::rules::invalid_config;
+use crate::source::{FileId, SourceFile, Span};
+
+/// Reads every application and IdP of one YAML/JSON file's documents into `model`.
+pub fn load_documents(
+    file: &SourceFile,
+    id: FileId,
+    docs: &[Node],
+    model: &mut FlowModel,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for doc in docs {
+        load_object(file, id, doc, model, diags);
+    }
+}
+
+fn load_object(
+    file: &SourceFile,
+    id: FileId,
+    node: &Node,
+    model: &mut FlowModel,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match &node.kind {
+        Kind::Seq(items) => {
+            for item in items {
+                load_object(file, id, item, model, diags);
+            }
+        }
+        Kind::Map(_) => {
+            for list_key in ["applications", "identityProviders"] {
+                if let Some(Node {
+                    kind: Kind::Seq(items),
+                    ..
+                }) = node.get(list_key)
+                {
+                    for item in items {
+                        load_object(file, id, item, model, diags);
+                    }
+                }
+            }
+            let result = if node.get("authenticationSequence").is_some() {
+                Some(rest::read_application(file, id, node).map(Loaded::Application))
+            } else if node.get("localAndOutBoundAuthenticationConfig").is_some()
+                || node.get("applicationName").is_some()
+            {
+                Some(legacy::read_application(file, id, node).map(Loaded::Application))
+            } else if node.get("identityProviderName").is_some() {
+                Some(legacy::read_identity_provider(id, node).map(Loaded::IdentityProvider))
+            } else if node.get("provisioning").is_some() || node.get("federatedAuthenticators").is_some() {
+                Some(rest::read_identity_provider(id, node).map(Loaded::IdentityProvider))
+            } else {
+                None
+            };
+            match result {
+                Some(Ok(loaded)) => loaded.add_to(model),
+                Some(Err(d)) => diags.push(d),
+                None => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One object read from a file.
+pub enum Loaded {
+    Application(crate::model::Application),
+    IdentityProvider(IdentityProvider),
+}
+
+impl Loaded {
+    pub fn add_to(self, model: &mut FlowModel) {
+        match self {
+            Loaded::Application(app) => model.applications.push(app),
+            // IdP names are tenant-wide; the first file (in path order) wins.
+            Loaded::IdentityProvider(idp) => {
+                model
+                    .identity_providers
+                    .entry(idp.name.value.clone())
+                    .or_insert(idp);
+            }
+        }
+    }
+}
+
+pub(crate) fn invalid(span: Span, message: String) -> Diagnostic {
+    invalid_config::diagnostic(span, message)
+}

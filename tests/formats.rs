@@ -1,0 +1,182 @@
+//! The same flows written in every format WSO2 users keep them in (REST YAML, REST JSON, legacy
+//! bean YAML, file-based XML) must give the same findings, each pointing at the right text of
+//! its own file. `fixtures/formats/<flow>/<format>/` holds one tenant per flow and format.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use authlint::catalogue::Catalogue;
+use authlint::check::{Report, check};
+
+fn run(dir: &Path) -> Report {
+    check(&[dir.to_path_buf()], &Catalogue::builtin()).expect("exists")
+}
+
+/// What a finding says, without where: comparable across formats.
+fn findings(report: &Report) -> BTreeSet<String> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "{} app={} idp={} step={} authenticator={}",
+                d.rule,
+                d.app.as_deref().unwrap_or("-"),
+                d.idp.as_deref().unwrap_or("-"),
+                d.step.map_or("-".into(), |s| s.to_string()),
+                d.authenticator.as_deref().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+const CONFLICT: &str = "jit-mfa-conflict app={} idp=Google step=2 authenticator=totp";
+
+fn conflict(app: &str) -> String {
+    CONFLICT.replace("{}", app)
+}
+
+#[test]
+fn every_format_gives_the_same_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
+    let table: Vec<(&str, &[&str], BTreeSet<String>)> = vec![
+        (
+            "no-script",
+            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
+            set(&[&conflict("no-script")]),
+        ),
+        (
+            "guarded",
+            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
+            set(&[]),
+        ),
+        (
+            "role-check",
+            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
+            set(&[&conflict("role-check")]),
+        ),
+        (
+            "default-flow",
+            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
+            set(&[&conflict("default-flow")]),
+        ),
+        // The REST shape has no switch for a disabled script.
+        (
+            "disabled-script",
+            &["legacy-yaml", "xml"],
+            set(&[
+                &conflict("disabled-script"),
+                "disabled-script app=disabled-script idp=- step=- authenticator=-",
+            ]),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (flow, formats, expected) in table {
+        for format in formats {
+            let dir: PathBuf = root.join(flow).join(format);
+            let report = run(&dir);
+            let got = findings(&report);
+            if got != expected {
+                failures.push(format!("{flow}/{format}: expected {expected:?}, got {got:?}"));
+            }
+            // Each finding points at the right text of its own file.
+            for d in &report.diagnostics {
+                let file = report.files.get(d.span.file);
+                let text = file.text.get(d.span.start..d.span.end).unwrap_or("");
+                let ok = match d.rule {
+                    "jit-mfa-conflict" if flow == "role-check" => text == "executeStep(2)",
+                    "jit-mfa-conflict" => text.contains("totp"),
+                    "disabled-script" => text.contains("enabled") && text.contains("false"),
+                    _ => true,
+                };
+                if !ok {
+                    failures.push(format!("{flow}/{format}: {} points at {text:?}", d.rule));
+                }
+                if flow == "default-flow" && !d.trace.first().is_some_and(|t| t.contains("default flow")) {
+                    failures.push(format!(
+                        "{flow}/{format}: the trace does not say the default flow is used"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn mixed_trees_work() {
+    // A REST application and an XML application, with the IdP in legacy YAML.
+    let report = run(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/mixed"));
+    assert_eq!(
+        findings(&report),
+        set(&[&conflict("rest-app"), &conflict("xml-app")])
+    );
+    assert_eq!((report.applications, report.identity_providers), (2, 1));
+}
+
+#[test]
+fn enable_jit_fixes_work_in_legacy_and_xml_files() {
+    for format in ["legacy-yaml", "xml"] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/formats/no-script")
+            .join(format);
+        let report = run(&dir);
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "jit-mfa-conflict")
+            .expect("conflict");
+        let fix = d
+            .fixes
+            .iter()
+            .find(|f| f.title.starts_with("enable JIT"))
+            .expect("enable-jit fix");
+        let edit = &fix.edits[0];
+        let file = report.files.get(edit.span.file);
+        assert_eq!(&file.text[edit.span.start..edit.span.end], "false", "{format}");
+        assert_eq!(edit.replacement, "true");
+    }
+}
+
+#[test]
+fn guard_fixes_work_inside_every_host_format() {
+    for format in ["rest-yaml", "rest-json", "legacy-yaml", "xml"] {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/formats/role-check")
+            .join(format);
+        let tmp = tempfile::tempdir().expect("temp dir");
+        for entry in walkdir::WalkDir::new(&src).into_iter().flatten() {
+            let target = tmp.path().join(entry.path().strip_prefix(&src).expect("inside"));
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+        let report = run(tmp.path());
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "jit-mfa-conflict")
+            .expect("conflict");
+        let fix = d
+            .fixes
+            .iter()
+            .find(|f| f.title.starts_with("run this step"))
+            .expect("guard fix");
+        let mut edits = fix.edits.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        let path = report.files.get(edits[0].span.file).path.clone();
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        for e in edits {
+            text.replace_range(e.span.start..e.span.end, &e.replacement);
+        }
+        std::fs::write(&path, &text).expect("write");
+        let after = findings(&run(tmp.path()));
+        assert_eq!(after, set(&[]), "{format}: after the fix\n{text}");
+    }
+}
