@@ -46,7 +46,9 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
     let info = steps_info(app);
     let initial = State::initial(app.steps.len(), app.step_index(app.subject_step));
     let facts = match &app.script {
-        Some(script) if script.enabled => {
+        // A disabled script does not run; neither does the script of an application on the
+        // tenant's default flow.
+        Some(script) if script.enabled && !app.uses_default_flow => {
             let ast = js::parse(&script.text)?;
             interp::analyze(&ast, &script.text, &info, initial)
         }
@@ -87,6 +89,7 @@ fn default_order(app: &Application, initial: State) -> Facts {
                 options: (0..step.options.len()).collect(),
                 flow: flow.clone(),
                 configured: true,
+                context_name: None,
             },
         );
         let mut next = Flow::new();

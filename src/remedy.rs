@@ -14,8 +14,13 @@ pub fn js_string(s: &str) -> String {
 /// The guard that lets a step run only for users who have a local account: `== 'LOCAL'` when
 /// the subject step offers no JIT-enabled connection, otherwise a check that excludes exactly
 /// the JIT-disabled ones (so JIT-enabled federated users keep their MFA).
-pub fn guard_expression(subject_step: u32, jit_disabled: &[String], has_jit_enabled_idp: bool) -> String {
-    let idp = format!("context.steps[{subject_step}].idp");
+pub fn guard_expression(
+    context: &str,
+    subject_step: u32,
+    jit_disabled: &[String],
+    has_jit_enabled_idp: bool,
+) -> String {
+    let idp = format!("{context}.steps[{subject_step}].idp");
     if !has_jit_enabled_idp || jit_disabled.is_empty() {
         return format!("{idp} == 'LOCAL'");
     }
@@ -153,9 +158,17 @@ pub fn wrap_call(app: &Application, start: usize, end: usize, guard: &str) -> Op
     let script = app.script.as_ref()?;
     script.map.as_ref()?;
     let src = script.text.as_str();
-    let before = src.get(..start)?.trim_end();
+    let raw_before = src.get(..start)?;
+    let before = raw_before.trim_end();
+    // A line break after a complete expression ends the statement (automatic semicolon
+    // insertion), unless the line ends with something that continues the expression.
+    let line_break = raw_before[before.len()..].contains('\n');
+    let continues = before.ends_with([
+        '=', '(', '[', ',', '?', ':', '&', '|', '+', '-', '*', '/', '%', '<', '>', '!', '~', '.',
+    ]);
     let statement_start = before.is_empty()
         || before.ends_with(['{', ';', '}', ')'])
+        || (line_break && !continues)
         || before.ends_with("else")
             && !before[..before.len() - 4].ends_with(|c: char| c.is_alphanumeric() || c == '_');
     let rest = src.get(end..)?;

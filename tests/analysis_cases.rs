@@ -515,3 +515,51 @@ fn script_syntax_errors_are_reported() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got.iter().all(|f| f.starts_with("syntax-error")), "{got:?}");
 }
+
+/// Regressions from review: each of these was once wrong.
+#[test]
+fn server_semantics_regressions() {
+    let cases = [
+        (
+            "a wrapper re-entered from its own callback is not recursion",
+            "function step(n, cb) { executeStep(n, { onSuccess: cb }); }\nvar onLoginRequest = function (context) {\n  step(1, function (c) { step(4); });\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "a callback's assignment is not seen by the code that registered it",
+            "var onLoginRequest = function (context) {\n  var federated = false;\n  executeStep(1, { onSuccess: function (context) { federated = context.steps[1].idp != 'LOCAL'; } });\n  if (!federated) { executeStep(2); }\n};".to_string(),
+            both(2),
+        ),
+        (
+            "a later callback sees an earlier callback's assignment",
+            "var onLoginRequest = function (context) {\n  var local = false;\n  executeStep(1, { onSuccess: function (context) { local = context.steps[1].idp == 'LOCAL'; } });\n  executeStep(4, { onSuccess: function (context) { if (local) { executeStep(2); } } });\n};".to_string(),
+            vec![],
+        ),
+        (
+            "a step field read before the step ran stays undefined",
+            "var onLoginRequest = function (context) {\n  var idp = context.steps[1].idp;\n  executeStep(1, { onSuccess: function (context) {\n    if (idp !== 'Google' && idp !== 'Facebook') { executeStep(2); }\n  } });\n};".to_string(),
+            both(2),
+        ),
+        ("finally runs on return", on_success("try { return; } finally { executeStep(2); }"), both(2)),
+        ("destructured idp", on_success("var { idp } = context.steps[1];\nif (idp === 'LOCAL') executeStep(2);"), vec![]),
+        ("renamed destructured idp", on_success("const { idp: via } = context.steps[1];\nif (via != 'LOCAL') return;\nexecuteStep(2);"), vec![]),
+        ("idp with an empty default", on_success("var idp = context.steps[1].idp || '';\nif (idp === 'LOCAL') executeStep(2);"), vec![]),
+        (
+            "an unreadable markAsSubjectIdentifierStep may or may not mark",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ authenticator: 'BasicAuthenticator' }] }, {});\n  executeStep(4, { stepOptions: { markAsSubjectIdentifierStep: getFlag() } }, {});\n  executeStep(2);\n};".to_string(),
+            vec!["Google->2".into()],
+        ),
+        ("f.call runs f", format!("{}\nfunction mfa(ctx) {{ executeStep(2); }}", on_success("mfa.call(null, context);")), both(2)),
+        ("f.apply runs f", format!("{}\nfunction mfa(ctx) {{ executeStep(3); }}", on_success("mfa.apply(null, [context]);")), both(3)),
+        (
+            "callbacks of a custom function see the steps that ran",
+            "var onLoginRequest = function (context) {\n  executeStep(1);\n  callRiskService(context, { onSuccess: function (ctx) { if (ctx.steps[1].idp) { executeStep(2); } } });\n};".to_string(),
+            both(2),
+        ),
+    ];
+    let cases: Vec<(&str, &str, Vec<String>)> = cases
+        .iter()
+        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
+        .collect();
+    assert_cases(&cases);
+}

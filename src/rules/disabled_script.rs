@@ -57,15 +57,22 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             set.iter().cloned().collect::<Vec<_>>().join("; ")
         }
     };
-    let span = script.enabled_span.unwrap_or(script.span);
+    let (span, why) = if app.uses_default_flow && script.enabled {
+        (
+            script.span,
+            "uses the tenant's default flow, so its script does not run",
+        )
+    } else {
+        (
+            script.enabled_span.unwrap_or(script.span),
+            "has its script disabled",
+        )
+    };
     vec![
         Diagnostic::new(
             ID,
             span,
-            format!(
-                "the script of `{}` is disabled, so every step runs in order",
-                app.name.value
-            ),
+            format!("`{}` {why}: every step runs in order", app.name.value),
         )
         .with_label("the server does not run this script")
         .with_help(format!(

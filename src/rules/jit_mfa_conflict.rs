@@ -229,10 +229,19 @@ fn diagnostic(
     // Remedy 1: the guard, in this app's step numbers.
     let subject_id = subject_step.id;
     let (jit_disabled, has_jit_enabled) = federated_idps(ctx, app, c.subject);
-    let guard = remedy::guard_expression(subject_id, &jit_disabled, has_jit_enabled);
+    let has_local = subject_step.options.iter().any(|o| o.is_local());
+    let guard = remedy::guard_expression("context", subject_id, &jit_disabled, has_jit_enabled);
     let host = ctx.files.get(app.file);
     let sees_subject = c.event.flow.keys().all(|s| s.sees(c.subject).is_some());
     let (guard_help, guard_fix) = match (&app.script, c.event.site) {
+        // Nobody who signs in at the subject step has a local account: a guard would skip MFA
+        // for everyone (and never match).
+        _ if !has_local && !has_jit_enabled => (
+            format!(
+                "no user of step {subject_id} has a local account, so no guard can keep step {step_id}: remove step {step_id} for this application"
+            ),
+            None,
+        ),
         (None, _) => {
             let script = remedy::script_for(app, guarded_steps, &guard);
             let indented: Vec<String> = script
@@ -245,15 +254,28 @@ fn diagnostic(
             );
             (help, remedy::add_script(host, app, &script))
         }
-        (Some(_), Site::Script { start, end }) if sees_subject => (
-            format!(
-                "either run step {step_id} only for users with a local account:\n    if ({guard}) {{ executeStep({step_id}); }}"
-            ),
-            remedy::wrap_call(app, start, end, &guard),
-        ),
+        (Some(_), Site::Script { start, end }) if sees_subject => {
+            // The guard must name `context` as the script does where the call is.
+            let context = c.event.context_name.as_deref();
+            let local_guard = context
+                .map(|name| remedy::guard_expression(name, subject_id, &jit_disabled, has_jit_enabled));
+            let shown = local_guard.clone().unwrap_or_else(|| guard.clone());
+            let fix = local_guard.and_then(|g| remedy::wrap_call(app, start, end, &g));
+            let why_not = if fix.is_some() {
+                ""
+            } else {
+                " (authlint cannot insert the guard itself: no variable holds `context` at this call; pass it in)"
+            };
+            (
+                format!(
+                    "either run step {step_id} only for users with a local account{why_not}:\n    if ({shown}) {{ executeStep({step_id}); }}"
+                ),
+                fix,
+            )
+        }
         (Some(_), _) => (
             format!(
-                "either move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it: only there does the script see who signed in:\n    if ({guard}) {{ executeStep({step_id}); }}"
+                "either move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it there, where the script sees who signed in (authlint cannot insert the guard itself here):\n    if ({guard}) {{ executeStep({step_id}); }}"
             ),
             None,
         ),

@@ -116,6 +116,53 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// The variables whose value differs in `after` (same frames): (frame id, name, new value).
+    pub fn changes(&self, after: &Env<'a>) -> Vec<(u32, Rc<str>, Value<'a>)> {
+        let mut out = Vec::new();
+        for frame in &self.frames {
+            let Some(other) = after.frames.iter().find(|f| f.id == frame.id) else {
+                continue;
+            };
+            for (name, value) in &other.vars {
+                let old = frame.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+                if old.is_none_or(|o| !o.same(value)) {
+                    out.push((frame.id, name.clone(), value.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Sets the variables listed, in the frames that still exist.
+    pub fn apply(&mut self, writes: &[(u32, Rc<str>, Value<'a>)]) {
+        for (frame_id, name, value) in writes {
+            if let Some(frame) = self.frames.iter_mut().find(|f| f.id == *frame_id) {
+                match frame.vars.iter_mut().find(|(k, _)| k == name) {
+                    Some(slot) => slot.1 = value.clone(),
+                    None => frame.vars.push((name.clone(), value.clone())),
+                }
+            }
+        }
+    }
+
+    /// The name of a variable in scope (not shadowed) whose value satisfies `pred`, preferring
+    /// `context`.
+    pub fn name_holding(&self, pred: impl Fn(&Value<'a>) -> bool) -> Option<Rc<str>> {
+        if self.lookup("context").is_some_and(&pred) {
+            return Some(Rc::from("context"));
+        }
+        let mut index = Some(self.frames.len() - 1);
+        while let Some(i) = index {
+            for (name, value) in &self.frames[i].vars {
+                if pred(value) && self.lookup(name).is_some_and(&pred) {
+                    return Some(name.clone());
+                }
+            }
+            index = self.frames[i].parent;
+        }
+        None
+    }
+
     /// Whether every variable holds the same value in both environments.
     pub fn same(&self, other: &Env<'a>) -> bool {
         self.frames.len() == other.frames.len()

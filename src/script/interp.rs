@@ -18,7 +18,7 @@ use swc_ecma_ast::*;
 
 use super::env::{Env, join_values};
 use super::state::{Flow, State, Trace, TraceEntry, insert, join_arms, union};
-use super::value::{Closure, Code, Cond, Field, StepsInfo, Value};
+use super::value::{Closure, Code, Cond, Field, Operand, StepsInfo, Value};
 
 /// Functions that take callbacks and may continue the flow from them later (DOMAIN.md §4).
 /// Their callbacks run asynchronously: they see every step that ran before them.
@@ -41,6 +41,8 @@ const DEFAULT_BUDGET: u64 = 2_000_000;
 /// Deeper nesting of statements, expressions and calls is not followed (the analysis says it is
 /// incomplete); it keeps the interpreter's recursion within its thread's stack.
 const MAX_NESTING: usize = 4_000;
+/// How many activations of one function are analysed inline before recursion is summarised.
+const MAX_REENTRY: usize = 3;
 /// Deeper (non-recursive) call chains are treated as unknown calls.
 const MAX_CALL_DEPTH: usize = 64;
 /// Rounds of a loop or recursion before values that still change are widened to unknown.
@@ -67,6 +69,8 @@ pub struct StepEvent {
     pub flow: Flow,
     /// False when `step` is not a configured step.
     pub configured: bool,
+    /// A variable that holds `context` where the call is (for a guard inserted there).
+    pub context_name: Option<String>,
 }
 
 /// What the analysis found about one application.
@@ -164,6 +168,9 @@ pub struct Interp<'a> {
     recursion: HashMap<usize, Recursion>,
     /// Current nesting of `eval` / `exec_stmt`.
     depth: usize,
+    /// Assignments made by callbacks that already ran, visible to the callbacks that run after
+    /// them but not to the code that registered them: (frame id, variable, value).
+    deferred: Vec<(u32, Rc<str>, Value<'a>)>,
 }
 
 /// Script byte offset of a swc position (the parser numbers bytes from 1).
@@ -181,6 +188,7 @@ pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> 
         call_stack: Vec::new(),
         recursion: HashMap::new(),
         depth: 0,
+        deferred: Vec::new(),
     };
     let mut env = Env::new();
     let mut flow = Flow::new();
@@ -463,14 +471,51 @@ impl<'a> Interp<'a> {
     fn exec_var_decl(&mut self, v: &'a VarDecl, flow: &mut Flow, env: &mut Env<'a>) {
         for d in &v.decls {
             let value = match &d.init {
-                Some(init) => self.eval(init, flow, env),
+                Some(init) => {
+                    let value = self.eval(init, flow, env);
+                    self.freeze(value, flow)
+                }
                 // `var x;` keeps the hoisted binding; `let x;` is undefined.
                 None if v.kind == VarDeclKind::Var => continue,
                 None => Value::Undefined,
             };
+            let bind = |env: &mut Env<'a>, name: &str, value: Value<'a>| {
+                if v.kind == VarDeclKind::Var {
+                    env.assign(name, value)
+                } else {
+                    env.declare(name, value)
+                }
+            };
             match &d.name {
-                Pat::Ident(id) if v.kind == VarDeclKind::Var => env.assign(&id.id.sym, value),
-                Pat::Ident(id) => env.declare(&id.id.sym, value),
+                Pat::Ident(id) => bind(env, &id.id.sym, value),
+                // `var { idp, authenticator: auth } = context.steps[1];`
+                Pat::Object(o) if o.props.iter().all(|p| !matches!(p, ObjectPatProp::Rest(_))) => {
+                    for prop in &o.props {
+                        match prop {
+                            ObjectPatProp::Assign(a) if a.value.is_none() => {
+                                let part = self.freeze(member(&value, Some(&a.key.id.sym.to_string())), flow);
+                                bind(env, &a.key.id.sym, part);
+                            }
+                            ObjectPatProp::KeyValue(kv) => {
+                                let key = match &kv.key {
+                                    PropName::Ident(i) => Some(i.sym.to_string()),
+                                    PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
+                                    _ => None,
+                                };
+                                let part = self.freeze(member(&value, key.as_ref()), flow);
+                                match &*kv.value {
+                                    Pat::Ident(id) => bind(env, &id.id.sym, part),
+                                    other => pattern_names(other)
+                                        .into_iter()
+                                        .for_each(|n| bind(env, n, Value::Unknown)),
+                                }
+                            }
+                            // `{ idp = 'x' }`: a default makes the value unknown.
+                            ObjectPatProp::Assign(a) => bind(env, &a.key.id.sym, Value::Unknown),
+                            ObjectPatProp::Rest(_) => {}
+                        }
+                    }
+                }
                 // Destructuring: the parts are not tracked.
                 other => {
                     for name in pattern_names(other) {
@@ -584,7 +629,21 @@ impl<'a> Interp<'a> {
             }
         }
         if let Some(finalizer) = &t.finalizer {
+            // `finally` runs on every way out of the block: normally, and on return, break,
+            // continue and throw, which then carry on from its end.
             let mut fin = self.exec_block(&finalizer.stmts, std::mem::take(&mut out.normal), env);
+            let mut rets = Vec::new();
+            for (flow, value) in std::mem::take(&mut out.ret) {
+                let mut f = self.exec_block(&finalizer.stmts, flow, env);
+                rets.push((std::mem::take(&mut f.normal), value));
+                out.absorb_jumps(&mut f);
+            }
+            for slot in [&mut out.brk, &mut out.cont, &mut out.thrown] {
+                let mut f = self.exec_block(&finalizer.stmts, std::mem::take(slot), env);
+                *slot = std::mem::take(&mut f.normal);
+                fin.absorb_jumps(&mut f);
+            }
+            out.ret.extend(rets);
             out.absorb_jumps(&mut fin);
             out.normal = fin.normal;
         }
@@ -675,6 +734,26 @@ impl<'a> Interp<'a> {
             }
         }
         (yes, no)
+    }
+
+    /// A value as it is when stored (in a variable, as an argument). Step fields are read
+    /// lazily, which is right once the step has run (its fields no longer change); a field read
+    /// where the step has not run on any path is `undefined` for good, also after the step runs.
+    fn freeze(&self, value: Value<'a>, flow: &Flow) -> Value<'a> {
+        let unseen = |n: u32| {
+            !self
+                .info
+                .index_of(n)
+                .is_some_and(|i| flow.keys().any(|s| s.sees(i).is_some()))
+        };
+        match value {
+            Value::StepField(n, _) if unseen(n) => Value::Undefined,
+            Value::Cond(c) => match freeze_cond(&c, &unseen) {
+                Some(frozen) => Value::Cond(Rc::new(frozen)),
+                None => Value::Cond(c),
+            },
+            other => other,
+        }
     }
 
     /// Records a comparison of a step field with a string, for `guard-never-matches`.
@@ -935,14 +1014,30 @@ impl<'a> Interp<'a> {
                     }
                     _ => (flow.clone(), Flow::new()),
                 };
+                if runs.is_empty() {
+                    // The left operand decides everywhere: it is the value.
+                    *flow = skips;
+                    return left;
+                }
                 let right = self.eval(&b.right, &mut runs, env);
                 union(&mut runs, skips);
                 *flow = runs;
                 // `a && b` is `a` or `b`; either way its truthiness is exactly that of the
                 // boolean formula, which is all a test needs.
-                match b.op {
-                    BinaryOp::LogicalAnd => Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond()))),
-                    BinaryOp::LogicalOr => Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond()))),
+                match (b.op, &left, &right) {
+                    // `context.steps[1].idp || ''`: the field, or a default that no guard compares
+                    // with; keeping the field keeps comparisons with it exact.
+                    (
+                        BinaryOp::LogicalOr | BinaryOp::NullishCoalescing,
+                        Value::StepField(..),
+                        Value::Str(s),
+                    ) if s.is_empty() => left,
+                    (BinaryOp::LogicalAnd, ..) => {
+                        Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond())))
+                    }
+                    (BinaryOp::LogicalOr, ..) => {
+                        Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond())))
+                    }
                     _ => Value::Unknown,
                 }
             }
@@ -982,7 +1077,7 @@ impl<'a> Interp<'a> {
     fn eval_assign(&mut self, a: &'a AssignExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
         let value = self.eval(&a.right, flow, env);
         let value = if a.op == AssignOp::Assign {
-            value
+            self.freeze(value, flow)
         } else {
             Value::Unknown
         };
@@ -1027,7 +1122,11 @@ impl<'a> Interp<'a> {
         args.iter()
             .map(|a| {
                 let v = self.eval(&a.expr, flow, env);
-                if a.spread.is_some() { Value::Unknown } else { v }
+                if a.spread.is_some() {
+                    Value::Unknown
+                } else {
+                    self.freeze(v, flow)
+                }
             })
             .collect()
     }
@@ -1056,6 +1155,25 @@ impl<'a> Interp<'a> {
                     env,
                 );
                 return Value::Unknown;
+            }
+        }
+        // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
+        if let Expr::Member(m) = &**callee {
+            if let MemberProp::Ident(method) = &m.prop {
+                if matches!(&*method.sym, "call" | "apply") {
+                    if let Value::Func(closure) = self.eval(&m.obj, flow, env) {
+                        let mut args = self.eval_args(&c.args, flow, env);
+                        let args = match (&*method.sym, args.get(1)) {
+                            ("apply", Some(Value::Array(items))) => items.to_vec(),
+                            ("apply", _) => Vec::new(),
+                            _ if args.is_empty() => args,
+                            _ => args.split_off(1),
+                        };
+                        let (out, value) = self.call(closure, args, std::mem::take(flow), env);
+                        *flow = out;
+                        return value;
+                    }
+                }
             }
         }
         let callee_value = self.eval(callee, flow, env);
@@ -1114,7 +1232,10 @@ impl<'a> Interp<'a> {
         }
         let mut out = flow.clone();
         for (label, closure) in callbacks {
-            let ran = self.callback(closure, label, at, is_async, flow.clone(), env);
+            // `{onSuccess: ..., onFail: ...}` handed to any function is the framework's callback
+            // convention: such callbacks run later, like those of `httpGet`.
+            let later = is_async || label.starts_with("on");
+            let ran = self.callback(closure, label, at, later, flow.clone(), env);
             union(&mut out, ran);
         }
         out
@@ -1147,13 +1268,34 @@ impl<'a> Interp<'a> {
             let view = std::mem::replace(&mut state.view, state.exec.clone());
             insert(by_view.entry(view).or_default(), state, trace.push(entry.clone()));
         }
+        // The callback runs after the code that registered it has finished: that code does not
+        // see the callback's assignments, later callbacks do. So its writes are kept aside
+        // (`deferred`) and applied when the next callback starts.
+        let enclosing = env.clone();
+        let mut writes: Vec<(u32, Rc<str>, Value<'a>)> = Vec::new();
         let mut out = Flow::new();
         for (view, group) in by_view {
+            *env = enclosing.clone();
+            env.apply(&self.deferred);
+            let before = env.clone();
             let (ran, _) = self.call(closure, vec![Value::Context, Value::Unknown], group, env);
+            for (frame, name, value) in before.changes(env) {
+                // Groups that wrote different values: the later code cannot rely on either.
+                match writes.iter_mut().find(|(f, n, _)| *f == frame && *n == name) {
+                    Some(w) if !w.2.same(&value) => w.2 = Value::Unknown,
+                    Some(_) => {}
+                    None => writes.push((frame, name, value)),
+                }
+            }
             for (mut state, trace) in ran {
                 state.view = view.clone();
                 insert(&mut out, state, trace);
             }
+        }
+        *env = enclosing;
+        for (frame, name, value) in writes {
+            self.deferred.retain(|(f, n, _)| !(*f == frame && *n == name));
+            self.deferred.push((frame, name, value));
         }
         out
     }
@@ -1183,6 +1325,9 @@ impl<'a> Interp<'a> {
             // A step number the analysis cannot tell: any configured step may run.
             None => self.info.steps.iter().map(|(id, _)| *id).collect(),
         };
+        let context_name = env
+            .name_holding(|v| matches!(v, Value::Context))
+            .map(|n| n.to_string());
         let mut out = Flow::new();
         for id in steps {
             let Some(index) = self.info.index_of(id) else {
@@ -1192,22 +1337,37 @@ impl<'a> Interp<'a> {
                     options: BTreeSet::new(),
                     flow: Flow::new(),
                     configured: false,
+                    context_name: None,
                 });
                 union(&mut event.flow, flow.clone());
                 union(&mut out, flow.clone());
                 continue;
             };
             let allowed = self.allowed_options(index, options);
-            let marks_subject = options
-                .and_then(|o| o.prop("stepOptions"))
-                .and_then(|o| o.prop("markAsSubjectIdentifierStep"))
-                .is_some_and(|v| matches!(v, Value::Bool(true)) || v.as_str() == Some("true"));
+            // `Some(b)` when the call certainly does (not) mark its step as the subject; `None`
+            // when the options are there but cannot be read: both may happen.
+            let marks_subject = match options.map(|o| o.prop("stepOptions")) {
+                None | Some(None) => Some(false),
+                Some(Some(Value::Object(_))) => {
+                    match options
+                        .and_then(|o| o.prop("stepOptions"))
+                        .and_then(|o| o.prop("markAsSubjectIdentifierStep"))
+                    {
+                        None => Some(false),
+                        Some(Value::Bool(b)) => Some(*b),
+                        Some(Value::Str(s)) => Some(&**s == "true"),
+                        Some(_) => None,
+                    }
+                }
+                Some(Some(_)) => None,
+            };
             let event = self.facts.events.entry((site, id)).or_insert_with(|| StepEvent {
                 step: id,
                 site,
                 options: BTreeSet::new(),
                 flow: Flow::new(),
                 configured: true,
+                context_name: context_name.clone(),
             });
             event.options.extend(allowed.iter().copied());
             union(&mut event.flow, flow.clone());
@@ -1222,7 +1382,10 @@ impl<'a> Interp<'a> {
                         option,
                         site: Some(at),
                     });
-                    if marks_subject {
+                    if marks_subject.is_none() {
+                        insert(&mut success, next.clone(), trace.clone());
+                    }
+                    if marks_subject != Some(false) {
                         next.subject = u8::try_from(index).unwrap_or(u8::MAX);
                         trace = trace.push(TraceEntry::Subject { step: id });
                     }
@@ -1373,7 +1536,10 @@ impl<'a> Interp<'a> {
             return (flow, Value::Undefined);
         }
         let key = closure.code.key();
-        if self.call_stack.contains(&key) {
+        let active = self.call_stack.iter().filter(|k| **k == key).count();
+        if active >= MAX_REENTRY {
+            // Recursion: answer with the function's output so far; the outermost call repeats
+            // until that output stops growing.
             let rec = self.recursion.entry(key).or_default();
             union(&mut rec.inputs, flow);
             return (rec.output.clone(), Value::Unknown);
@@ -1383,6 +1549,13 @@ impl<'a> Interp<'a> {
             return (flow, Value::Unknown);
         }
         self.call_stack.push(key);
+        if active > 0 {
+            // A function re-entered a few times (a wrapper called from its own callback, a
+            // bounded retry) is analysed exactly, with its own arguments.
+            let result = self.invoke(closure, &args, flow, env);
+            self.call_stack.pop();
+            return result;
+        }
         let mut input = flow;
         let mut result;
         let mut rounds = 0;
@@ -1474,6 +1647,47 @@ impl<'a> Interp<'a> {
             union(&mut flow, ret_flow);
         }
         (flow, value)
+    }
+}
+
+/// `cond` with the step fields `unseen` replaced by `undefined`; `None` when nothing changes.
+fn freeze_cond(cond: &Cond, unseen: &dyn Fn(u32) -> bool) -> Option<Cond> {
+    let op = |o: &Operand| match o {
+        Operand::StepField(n, _) if unseen(*n) => Some(Operand::Undefined),
+        _ => None,
+    };
+    let keep = |c: &Rc<Cond>| freeze_cond(c, unseen).map(Rc::new).unwrap_or_else(|| c.clone());
+    match cond {
+        Cond::Eq {
+            a,
+            b,
+            strict,
+            negated,
+        } => {
+            let (fa, fb) = (op(a), op(b));
+            if fa.is_none() && fb.is_none() {
+                return None;
+            }
+            Some(Cond::Eq {
+                a: fa.unwrap_or_else(|| a.clone()),
+                b: fb.unwrap_or_else(|| b.clone()),
+                strict: *strict,
+                negated: *negated,
+            })
+        }
+        Cond::Truthy(o) => op(o).map(Cond::Truthy),
+        Cond::Not(c) => freeze_cond(c, unseen).map(|f| Cond::Not(Rc::new(f))),
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            if freeze_cond(a, unseen).is_none() && freeze_cond(b, unseen).is_none() {
+                return None;
+            }
+            Some(if matches!(cond, Cond::And(..)) {
+                Cond::And(keep(a), keep(b))
+            } else {
+                Cond::Or(keep(a), keep(b))
+            })
+        }
+        Cond::Const(_) | Cond::Unknown | Cond::StepRan(_) | Cond::Table(_) => None,
     }
 }
 
