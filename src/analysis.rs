@@ -5,7 +5,7 @@
 
 use crate::model::Application;
 use crate::script::interp::{self, Facts, Site, StepEvent};
-use crate::script::state::{Flow, State, Trace, TraceEntry, insert};
+use crate::script::state::{ANY_OPTION, Flow, State, Trace, TraceEntry, insert};
 use crate::script::value::StepsInfo;
 use crate::script::{self as js, ScriptError};
 
@@ -38,35 +38,65 @@ pub fn steps_info(app: &Application) -> StepsInfo {
                 )
             })
             .collect(),
+        observed: vec![true; app.steps.len()],
     }
 }
 
+/// Below this many combinations of options, every step is kept apart without asking.
+const SMALL_STATE_SPACE: usize = 512;
+
 /// Analyses one application; a script that does not parse is returned as the error.
 pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
-    let info = steps_info(app);
-    let initial = State::initial(app.steps.len(), app.step_index(app.subject_step));
+    let mut info = steps_info(app);
+    let subject = app.step_index(app.subject_step);
+    let initial = State::initial(app.steps.len(), subject);
+    let run_script = |info: &StepsInfo, ast: &swc_ecma_ast::Script, text: &str| {
+        // Many steps with many options multiply into many states. Unless that product is
+        // small, a first run with only the subject step kept apart finds which steps the script
+        // reads or marks as the subject; the real run keeps exactly those apart.
+        let combinations = app
+            .steps
+            .iter()
+            .try_fold(1usize, |acc, s| acc.checked_mul(s.options.len().max(1)));
+        if combinations.is_some_and(|c| c <= SMALL_STATE_SPACE) {
+            return interp::analyze(ast, text, info, initial.clone());
+        }
+        let mut coarse = StepsInfo {
+            steps: info.steps.clone(),
+            observed: only(subject, app.steps.len()),
+        };
+        let probe = interp::analyze(ast, text, &coarse, initial.clone());
+        for (i, (id, _)) in info.steps.iter().enumerate() {
+            coarse.observed[i] |= probe.accessed.contains(id) || probe.marked.contains(id);
+        }
+        interp::analyze(ast, text, &coarse, initial.clone())
+    };
     let facts = match &app.script {
         // A disabled script does not run; neither does the script of an application on the
         // tenant's default flow.
         Some(script) if script.enabled && !app.uses_default_flow => {
             let ast = js::parse(&script.text)?;
-            interp::analyze(&ast, &script.text, &info, initial)
+            run_script(&info, &ast, &script.text)
         }
         // A disabled script is not run: every step runs in order. What it would do is kept, so
         // that a rule can say when enabling it changes the verdict.
         Some(script) => {
             let if_enabled = js::parse(&script.text).ok().map(|ast| {
                 Box::new(AppAnalysis {
-                    facts: interp::analyze(&ast, &script.text, &info, initial.clone()),
+                    facts: run_script(&info, &ast, &script.text),
                     if_enabled: None,
                 })
             });
+            info.observed = only(subject, app.steps.len());
             return Ok(AppAnalysis {
-                facts: default_order(app, initial),
+                facts: default_order(app, &info, initial),
                 if_enabled,
             });
         }
-        None => default_order(app, initial),
+        None => {
+            info.observed = only(subject, app.steps.len());
+            default_order(app, &info, initial)
+        }
     };
     Ok(AppAnalysis {
         facts,
@@ -74,8 +104,13 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
     })
 }
 
+/// Only step `index` is observed.
+fn only(index: Option<usize>, len: usize) -> Vec<bool> {
+    (0..len).map(|i| Some(i) == index).collect()
+}
+
 /// No script: every step runs in configuration order, with any of its options.
-fn default_order(app: &Application, initial: State) -> Facts {
+fn default_order(app: &Application, info: &StepsInfo, initial: State) -> Facts {
     let mut facts = Facts::default();
     let mut flow = Flow::new();
     flow.insert(initial, Trace::default());
@@ -92,12 +127,21 @@ fn default_order(app: &Application, initial: State) -> Facts {
                 context_name: None,
             },
         );
+        // Only the subject step's option matters without a script; the others run "with some
+        // option" (one state, not one per option).
+        let moves: Vec<(usize, u8)> = if info.observed.get(index).copied().unwrap_or(true) {
+            (0..step.options.len().min(u8::MAX as usize - 1))
+                .map(|o| (o, o as u8 + 1))
+                .collect()
+        } else {
+            vec![(interp::ANY, ANY_OPTION)]
+        };
         let mut next = Flow::new();
         for (state, trace) in &flow {
-            for option in 0..step.options.len().min(u8::MAX as usize - 1) {
+            for &(option, slot) in &moves {
                 let mut s = state.clone();
-                s.exec[index] = option as u8 + 1;
-                s.view[index] = option as u8 + 1;
+                s.exec[index] = slot;
+                s.view[index] = slot;
                 insert(
                     &mut next,
                     s,

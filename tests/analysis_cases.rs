@@ -563,3 +563,48 @@ fn server_semantics_regressions() {
         .collect();
     assert_cases(&cases);
 }
+
+/// Steps whose options nothing tells apart do not multiply states: 12 steps of 8 options each
+/// (8^12 combinations) analyse at once, with and without a script.
+#[test]
+fn many_steps_with_many_options_stay_small() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("idps.yml"), IDPS).expect("write");
+    let mut yaml = String::from("name: wide\nauthenticationSequence:\n  steps:\n");
+    for id in 1..=12 {
+        yaml.push_str(&format!("    - id: {id}\n      options:\n"));
+        for o in 0..7 {
+            yaml.push_str(&format!("        - {{idp: LOCAL, authenticator: Custom{o}}}\n"));
+        }
+        let last = if id == 12 {
+            "totp"
+        } else {
+            "GoogleOIDCAuthenticator"
+        };
+        let idp = if id == 12 { "LOCAL" } else { "Google" };
+        yaml.push_str(&format!("        - {{idp: {idp}, authenticator: {last}}}\n"));
+    }
+    std::fs::write(dir.path().join("wide.yml"), &yaml).expect("write");
+    let mut script = String::from("  script: |\n    var onLoginRequest = function (context) {\n");
+    for id in 1..=12 {
+        script.push_str(&format!("      executeStep({id});\n"));
+    }
+    script.push_str("    };\n");
+    std::fs::write(
+        dir.path().join("wide-script.yml"),
+        yaml.replace("name: wide", "name: wide-script") + &script,
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let report = check(&[PathBuf::from(dir.path())], &Catalogue::builtin()).expect("runs");
+    // A hang guard only; the benchmark measures speed.
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
+    let apps: BTreeSet<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "jit-mfa-conflict")
+        .filter_map(|d| d.app.clone())
+        .collect();
+    assert_eq!(apps, set(&["wide", "wide-script"]));
+    assert!(!report.diagnostics.iter().any(|d| d.rule == "analysis-incomplete"));
+}

@@ -232,7 +232,7 @@ fn diagnostic(
     let has_local = subject_step.options.iter().any(|o| o.is_local());
     let guard = remedy::guard_expression("context", subject_id, &jit_disabled, has_jit_enabled);
     let host = ctx.files.get(app.file);
-    let sees_subject = c.event.flow.keys().all(|s| s.sees(c.subject).is_some());
+    let sees_subject = c.event.flow.keys().all(|s| s.has_seen(c.subject));
     let (guard_help, guard_fix) = match (&app.script, c.event.site) {
         // Nobody who signs in at the subject step has a local account: a guard would skip MFA
         // for everyone (and never match).

@@ -178,7 +178,7 @@ impl Context<'_> {
     /// How an option reads in a trace: "Google (JIT disabled)" or "BasicAuthenticator".
     pub fn describe_option(&self, app: &Application, step: u32, option: usize) -> String {
         let Some(opt) = app.step(step).and_then(|s| s.options.get(option)) else {
-            return format!("option {}", option + 1);
+            return format!("option {}", option.saturating_add(1));
         };
         if opt.is_local() {
             return opt.authenticator.value.clone();
@@ -209,6 +209,9 @@ impl Context<'_> {
                         _ => "ran",
                     };
                     let prefix = site.map(at).unwrap_or_default();
+                    if *option == crate::script::interp::ANY {
+                        return format!("{prefix}step {step} ran");
+                    }
                     format!(
                         "{prefix}step {step} {verb} {}",
                         self.describe_option(app, *step, *option)

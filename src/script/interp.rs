@@ -17,7 +17,10 @@ use swc_common::{BytePos, Spanned};
 use swc_ecma_ast::*;
 
 use super::env::{Env, join_values};
-use super::state::{Flow, State, Trace, TraceEntry, insert, join_arms, union};
+use super::state::{ANY_OPTION, Flow, State, Trace, TraceEntry, insert, join_arms, union};
+
+/// The option of a step that ran with an option nobody looks at (in traces).
+pub const ANY: usize = usize::MAX;
 use super::value::{Closure, Code, Cond, Field, Operand, StepsInfo, Value};
 
 /// Functions that take callbacks and may continue the flow from them later (DOMAIN.md §4).
@@ -85,6 +88,10 @@ pub struct Facts {
     pub comparisons: BTreeMap<(usize, usize), Comparison>,
     /// `executeStep` calls that ran, by script range.
     pub calls: BTreeMap<(usize, usize), StepCall>,
+    /// Steps whose `context.steps[n]` the script reads.
+    pub accessed: BTreeSet<u32>,
+    /// Steps run with (possibly) `markAsSubjectIdentifierStep`.
+    pub marked: BTreeSet<u32>,
 }
 
 /// `context.steps[n].idp == 'X'` (or `.authenticator`, `!=`, a `switch` case), with what the
@@ -744,7 +751,7 @@ impl<'a> Interp<'a> {
             !self
                 .info
                 .index_of(n)
-                .is_some_and(|i| flow.keys().any(|s| s.sees(i).is_some()))
+                .is_some_and(|i| flow.keys().any(|s| s.has_seen(i)))
         };
         match value {
             Value::StepField(n, _) if unseen(n) => Value::Undefined,
@@ -886,7 +893,19 @@ impl<'a> Interp<'a> {
             Expr::Member(m) => {
                 let obj = self.eval(&m.obj, flow, env);
                 let key = self.member_key(&m.prop, flow, env);
-                member(&obj, key.as_ref())
+                let value = member(&obj, key.as_ref());
+                match (&obj, &value) {
+                    (Value::Steps, Value::Step(n)) => {
+                        self.facts.accessed.insert(*n);
+                    }
+                    // `context.steps[i]` with an index the analysis cannot tell: any step.
+                    (Value::Steps, _) => self
+                        .facts
+                        .accessed
+                        .extend(self.info.steps.iter().map(|(id, _)| *id)),
+                    _ => {}
+                }
+                value
             }
             Expr::OptChain(o) => match &*o.base {
                 OptChainBase::Member(m) => {
@@ -1372,11 +1391,24 @@ impl<'a> Interp<'a> {
             event.options.extend(allowed.iter().copied());
             union(&mut event.flow, flow.clone());
 
+            if marks_subject != Some(false) {
+                self.facts.marked.insert(id);
+            }
+            // A step nobody tells the options of apart moves each state on once.
+            let observed = self.info.observed.get(index).copied().unwrap_or(true);
+            let moves: Vec<(usize, u8)> = if observed {
+                allowed
+                    .iter()
+                    .map(|&o| (o, u8::try_from(o + 1).unwrap_or(ANY_OPTION)))
+                    .collect()
+            } else {
+                vec![(ANY, ANY_OPTION)]
+            };
             let mut success = Flow::new();
             for (state, trace) in &flow {
-                for &option in &allowed {
+                for &(option, slot) in &moves {
                     let mut next = state.clone();
-                    next.exec[index] = u8::try_from(option + 1).unwrap_or(u8::MAX);
+                    next.exec[index] = slot;
                     let mut trace = trace.push(TraceEntry::StepRan {
                         step: id,
                         option,

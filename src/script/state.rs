@@ -15,6 +15,10 @@ pub type Slot = u8;
 /// Sentinel for "no subject step" (the configured subject step does not exist).
 pub const NO_SUBJECT: u8 = u8::MAX;
 
+/// The slot of a step that ran with an option nothing looks at: the analysis keeps one state
+/// for all its options instead of one per option (see `StepsInfo::observed`).
+pub const ANY_OPTION: Slot = u8::MAX;
+
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct State {
     /// Steps in execution order: what has run by the time the next step runs.
@@ -40,15 +44,25 @@ impl State {
     /// The option step `index` ran with, as seen by the executing flow.
     pub fn ran_with(&self, index: usize) -> Option<usize> {
         match self.exec.get(index) {
-            Some(&slot) if slot > 0 => Some(slot as usize - 1),
+            Some(&slot) if slot > 0 && slot != ANY_OPTION => Some(slot as usize - 1),
             _ => None,
         }
+    }
+
+    /// Whether step `index` has run, with whatever option.
+    pub fn has_run(&self, index: usize) -> bool {
+        self.exec.get(index).is_some_and(|&s| s > 0)
+    }
+
+    /// Whether the running script sees step `index` as run.
+    pub fn has_seen(&self, index: usize) -> bool {
+        self.view.get(index).is_some_and(|&s| s > 0)
     }
 
     /// The option step `index` ran with, as seen by the running script.
     pub fn sees(&self, index: usize) -> Option<usize> {
         match self.view.get(index) {
-            Some(&slot) if slot > 0 => Some(slot as usize - 1),
+            Some(&slot) if slot > 0 && slot != ANY_OPTION => Some(slot as usize - 1),
             _ => None,
         }
     }

@@ -16,6 +16,10 @@ use super::state::State;
 pub struct StepsInfo {
     /// Per configured step (in configuration order): its id and its options' (idp, authenticator).
     pub steps: Vec<(u32, Vec<(String, String)>)>,
+    /// Per step: whether anything can tell its options apart (the script reads
+    /// `context.steps[n]`, or the step is or may become the subject). Steps nobody observes keep
+    /// one state for all their options: without this, states multiply with every step's options.
+    pub observed: Vec<bool>,
 }
 
 impl StepsInfo {
@@ -140,7 +144,7 @@ impl<'a> Value<'a> {
             // `context.steps[n]` for a step that has not run: the server's object may or may not
             // be falsy; its fields are.
             Value::Step(n) => match info.index_of(*n) {
-                Some(i) if state.sees(i).is_some() => Some(true),
+                Some(i) if state.has_seen(i) => Some(true),
                 _ => None,
             },
             Value::StepField(..) => Operand::from_value(self)?
@@ -233,8 +237,12 @@ impl Operand {
                 let Some(index) = info.index_of(*id) else {
                     return Some(Concrete::Undefined);
                 };
+                if !state.has_seen(index) {
+                    return Some(Concrete::Undefined);
+                }
                 match state.sees(index) {
-                    None => Concrete::Undefined,
+                    // Ran, but with an option the analysis did not keep apart: unknown.
+                    None => return None,
                     Some(option) => {
                         let (idp, authenticator) = info.steps.get(index)?.1.get(option)?;
                         Concrete::Str(Rc::from(match field {
@@ -289,7 +297,7 @@ impl Cond {
             }
             Cond::Truthy(op) => op.resolve(state, info).map(|c| c.truthy()),
             Cond::StepRan(n) => match info.index_of(*n) {
-                Some(i) if state.sees(i).is_some() => Some(true),
+                Some(i) if state.has_seen(i) => Some(true),
                 _ => None,
             },
             Cond::Not(c) => c.eval(state, info).map(|b| !b),
@@ -324,6 +332,7 @@ mod tests {
                 ),
                 (2, vec![("LOCAL".into(), "totp".into())]),
             ],
+            observed: vec![true, true],
         }
     }
 
