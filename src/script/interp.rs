@@ -44,6 +44,8 @@ const DEFAULT_BUDGET: u64 = 2_000_000;
 /// Deeper nesting of statements, expressions and calls is not followed (the analysis says it is
 /// incomplete); it keeps the interpreter's recursion within its thread's stack.
 const MAX_NESTING: usize = 4_000;
+/// How many states one set may hold (a safety net: observed steps rarely get near it).
+const MAX_STATES: usize = 20_000;
 /// How many activations of one function are analysed inline before recursion is summarised.
 const MAX_REENTRY: usize = 3;
 /// Deeper (non-recursive) call chains are treated as unknown calls.
@@ -355,6 +357,16 @@ impl<'a> Interp<'a> {
         out
     }
 
+    /// Keeps a flow within `MAX_STATES`, saying the analysis is incomplete when it cuts.
+    fn bound(&mut self, flow: &mut Flow) {
+        if flow.len() > MAX_STATES {
+            if let Some(cut) = flow.keys().nth(MAX_STATES).cloned() {
+                flow.split_off(&cut);
+            }
+            self.facts.incomplete = true;
+        }
+    }
+
     /// Counts one level of nesting; false (and the analysis incomplete) past the limit, which
     /// bounds the interpreter's own recursion whatever the script.
     fn enter(&mut self) -> bool {
@@ -370,6 +382,7 @@ impl<'a> Interp<'a> {
         if flow.is_empty() || !self.tick() {
             return Out::default();
         }
+        self.bound(&mut flow);
         match stmt {
             Stmt::Block(b) => self.exec_block(&b.stmts, flow, env),
             Stmt::Empty(_) | Stmt::Debugger(_) => Out::normal(flow),
