@@ -33,6 +33,20 @@ impl Catalogue {
         serde_saphyr::from_str(BUILTIN).expect("rules/authenticators.yaml is valid")
     }
 
+    /// Adds custom authenticators (from `.authlint.yaml`) that need a local account.
+    pub fn add_needing_local_account(&mut self, names: &[String]) {
+        for name in names {
+            if self.needs_local_account(name).is_none() {
+                self.needs_local_account.push(Authenticator {
+                    name: name.clone(),
+                    aliases: Vec::new(),
+                    display: name.clone(),
+                    why: "listed under authenticators.needs-local-account in the config file".into(),
+                });
+            }
+        }
+    }
+
     /// The entry for `authenticator` if it needs a local account.
     pub fn needs_local_account(&self, authenticator: &str) -> Option<&Authenticator> {
         self.needs_local_account

@@ -7,14 +7,17 @@
 use std::path::PathBuf;
 
 use crate::analysis;
+use crate::baseline;
 use crate::catalogue::Catalogue;
-use crate::diagnostic::Diagnostic;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, Input};
 use crate::document::{self, Format};
 use crate::load;
 use crate::model::FlowModel;
 use crate::rules::{self, Context, analysis_incomplete, io_error, syntax_error};
 use crate::source::{SourceFile, SourceFiles, Span};
+use crate::suppress;
 
 /// Everything one run found.
 pub struct Report {
@@ -40,12 +43,39 @@ impl Report {
     }
 }
 
-/// Checks every file under `paths`. The error lists paths that do not exist.
+/// What one run checks, and how.
+#[derive(Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub config: Config,
+    /// `check -`: one document read from standard input, with the name to show for it.
+    pub stdin: Option<(String, String)>,
+    /// `--baseline FILE`: findings recorded there are not reported.
+    pub baseline: Option<PathBuf>,
+}
+
+/// Checks every file under `paths` with the default settings. The error lists paths that do not
+/// exist.
 pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<String>> {
-    let discovered = discover::discover(paths)?;
+    let options = Options {
+        paths: paths.to_vec(),
+        ..Options::default()
+    };
+    run(&options, catalogue)
+}
+
+/// Runs the pipeline. The error says why the run could not be done (missing paths, an unusable
+/// baseline): exit status 2.
+pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<String>> {
+    let discovered = discover::discover(&options.paths)?;
     let mut files = SourceFiles::default();
     let mut model = FlowModel::default();
     let mut diagnostics = Vec::new();
+    let config = &options.config;
+    // Custom MFA authenticators from the config file join the catalogue.
+    let mut catalogue = catalogue.clone();
+    catalogue.add_needing_local_account(&config.needs_local_account);
+    let catalogue = &catalogue;
 
     for problem in discovered.problems {
         let id = files.add(SourceFile::new(
@@ -55,7 +85,18 @@ pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<Str
         ));
         diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), problem.message));
     }
-    for input in discovered.inputs {
+    if let Some((name, text)) = &options.stdin {
+        let input = Input {
+            display: name.clone(),
+            path: PathBuf::from(name),
+        };
+        load_text(input, text.clone(), &mut files, &mut model, &mut diagnostics);
+    }
+    for input in discovered
+        .inputs
+        .into_iter()
+        .filter(|i| !config.excludes(&i.path))
+    {
         read_file(input, &mut files, &mut model, &mut diagnostics);
     }
 
@@ -81,6 +122,30 @@ pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<Str
                 }
             }
         }
+    }
+
+    // The config decides severities (and which rules are off); suppressions and the baseline
+    // then remove what the user chose not to see.
+    let configure = |diagnostics: &mut Vec<Diagnostic>| {
+        diagnostics.retain_mut(|d| match config.severity(d.rule, d.severity) {
+            Some(severity) => {
+                d.severity = severity;
+                true
+            }
+            None => false,
+        })
+    };
+    configure(&mut diagnostics);
+    let mut suppressions = suppress::collect(&files, &model);
+    let mut unused = suppress::apply(&mut diagnostics, &mut suppressions, |rule| {
+        config.severity(rule, Severity::Warning).is_some()
+    });
+    configure(&mut unused);
+    diagnostics.extend(unused);
+    if let Some(path) = &options.baseline {
+        let mut stale = baseline::apply(path, &mut files, &mut diagnostics).map_err(|e| vec![e])?;
+        configure(&mut stale);
+        diagnostics.extend(stale);
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(Report {
@@ -122,6 +187,17 @@ fn read_file(
             return;
         }
     };
+    load_text(input, text, files, model, diagnostics);
+}
+
+/// Parses and loads the text of one file (read from disk or from standard input).
+fn load_text(
+    input: Input,
+    text: String,
+    files: &mut SourceFiles,
+    model: &mut FlowModel,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let extension = |x: &str| input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
     if extension("xml") {
         let id = files.add(SourceFile::new(input.path, input.display, text));

@@ -1,18 +1,20 @@
-//! The command line: `authlint check [PATH ...] [--format human|json]`.
+//! The command line.
 //!
-//! Exit status: 0 when no error-level diagnostic was reported, 1 when at least one was, 2 when
-//! authlint could not do what was asked (unknown flag, a path that does not exist).
+//! Exit status: 0 when no error-level finding was reported, 1 when at least one was (with
+//! `--deny-warnings`, warnings count too; `--exit-zero` always gives 0), 2 when authlint could not
+//! do what was asked (an unknown flag, a path that does not exist, a bad config file).
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::baseline;
 use crate::catalogue::Catalogue;
-use crate::check;
-use crate::diagnostic::Severity;
-use crate::report::{human, json};
+use crate::check::{self, Options};
+use crate::config::{self, Config};
+use crate::report::{concise, github, human, json, junit, sarif, severity_name};
 use crate::rules;
 
 #[derive(Parser)]
@@ -37,24 +39,63 @@ enum Command {
         /// A rule id, as printed in diagnostics (`authlint rules` lists them).
         rule: String,
     },
+    /// Write a commented starter `.authlint.yaml` in the current directory.
+    Init,
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files and directories to check (directories are walked for .yml, .yaml and .json files).
+    /// Files and directories to check (directories are walked for .yml, .yaml, .json and .xml
+    /// files); `-` reads one document from standard input.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output format [default: human, or github when GITHUB_ACTIONS=true].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Exit with status 1 when there are warnings, too.
+    #[arg(long, conflicts_with = "exit_zero")]
+    deny_warnings: bool,
+    /// Exit with status 0 whatever is found (authlint still exits 2 when it cannot run).
+    #[arg(long)]
+    exit_zero: bool,
+    /// The config file (default: `.authlint.yaml` in the current directory or above).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file (and exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// The name to show for standard input (`check -`); its extension picks the format.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+    /// When to use colours [default: auto; NO_COLOR turns auto off].
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// Code frames with labels, the path to each problem and how to fix it.
     Human,
-    /// One JSON object with every diagnostic, for tools.
+    /// One line per finding: file:line:col: severity[rule] message.
+    Concise,
+    /// One JSON object with every finding, for tools.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// JUnit XML, for CI test reports.
+    Junit,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -92,14 +133,7 @@ pub fn main() -> ExitCode {
                 ExitCode::from(EXIT_CANNOT_RUN)
             }
         },
-    }
-}
-
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
+        Command::Init => init(Path::new(config::FILE_NAME)),
     }
 }
 
@@ -119,34 +153,111 @@ pub fn rules_table() -> String {
         .collect()
 }
 
+fn init(path: &Path) -> ExitCode {
+    if path.exists() {
+        eprintln!("authlint: {} already exists; not overwriting it", path.display());
+        return ExitCode::from(EXIT_CANNOT_RUN);
+    }
+    match std::fs::write(path, config::STARTER) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("authlint: cannot write {}: {e}", path.display());
+            ExitCode::from(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+fn cannot_run(messages: &[String]) -> ExitCode {
+    for m in messages {
+        eprintln!("authlint: {m}");
+    }
+    ExitCode::from(EXIT_CANNOT_RUN)
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
-    let catalogue = Catalogue::builtin();
-    let report = match check::check(&args.paths, &catalogue) {
-        Ok(r) => r,
-        Err(missing) => {
-            for path in missing {
-                eprintln!("authlint: {path}: no such file or directory");
-            }
-            return ExitCode::from(EXIT_CANNOT_RUN);
-        }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config = match Config::discover(&cwd, args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return cannot_run(&[e]),
     };
-    let text = match args.format {
-        Format::Json => json::render(&report),
-        Format::Human => {
-            let stdout = std::io::stdout();
-            let color = if stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
-                human::Color::Always
-            } else {
-                human::Color::Never
-            };
-            human::render(&report, color)
+    let mut paths = args.paths.clone();
+    let stdin = if paths.iter().any(|p| p == Path::new("-")) {
+        paths.retain(|p| p != Path::new("-"));
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return cannot_run(&[format!("cannot read standard input: {e}")]);
         }
+        Some((
+            args.stdin_filename.clone().unwrap_or_else(|| "-".to_string()),
+            text,
+        ))
+    } else {
+        None
+    };
+    let options = Options {
+        paths,
+        config,
+        stdin,
+        baseline: args.baseline.clone(),
+    };
+    let report = match check::run(&options, &Catalogue::builtin()) {
+        Ok(r) => r,
+        Err(messages) => return cannot_run(&messages),
+    };
+    if let Some(path) = &args.write_baseline {
+        return match baseline::write(path, &report.files, &report.diagnostics) {
+            Ok(()) => {
+                println!(
+                    "wrote {} findings to {}",
+                    report.diagnostics.len(),
+                    path.display()
+                );
+                ExitCode::from(EXIT_OK)
+            }
+            Err(e) => cannot_run(&[format!("{}: cannot write the baseline: {e}", path.display())]),
+        };
+    }
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    let text = match format {
+        Format::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            human::render(
+                &report,
+                if color {
+                    human::Color::Always
+                } else {
+                    human::Color::Never
+                },
+            )
+        }
+        Format::Concise => concise::render(&report),
+        Format::Json => json::render(&report),
+        Format::Sarif => sarif::render(&report),
+        Format::Github => github::render(&report),
+        Format::Junit => junit::render(&report),
     };
     let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`authlint check | head`) is not an error worth a panic.
+    // A closed pipe (`authlint check | head`) is not worth a panic.
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
-    ExitCode::from(if report.errors() > 0 {
+    let failing = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
+    ExitCode::from(if failing && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_OK

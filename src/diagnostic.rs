@@ -47,6 +47,8 @@ pub struct Diagnostic {
     pub related: Vec<Label>,
     /// The path through the flow that leads here, one entry per event.
     pub trace: Vec<String>,
+    /// Where each trace entry happened, when known (same length as `trace`, or empty).
+    pub trace_spans: Vec<Option<Span>>,
     /// How to fix it, in words (the `fixes` carry the machine-applicable edits).
     pub help: Option<String>,
     pub fixes: Vec<Fix>,
@@ -68,6 +70,7 @@ impl Diagnostic {
             label: String::new(),
             related: Vec::new(),
             trace: Vec::new(),
+            trace_spans: Vec::new(),
             help: None,
             fixes: Vec::new(),
             app: None,

@@ -40,10 +40,14 @@ fn display(path: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
-/// Lists the files under `paths`. Paths that do not exist are returned as the error: the user
-/// asked for something authlint cannot do.
+/// Lists the files under `paths`. Paths that do not exist are returned as the error (one message
+/// each): the user asked for something authlint cannot do.
 pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
-    let missing: Vec<String> = paths.iter().filter(|p| !p.exists()).map(|p| display(p)).collect();
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| format!("{}: no such file or directory", display(p)))
+        .collect();
     if !missing.is_empty() {
         return Err(missing);
     }

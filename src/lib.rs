@@ -12,9 +12,11 @@
 //! [`check`] runs the stages in order; [`cli`] is the command line.
 
 pub mod analysis;
+pub mod baseline;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod document;
@@ -26,3 +28,4 @@ pub mod rules;
 pub mod scalar_map;
 pub mod script;
 pub mod source;
+pub mod suppress;

@@ -186,19 +186,22 @@ fn diagnostic(
     };
 
     // The path, ending with the MFA step itself.
-    let mut trace = ctx.render_trace(app, &c.trace.entries());
+    let mut trace = ctx.render_trace_located(app, &c.trace.entries());
     if app.uses_default_flow {
         trace.insert(
             0,
-            "the application uses the tenant's default flow: the steps stated in this file were checked"
-                .to_string(),
+            (
+                "the application uses the tenant's default flow: the steps stated in this file were checked"
+                    .into(),
+                Some(app.sequence_key),
+            ),
         );
     }
     let how = match c.event.site {
         Site::Script { .. } => format!("{at}executeStep({step_id})"),
         Site::Config(_) => format!("step {step_id} runs (no script: every step runs in order)"),
     };
-    trace.push(format!("{how} -> {display} needs a local account"));
+    trace.push((format!("{how} -> {display} needs a local account"), Some(span)));
 
     let mut related = vec![Label {
         span: via.idp_entry,
@@ -297,7 +300,7 @@ fn diagnostic(
     .with_help(format!("{guard_help}\n{jit_help}"))
     .with_app(app_name);
     d.related = related;
-    d.trace = trace;
+    (d.trace, d.trace_spans) = trace.into_iter().unzip();
     d.fixes = fixes;
     d.idp = Some(idp_name.clone());
     d.step = Some(step_id);

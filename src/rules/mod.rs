@@ -11,11 +11,13 @@ pub mod invalid_config;
 pub mod io_error;
 pub mod jit_mfa_conflict;
 pub mod mfa_before_subject;
+pub mod stale_baseline;
 pub mod syntax_error;
 pub mod undefined_step;
 pub mod unknown_authentication_option;
 pub mod unknown_idp;
 pub mod unused_step;
+pub mod unused_suppression;
 
 use std::sync::OnceLock;
 
@@ -26,7 +28,7 @@ use crate::catalogue::Catalogue;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Application, FlowModel, JitSetting};
 use crate::script::state::TraceEntry;
-use crate::source::SourceFiles;
+use crate::source::{SourceFiles, Span};
 
 /// A stable rule id, as printed in every diagnostic.
 pub type Id = &'static str;
@@ -49,6 +51,8 @@ const SOURCES: &[(Id, &str)] = &[
     (io_error::ID, include_str!("io_error.rs")),
     (analysis_incomplete::ID, include_str!("analysis_incomplete.rs")),
     (disabled_script::ID, include_str!("disabled_script.rs")),
+    (unused_suppression::ID, include_str!("unused_suppression.rs")),
+    (stale_baseline::ID, include_str!("stale_baseline.rs")),
 ];
 
 /// One entry of the rule catalogue.
@@ -195,6 +199,42 @@ impl Context<'_> {
 
     /// One line per trace entry, with host-file line numbers.
     pub fn render_trace(&self, app: &Application, entries: &[TraceEntry]) -> Vec<String> {
+        self.render_trace_located(app, entries)
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect()
+    }
+
+    /// The trace with, for each entry, where it happened (for SARIF code flows).
+    pub fn render_trace_located(
+        &self,
+        app: &Application,
+        entries: &[TraceEntry],
+    ) -> Vec<(String, Option<Span>)> {
+        let span_at = |offset: usize| app.script.as_ref().map(|s| s.host_span(offset, offset));
+        let step_span = |step: u32| app.step(step).map(|s| s.span);
+        let texts = self.render_trace_text(app, entries);
+        texts
+            .into_iter()
+            .zip(entries)
+            .map(|(text, entry)| {
+                let span = match entry {
+                    TraceEntry::StepRan {
+                        site: Some(offset), ..
+                    }
+                    | TraceEntry::StepFailed { site: offset, .. }
+                    | TraceEntry::Callback { offset, .. }
+                    | TraceEntry::Branch { offset, .. } => span_at(*offset),
+                    TraceEntry::StepRan { step, site: None, .. } | TraceEntry::Subject { step } => {
+                        step_span(*step)
+                    }
+                };
+                (text, span)
+            })
+            .collect()
+    }
+
+    fn render_trace_text(&self, app: &Application, entries: &[TraceEntry]) -> Vec<String> {
         let at = |offset: usize| {
             self.script_line(app, offset)
                 .map(|l| format!("{l}: "))

@@ -1,0 +1,227 @@
+//! `.authlint.yaml`: per-project settings, found in the current directory or above it, or given
+//! with `--config`.
+//!
+//! ```yaml
+//! rules:
+//!   unused-step: off            # off | warn | error
+//!   guard-never-matches: error
+//! authenticators:
+//!   needs-local-account: [acme-push-authenticator]
+//! exclude:
+//!   - "legacy/**"
+//! ```
+//!
+//! A bad config file stops the run (exit status 2) with a message that names the key and line:
+//! a linter that silently ignores its configuration is worse than none.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+
+pub const FILE_NAME: &str = ".authlint.yaml";
+
+/// The starter file `authlint init` writes.
+pub const STARTER: &str = r#"# authlint configuration (https://github.com/.../authlint: README.md, "Configuration").
+# Every key is optional; delete what you do not need.
+
+# Change a rule's severity, or turn it off. `authlint rules` lists the rules.
+rules:
+  # unused-step: off
+  # guard-never-matches: error
+
+# Custom MFA authenticators that, like TOTP, need the user to have a local account.
+authenticators:
+  # needs-local-account: [acme-push-authenticator]
+
+# Files and directories not to check (globs, relative to this file).
+exclude:
+  # - "archive/**"
+"#;
+
+/// A rule setting in `rules:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetting {
+    Off,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    // `Option`s, so that a key left empty (only comments under it) reads as not set.
+    rules: Option<BTreeMap<String, RuleSetting>>,
+    authenticators: Option<RawAuthenticators>,
+    exclude: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuthenticators {
+    #[serde(rename = "needs-local-account")]
+    needs_local_account: Option<Vec<String>>,
+}
+
+/// The settings of one run.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file the settings came from, if any.
+    pub path: Option<PathBuf>,
+    pub rules: BTreeMap<String, RuleSetting>,
+    pub needs_local_account: Vec<String>,
+    exclude: Option<GlobSet>,
+    /// The directory `exclude` globs are relative to.
+    root: PathBuf,
+}
+
+impl Config {
+    /// The config file for a run from `cwd`: `explicit`, or the nearest `.authlint.yaml` in
+    /// `cwd` or above. `Ok(default)` when there is none.
+    pub fn discover(cwd: &Path, explicit: Option<&Path>) -> Result<Config, String> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => cwd.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file()),
+        };
+        match path {
+            Some(p) => Config::load(&p),
+            None => Ok(Config {
+                root: cwd.to_path_buf(),
+                ..Config::default()
+            }),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{shown}: cannot read the config file: {e}"))?;
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
+        let shown = path.display();
+        let raw: RawConfig = if text.trim().is_empty() {
+            RawConfig::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| {
+                let at = e
+                    .location()
+                    .map(|l| format!(":{}:{}", l.line(), l.column()))
+                    .unwrap_or_default();
+                let message = e.to_string();
+                let message = message.lines().next().unwrap_or("invalid configuration");
+                format!("{shown}{at}: {message}")
+            })?
+        };
+        let rules = raw.rules.unwrap_or_default();
+        let exclude_patterns = raw.exclude.unwrap_or_default();
+        let needs_local_account = raw
+            .authenticators
+            .and_then(|a| a.needs_local_account)
+            .unwrap_or_default();
+        for rule in rules.keys() {
+            if crate::rules::find(rule).is_none() {
+                let line = line_of(text, rule).map(|l| format!(":{l}")).unwrap_or_default();
+                return Err(format!(
+                    "{shown}{line}: `rules.{rule}`: no such rule (`authlint rules` lists them)"
+                ));
+            }
+        }
+        let mut globs = GlobSetBuilder::new();
+        for pattern in &exclude_patterns {
+            let glob = Glob::new(pattern).map_err(|e| {
+                let line = line_of(text, pattern)
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default();
+                format!("{shown}{line}: `exclude`: {e}")
+            })?;
+            globs.add(glob);
+        }
+        let exclude = globs.build().map_err(|e| format!("{shown}: `exclude`: {e}"))?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            rules,
+            needs_local_account,
+            exclude: (!exclude_patterns.is_empty()).then_some(exclude),
+            root,
+        })
+    }
+
+    /// Whether a walked file is excluded: its path relative to the config file's directory (or
+    /// as given) matches an `exclude` glob.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let Some(globs) = &self.exclude else { return false };
+        // Canonical paths, so that `..` and symlinks do not defeat the comparison.
+        let resolve = |p: &Path| {
+            std::fs::canonicalize(p)
+                .or_else(|_| std::path::absolute(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        };
+        let absolute = resolve(path);
+        let root = resolve(&self.root);
+        let relative = absolute.strip_prefix(&root).unwrap_or(path);
+        globs.is_match(relative) || globs.is_match(path)
+    }
+
+    /// The severity of `rule` in this run; `None` when it is off.
+    pub fn severity(&self, rule: &str, default: Severity) -> Option<Severity> {
+        match self.rules.get(rule) {
+            None => Some(default),
+            Some(RuleSetting::Off) => None,
+            Some(RuleSetting::Warn) => Some(Severity::Warning),
+            Some(RuleSetting::Error) => Some(Severity::Error),
+        }
+    }
+}
+
+/// The first line of `text` that mentions `needle`, for messages.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("/p/.authlint.yaml"), text)
+    }
+
+    #[test]
+    fn reads_rules_authenticators_and_excludes() {
+        let c = parse("rules:\n  unused-step: off\n  guard-never-matches: error\nauthenticators:\n  needs-local-account: [acme]\nexclude: ['old/**']\n").expect("valid");
+        assert_eq!(c.severity("unused-step", Severity::Warning), None);
+        assert_eq!(
+            c.severity("guard-never-matches", Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            c.severity("jit-mfa-conflict", Severity::Error),
+            Some(Severity::Error)
+        );
+        assert_eq!(c.needs_local_account, ["acme"]);
+        assert!(c.excludes(Path::new("/p/old/a.yml")));
+        assert!(!c.excludes(Path::new("/p/new/a.yml")));
+    }
+
+    #[test]
+    fn the_starter_file_is_valid() {
+        assert!(parse(STARTER).is_ok());
+    }
+
+    #[test]
+    fn errors_name_the_key_and_line() {
+        let e = parse("rules:\n  unused-step: sometimes\n").expect_err("bad value");
+        assert!(e.contains(":2:"), "{e}");
+        let e = parse("rules:\n  no-such-rule: off\n").expect_err("bad rule");
+        assert!(e.contains(":2") && e.contains("no-such-rule"), "{e}");
+        let e = parse("rulez: {}\n").expect_err("unknown key");
+        assert!(e.contains("rulez"), "{e}");
+    }
+}

@@ -1,0 +1,52 @@
+//! ## What it does
+//! Reports a suppression comment (`# authlint-disable RULE`, `// authlint-disable-next-line
+//! RULE`) that silences nothing: the finding it was written for is gone, or the rule name is
+//! misspelt.
+//!
+//! ## Why is this bad?
+//! Stale suppressions pile up and hide the next real finding at that place. A misspelt rule name
+//! silences nothing while its author believes it does.
+//!
+//! ## Example
+//! ```yaml
+//! # authlint-disable jit-mfa-conflit -- typo: silences nothing
+//! ```
+//!
+//! ## How to fix
+//! Delete the suppression, or correct the rule name (`authlint rules` lists them).
+
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::rules::Id;
+use crate::source::Span;
+
+pub const ID: Id = "unused-suppression";
+
+pub fn diagnostic(comment: Span, rule: &str) -> Diagnostic {
+    let known = crate::rules::find(rule).is_some();
+    let message = if known {
+        format!("this suppression of `{rule}` silences nothing")
+    } else {
+        format!("this suppression names `{rule}`, which is not a rule")
+    };
+    let mut d = Diagnostic::new(ID, comment, message)
+        .with_label(if known {
+            "nothing to suppress here any more"
+        } else {
+            "no such rule"
+        })
+        .with_help(if known {
+            "delete the suppression".to_string()
+        } else {
+            "correct the rule name; `authlint rules` lists them".to_string()
+        });
+    if known {
+        d.fixes.push(Fix {
+            title: "delete the suppression".into(),
+            edits: vec![Edit {
+                span: comment,
+                replacement: String::new(),
+            }],
+        });
+    }
+    d
+}
