@@ -31,10 +31,7 @@ pub fn steps_info(app: &Application) -> StepsInfo {
             .map(|s| {
                 (
                     s.id,
-                    s.options
-                        .iter()
-                        .map(|o| (o.idp.value.clone(), o.authenticator.value.clone()))
-                        .collect(),
+                    s.options.iter().map(|o| (o.idp.value.clone(), o.authenticator.value.clone())).collect(),
                 )
             })
             .collect(),
@@ -54,17 +51,12 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
         // Many steps with many options multiply into many states. Unless that product is
         // small, a first run with only the subject step kept apart finds which steps the script
         // reads or marks as the subject; the real run keeps exactly those apart.
-        let combinations = app
-            .steps
-            .iter()
-            .try_fold(1usize, |acc, s| acc.checked_mul(s.options.len().max(1)));
+        let combinations =
+            app.steps.iter().try_fold(1usize, |acc, s| acc.checked_mul(s.options.len().max(1)));
         if combinations.is_some_and(|c| c <= SMALL_STATE_SPACE) {
             return interp::analyze(ast, text, info, initial.clone());
         }
-        let mut coarse = StepsInfo {
-            steps: info.steps.clone(),
-            observed: only(subject, app.steps.len()),
-        };
+        let mut coarse = StepsInfo { steps: info.steps.clone(), observed: only(subject, app.steps.len()) };
         let probe = interp::analyze(ast, text, &coarse, initial.clone());
         for (i, (id, _)) in info.steps.iter().enumerate() {
             coarse.observed[i] |= probe.accessed.contains(id) || probe.marked.contains(id);
@@ -82,26 +74,17 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
         // that a rule can say when enabling it changes the verdict.
         Some(script) => {
             let if_enabled = js::parse(&script.text).ok().map(|ast| {
-                Box::new(AppAnalysis {
-                    facts: run_script(&info, &ast, &script.text),
-                    if_enabled: None,
-                })
+                Box::new(AppAnalysis { facts: run_script(&info, &ast, &script.text), if_enabled: None })
             });
             info.observed = only(subject, app.steps.len());
-            return Ok(AppAnalysis {
-                facts: default_order(app, &info, initial),
-                if_enabled,
-            });
+            return Ok(AppAnalysis { facts: default_order(app, &info, initial), if_enabled });
         }
         None => {
             info.observed = only(subject, app.steps.len());
             default_order(app, &info, initial)
         }
     };
-    Ok(AppAnalysis {
-        facts,
-        if_enabled: None,
-    })
+    Ok(AppAnalysis { facts, if_enabled: None })
 }
 
 /// Only step `index` is observed.
@@ -130,9 +113,7 @@ fn default_order(app: &Application, info: &StepsInfo, initial: State) -> Facts {
         // Only the subject step's option matters without a script; the others run "with some
         // option" (one state, not one per option).
         let moves: Vec<(usize, u8)> = if info.observed.get(index).copied().unwrap_or(true) {
-            (0..step.options.len().min(u8::MAX as usize - 1))
-                .map(|o| (o, o as u8 + 1))
-                .collect()
+            (0..step.options.len().min(u8::MAX as usize - 1)).map(|o| (o, o as u8 + 1)).collect()
         } else {
             vec![(interp::ANY, ANY_OPTION)]
         };
@@ -142,15 +123,7 @@ fn default_order(app: &Application, info: &StepsInfo, initial: State) -> Facts {
                 let mut s = state.clone();
                 s.exec[index] = slot;
                 s.view[index] = slot;
-                insert(
-                    &mut next,
-                    s,
-                    trace.push(TraceEntry::StepRan {
-                        step: step.id,
-                        option,
-                        site: None,
-                    }),
-                );
+                insert(&mut next, s, trace.push(TraceEntry::StepRan { step: step.id, option, site: None }));
             }
         }
         if !step.options.is_empty() {

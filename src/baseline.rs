@@ -57,10 +57,7 @@ pub fn render(files: &SourceFiles, diagnostics: &[Diagnostic]) -> String {
             serde_json::to_string(&Entry { key, count }).unwrap_or_default()
         })
         .collect();
-    format!(
-        "{{\n  \"version\": 1,\n  \"findings\": [\n    {}\n  ]\n}}\n",
-        lines.join(",\n    ")
-    )
+    format!("{{\n  \"version\": 1,\n  \"findings\": [\n    {}\n  ]\n}}\n", lines.join(",\n    "))
 }
 
 /// Writes the baseline atomically (a temporary file, then a rename).
@@ -80,18 +77,10 @@ pub fn apply(
     let shown = path.display().to_string();
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read the baseline: {e}"))?;
-    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{shown}:{}:{}: not an authlint baseline: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let file: BaselineFile = serde_json::from_str(&text)
+        .map_err(|e| format!("{shown}:{}:{}: not an authlint baseline: {e}", e.line(), e.column()))?;
     if file.version != 1 {
-        return Err(format!(
-            "{shown}: baseline version {} is not supported (1 is)",
-            file.version
-        ));
+        return Err(format!("{shown}: baseline version {} is not supported (1 is)", file.version));
     }
     let mut remaining: BTreeMap<Key, usize> = BTreeMap::new();
     for entry in file.findings {
@@ -114,33 +103,20 @@ pub fn apply(
         .into_iter()
         .map(|(key, _)| {
             // Point at the entry's line: the rendered entry starts with its file name.
-            let needle = format!(
-                "\"file\":{}",
-                serde_json::to_string(&key.file).unwrap_or_default()
-            );
+            let needle = format!("\"file\":{}", serde_json::to_string(&key.file).unwrap_or_default());
             let at = baseline
                 .text
                 .match_indices(&needle)
                 .map(|(i, _)| i)
-                .find(|&i| {
-                    baseline
-                        .line_text(i)
-                        .contains(&format!("\"rule\":\"{}\"", key.rule))
-                })
+                .find(|&i| baseline.line_text(i).contains(&format!("\"rule\":\"{}\"", key.rule)))
                 .unwrap_or(0);
             let end = at + baseline.line_text(at).trim_start().len();
             let what = format!(
                 "{} in {}{}{}",
                 key.rule,
                 key.file,
-                key.app
-                    .as_deref()
-                    .map(|a| format!(", app `{a}`"))
-                    .unwrap_or_default(),
-                key.idp
-                    .as_deref()
-                    .map(|i| format!(", IdP `{i}`"))
-                    .unwrap_or_default()
+                key.app.as_deref().map(|a| format!(", app `{a}`")).unwrap_or_default(),
+                key.idp.as_deref().map(|i| format!(", IdP `{i}`")).unwrap_or_default()
             );
             stale_baseline::diagnostic(Span::new(id, at, end), &what)
         })

@@ -62,14 +62,9 @@ mod tests {
     #[test]
     fn builtin_catalogue_lists_the_four_authenticators_of_domain_md() {
         let c = Catalogue::builtin();
-        for name in [
-            "totp",
-            "backup-code-authenticator",
-            "email-otp-authenticator",
-            "EmailOTP",
-            "SMSOTP",
-            "sms-otp",
-        ] {
+        for name in
+            ["totp", "backup-code-authenticator", "email-otp-authenticator", "EmailOTP", "SMSOTP", "sms-otp"]
+        {
             assert!(c.needs_local_account(name).is_some(), "{name}");
         }
         for name in ["BasicAuthenticator", "GoogleOIDCAuthenticator", "TOTP"] {

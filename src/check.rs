@@ -29,22 +29,16 @@ pub struct Report {
 
 impl Report {
     pub fn errors(&self) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-            .count()
+        self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Error).count()
     }
 
     pub fn warnings(&self) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == crate::diagnostic::Severity::Warning)
-            .count()
+        self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Warning).count()
     }
 }
 
 /// What one run checks, and how.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Options {
     pub paths: Vec<PathBuf>,
     pub config: Config,
@@ -52,15 +46,15 @@ pub struct Options {
     pub stdin: Option<(String, String)>,
     /// `--baseline FILE`: findings recorded there are not reported.
     pub baseline: Option<PathBuf>,
+    /// Texts to use instead of what is on disk (for `authlint fix`, which checks its edits
+    /// before writing anything).
+    pub overlay: std::collections::BTreeMap<PathBuf, String>,
 }
 
 /// Checks every file under `paths` with the default settings. The error lists paths that do not
 /// exist.
 pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<String>> {
-    let options = Options {
-        paths: paths.to_vec(),
-        ..Options::default()
-    };
+    let options = Options { paths: paths.to_vec(), ..Options::default() };
     run(&options, catalogue)
 }
 
@@ -78,41 +72,26 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     let catalogue = &catalogue;
 
     for problem in discovered.problems {
-        let id = files.add(SourceFile::new(
-            PathBuf::from(&problem.display),
-            problem.display,
-            String::new(),
-        ));
+        let id = files.add(SourceFile::new(PathBuf::from(&problem.display), problem.display, String::new()));
         diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), problem.message));
     }
     if let Some((name, text)) = &options.stdin {
-        let input = Input {
-            display: name.clone(),
-            path: PathBuf::from(name),
-        };
+        let input = Input { display: name.clone(), path: PathBuf::from(name) };
         load_text(input, text.clone(), &mut files, &mut model, &mut diagnostics);
     }
-    for input in discovered
-        .inputs
-        .into_iter()
-        .filter(|i| !config.excludes(&i.path))
-    {
-        read_file(input, &mut files, &mut model, &mut diagnostics);
+    for input in discovered.inputs.into_iter().filter(|i| !config.excludes(&i.path)) {
+        match options.overlay.get(&input.path) {
+            Some(text) => load_text(input, text.clone(), &mut files, &mut model, &mut diagnostics),
+            None => read_file(input, &mut files, &mut model, &mut diagnostics),
+        }
     }
 
-    let ctx = Context {
-        files: &files,
-        model: &model,
-        catalogue,
-    };
+    let ctx = Context { files: &files, model: &model, catalogue };
     for app in &model.applications {
         match analysis::analyze_app(app) {
             Ok(result) => diagnostics.extend(rules::check_application(&ctx, app, &result)),
             Err(e) => {
-                let span = app
-                    .script
-                    .as_ref()
-                    .map_or(app.name.span, |s| s.host_span(e.offset, e.end));
+                let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(e.offset, e.end));
                 if e.too_deep {
                     diagnostics.push(analysis_incomplete::too_deep(app, span, &e.message));
                 } else {
@@ -167,10 +146,7 @@ fn read_file(
         Ok(b) => b,
         Err(e) => {
             let id = files.add(SourceFile::new(input.path, input.display, String::new()));
-            diagnostics.push(io_error::diagnostic(
-                Span::new(id, 0, 0),
-                format!("cannot read the file: {e}"),
-            ));
+            diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), format!("cannot read the file: {e}")));
             return;
         }
     };
@@ -180,10 +156,8 @@ fn read_file(
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let id = files.add(SourceFile::new(input.path, input.display, text));
-            diagnostics.push(io_error::diagnostic(
-                Span::new(id, at, at),
-                "the file is not UTF-8 text".into(),
-            ));
+            diagnostics
+                .push(io_error::diagnostic(Span::new(id, at, at), "the file is not UTF-8 text".into()));
             return;
         }
     };
@@ -217,20 +191,12 @@ fn load_text(
                 let line_text = file.text.get(start..).unwrap_or("");
                 Some(
                     start
-                        + line_text
-                            .chars()
-                            .take(column.saturating_sub(1))
-                            .map(char::len_utf8)
-                            .sum::<usize>(),
+                        + line_text.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum::<usize>(),
                 )
             });
             let offset = offset.unwrap_or(0).min(file.text.len());
             let what = if is_json { "invalid JSON" } else { "invalid YAML" };
-            diagnostics.push(syntax_error::diagnostic(
-                Span::new(id, offset, offset),
-                what,
-                &e.message,
-            ));
+            diagnostics.push(syntax_error::diagnostic(Span::new(id, offset, offset), what, &e.message));
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::baseline;
 use crate::catalogue::Catalogue;
 use crate::check::{self, Options};
 use crate::config::{self, Config};
+use crate::diagnostic::Strategy;
+use crate::fix;
 use crate::report::{concise, github, human, json, junit, sarif, severity_name};
 use crate::rules;
 
@@ -41,6 +43,32 @@ enum Command {
     },
     /// Write a commented starter `.authlint.yaml` in the current directory.
     Init,
+    /// Apply one remedy to every JIT/MFA conflict: guard the MFA steps, or enable JIT.
+    Fix(FixArgs),
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    /// Files and directories (as for `check`).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// The remedy: both change security behaviour, so there is no default.
+    #[arg(long, value_enum, required = true)]
+    strategy: StrategyArg,
+    /// Print a unified diff and write nothing.
+    #[arg(long)]
+    diff: bool,
+    /// The config file (default: `.authlint.yaml` in the current directory or above).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StrategyArg {
+    /// Run the MFA steps only for users with a local account (edits application files).
+    Guard,
+    /// Turn JIT provisioning on for the IdPs involved (edits identity-provider files).
+    EnableJit,
 }
 
 #[derive(clap::Args)]
@@ -134,7 +162,54 @@ pub fn main() -> ExitCode {
             }
         },
         Command::Init => init(Path::new(config::FILE_NAME)),
+        Command::Fix(args) => run_fix(args),
     }
+}
+
+fn run_fix(args: FixArgs) -> ExitCode {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config = match Config::discover(&cwd, args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return cannot_run(&[e]),
+    };
+    let strategy = match args.strategy {
+        StrategyArg::Guard => Strategy::Guard,
+        StrategyArg::EnableJit => Strategy::EnableJit,
+    };
+    let options = Options { paths: args.paths, config, ..Options::default() };
+    let outcome = match fix::plan(&options, &Catalogue::builtin(), strategy) {
+        Ok(o) => o,
+        Err(messages) => return cannot_run(&messages),
+    };
+    let mut out = String::new();
+    for change in &outcome.changes {
+        if args.diff {
+            out.push_str(&fix::diff(change));
+            continue;
+        }
+        if let Err(e) = fix::write_atomically(&change.path, &change.after) {
+            print!("{out}");
+            return cannot_run(&[format!("{}: cannot write: {e}; the file is unchanged", change.display)]);
+        }
+        out.push_str(&format!("fixed {}:\n", change.display));
+        for title in &change.applied {
+            out.push_str(&format!("  - {title}\n"));
+        }
+    }
+    let files = &outcome.report.files;
+    for (d, why) in &outcome.unfixed {
+        let file = files.get(d.span.file);
+        let at = file.line_col(d.span.start);
+        out.push_str(&format!(
+            "not fixed {}:{}:{}: {}\n  why: {why}\n",
+            file.display, at.line, at.column, d.message
+        ));
+    }
+    if outcome.changes.is_empty() && outcome.unfixed.is_empty() {
+        out.push_str("nothing to fix\n");
+    }
+    print!("{out}");
+    ExitCode::from(if outcome.unfixed.is_empty() { EXIT_OK } else { EXIT_FINDINGS })
 }
 
 /// One line per rule: id, default severity, summary.
@@ -142,14 +217,7 @@ pub fn rules_table() -> String {
     let width = rules::registry().iter().map(|r| r.id.len()).max().unwrap_or(0);
     rules::registry()
         .iter()
-        .map(|r| {
-            format!(
-                "{:width$}  {:7}  {}\n",
-                r.id,
-                severity_name(r.severity),
-                r.summary
-            )
-        })
+        .map(|r| format!("{:width$}  {:7}  {}\n", r.id, severity_name(r.severity), r.summary))
         .collect()
 }
 
@@ -190,19 +258,11 @@ fn run_check(args: CheckArgs) -> ExitCode {
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
             return cannot_run(&[format!("cannot read standard input: {e}")]);
         }
-        Some((
-            args.stdin_filename.clone().unwrap_or_else(|| "-".to_string()),
-            text,
-        ))
+        Some((args.stdin_filename.clone().unwrap_or_else(|| "-".to_string()), text))
     } else {
         None
     };
-    let options = Options {
-        paths,
-        config,
-        stdin,
-        baseline: args.baseline.clone(),
-    };
+    let options = Options { paths, config, stdin, baseline: args.baseline.clone(), ..Options::default() };
     let report = match check::run(&options, &Catalogue::builtin()) {
         Ok(r) => r,
         Err(messages) => return cannot_run(&messages),
@@ -210,11 +270,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if let Some(path) = &args.write_baseline {
         return match baseline::write(path, &report.files, &report.diagnostics) {
             Ok(()) => {
-                println!(
-                    "wrote {} findings to {}",
-                    report.diagnostics.len(),
-                    path.display()
-                );
+                println!("wrote {} findings to {}", report.diagnostics.len(), path.display());
                 ExitCode::from(EXIT_OK)
             }
             Err(e) => cannot_run(&[format!("{}: cannot write the baseline: {e}", path.display())]),
@@ -237,14 +293,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
                         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 }
             };
-            human::render(
-                &report,
-                if color {
-                    human::Color::Always
-                } else {
-                    human::Color::Never
-                },
-            )
+            human::render(&report, if color { human::Color::Always } else { human::Color::Never })
         }
         Format::Concise => concise::render(&report),
         Format::Json => json::render(&report),
@@ -257,9 +306,5 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let _ = stdout.write_all(text.as_bytes());
     let _ = stdout.flush();
     let failing = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
-    ExitCode::from(if failing && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    ExitCode::from(if failing && !args.exit_zero { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -68,7 +68,7 @@ struct RawAuthenticators {
 }
 
 /// The settings of one run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Config {
     /// The file the settings came from, if any.
     pub path: Option<PathBuf>,
@@ -89,10 +89,7 @@ impl Config {
         };
         match path {
             Some(p) => Config::load(&p),
-            None => Ok(Config {
-                root: cwd.to_path_buf(),
-                ..Config::default()
-            }),
+            None => Ok(Config { root: cwd.to_path_buf(), ..Config::default() }),
         }
     }
 
@@ -109,10 +106,7 @@ impl Config {
             RawConfig::default()
         } else {
             serde_saphyr::from_str(text).map_err(|e| {
-                let at = e
-                    .location()
-                    .map(|l| format!(":{}:{}", l.line(), l.column()))
-                    .unwrap_or_default();
+                let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
                 let message = e.to_string();
                 let message = message.lines().next().unwrap_or("invalid configuration");
                 format!("{shown}{at}: {message}")
@@ -120,10 +114,7 @@ impl Config {
         };
         let rules = raw.rules.unwrap_or_default();
         let exclude_patterns = raw.exclude.unwrap_or_default();
-        let needs_local_account = raw
-            .authenticators
-            .and_then(|a| a.needs_local_account)
-            .unwrap_or_default();
+        let needs_local_account = raw.authenticators.and_then(|a| a.needs_local_account).unwrap_or_default();
         for rule in rules.keys() {
             if crate::rules::find(rule).is_none() {
                 let line = line_of(text, rule).map(|l| format!(":{l}")).unwrap_or_default();
@@ -135,9 +126,7 @@ impl Config {
         let mut globs = GlobSetBuilder::new();
         for pattern in &exclude_patterns {
             let glob = Glob::new(pattern).map_err(|e| {
-                let line = line_of(text, pattern)
-                    .map(|l| format!(":{l}"))
-                    .unwrap_or_default();
+                let line = line_of(text, pattern).map(|l| format!(":{l}")).unwrap_or_default();
                 format!("{shown}{line}: `exclude`: {e}")
             })?;
             globs.add(glob);
@@ -159,9 +148,7 @@ impl Config {
         let Some(globs) = &self.exclude else { return false };
         // Canonical paths, so that `..` and symlinks do not defeat the comparison.
         let resolve = |p: &Path| {
-            std::fs::canonicalize(p)
-                .or_else(|_| std::path::absolute(p))
-                .unwrap_or_else(|_| p.to_path_buf())
+            std::fs::canonicalize(p).or_else(|_| std::path::absolute(p)).unwrap_or_else(|_| p.to_path_buf())
         };
         let absolute = resolve(path);
         let root = resolve(&self.root);
@@ -197,14 +184,8 @@ mod tests {
     fn reads_rules_authenticators_and_excludes() {
         let c = parse("rules:\n  unused-step: off\n  guard-never-matches: error\nauthenticators:\n  needs-local-account: [acme]\nexclude: ['old/**']\n").expect("valid");
         assert_eq!(c.severity("unused-step", Severity::Warning), None);
-        assert_eq!(
-            c.severity("guard-never-matches", Severity::Warning),
-            Some(Severity::Error)
-        );
-        assert_eq!(
-            c.severity("jit-mfa-conflict", Severity::Error),
-            Some(Severity::Error)
-        );
+        assert_eq!(c.severity("guard-never-matches", Severity::Warning), Some(Severity::Error));
+        assert_eq!(c.severity("jit-mfa-conflict", Severity::Error), Some(Severity::Error));
         assert_eq!(c.needs_local_account, ["acme"]);
         assert!(c.excludes(Path::new("/p/old/a.yml")));
         assert!(!c.excludes(Path::new("/p/new/a.yml")));

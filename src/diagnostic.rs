@@ -31,6 +31,19 @@ pub struct Edit {
 pub struct Fix {
     pub title: String,
     pub edits: Vec<Edit>,
+    /// Which `authlint fix --strategy` applies it (`None`: a rule's own fix, applied by neither).
+    pub strategy: Option<Strategy>,
+}
+
+/// The two remedies for a JIT/MFA conflict. Both change security behaviour, so `authlint fix`
+/// applies one only when the user names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Guard the MFA step in the application's script (skips MFA for those users).
+    Guard,
+    /// Turn JIT provisioning on for the IdP (creates local accounts for its users).
+    EnableJit,
 }
 
 #[derive(Clone, Debug)]
@@ -98,12 +111,6 @@ impl Diagnostic {
     /// The order of diagnostics in every output: by file, position, then rule and message, so
     /// that CI logs and snapshots are stable whatever order files were read in.
     pub fn sort_key(&self) -> (u32, usize, usize, &'static str, &str) {
-        (
-            self.span.file.0,
-            self.span.start,
-            self.span.end,
-            self.rule,
-            &self.message,
-        )
+        (self.span.file.0, self.span.start, self.span.end, self.rule, &self.message)
     }
 }

@@ -55,34 +55,22 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
     let mut problems = Vec::new();
     for root in paths {
         if !root.is_dir() {
-            inputs.push(Input {
-                display: display(root),
-                path: root.clone(),
-            });
+            inputs.push(Input { display: display(root), path: root.clone() });
             continue;
         }
-        let walk = WalkDir::new(root)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                // Version-control and build directories hold no tenant configuration.
-                e.depth() == 0 || !matches!(e.file_name().to_str(), Some(".git" | "target" | "node_modules"))
-            });
+        let walk = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
+            // Version-control and build directories hold no tenant configuration.
+            e.depth() == 0 || !matches!(e.file_name().to_str(), Some(".git" | "target" | "node_modules"))
+        });
         for entry in walk {
             match entry {
                 Ok(e) if e.file_type().is_file() && has_known_extension(e.path()) => {
-                    inputs.push(Input {
-                        display: display(e.path()),
-                        path: e.path().to_path_buf(),
-                    });
+                    inputs.push(Input { display: display(e.path()), path: e.path().to_path_buf() });
                 }
                 Ok(_) => {}
                 Err(err) => problems.push(WalkProblem {
                     display: err.path().map(display).unwrap_or_else(|| display(root)),
-                    message: err
-                        .io_error()
-                        .map_or_else(|| err.to_string(), |io| io.to_string()),
+                    message: err.io_error().map_or_else(|| err.to_string(), |io| io.to_string()),
                 }),
             }
         }

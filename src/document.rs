@@ -98,27 +98,14 @@ pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, Pars
                 Some(i) => message[..i].to_string(),
                 None => message,
             };
-            return Err(ParseError {
-                message,
-                offset: None,
-                line_col: Some((e.line(), e.column())),
-            });
+            return Err(ParseError { message, offset: None, line_col: Some((e.line(), e.column())) });
         }
     }
     let raw: Vec<Spanned<RawNode>> = serde_saphyr::from_multiple(text).map_err(|e| {
         let location = e.location();
-        let offset = location
-            .as_ref()
-            .and_then(|l| l.span().byte_offset())
-            .map(|o| o as usize);
-        let line_col = location
-            .as_ref()
-            .map(|l| (l.line() as usize, l.column() as usize));
-        ParseError {
-            message: first_line(&e.to_string()),
-            offset,
-            line_col,
-        }
+        let offset = location.as_ref().and_then(|l| l.span().byte_offset()).map(|o| o as usize);
+        let line_col = location.as_ref().map(|l| (l.line() as usize, l.column() as usize));
+        ParseError { message: first_line(&e.to_string()), offset, line_col }
     })?;
     Ok(raw.into_iter().map(|n| convert(file, n)).collect())
 }
@@ -132,10 +119,7 @@ fn first_line(message: &str) -> String {
         _ => line,
     };
     // serde-saphyr suggests one of its own options here, which means nothing to our users.
-    line.split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(line)
-        .to_string()
+    line.split(", set DuplicateKeyPolicy").next().unwrap_or(line).to_string()
 }
 
 fn span_of<T>(file: FileId, n: &Spanned<T>) -> Span {
@@ -158,10 +142,7 @@ fn convert(file: FileId, n: Spanned<RawNode>) -> Node {
             entries
                 .into_iter()
                 .map(|(k, v)| {
-                    let key = Key {
-                        span: span_of(file, &k),
-                        name: k.value.0,
-                    };
+                    let key = Key { span: span_of(file, &k), name: k.value.0 };
                     (key, convert(file, v))
                 })
                 .collect(),
@@ -213,19 +194,13 @@ impl<'de> Visitor<'de> for RawNodeVisitor {
         Ok(RawNode::Int(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<RawNode, E> {
-        Ok(i64::try_from(v)
-            .map(RawNode::Int)
-            .unwrap_or(RawNode::Float(v as f64)))
+        Ok(i64::try_from(v).map(RawNode::Int).unwrap_or(RawNode::Float(v as f64)))
     }
     fn visit_i128<E>(self, v: i128) -> Result<RawNode, E> {
-        Ok(i64::try_from(v)
-            .map(RawNode::Int)
-            .unwrap_or(RawNode::Float(v as f64)))
+        Ok(i64::try_from(v).map(RawNode::Int).unwrap_or(RawNode::Float(v as f64)))
     }
     fn visit_u128<E>(self, v: u128) -> Result<RawNode, E> {
-        Ok(i64::try_from(v)
-            .map(RawNode::Int)
-            .unwrap_or(RawNode::Float(v as f64)))
+        Ok(i64::try_from(v).map(RawNode::Int).unwrap_or(RawNode::Float(v as f64)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<RawNode, E> {
         Ok(RawNode::Float(v))

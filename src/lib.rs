@@ -20,6 +20,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod document;
+pub mod fix;
 pub mod load;
 pub mod model;
 pub mod remedy;

@@ -6,10 +6,8 @@ use std::process::ExitCode;
 const STACK_SIZE: usize = 1 << 30;
 
 fn main() -> ExitCode {
-    let worker = std::thread::Builder::new()
-        .name("authlint".into())
-        .stack_size(STACK_SIZE)
-        .spawn(authlint::cli::main);
+    let worker =
+        std::thread::Builder::new().name("authlint".into()).stack_size(STACK_SIZE).spawn(authlint::cli::main);
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => code,
         // A panic is a bug in authlint: it has printed its message; say so in the status.

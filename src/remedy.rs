@@ -2,9 +2,14 @@
 //! or enable JIT provisioning on the identity provider. `check` prints them; `authlint fix`
 //! (a later issue) applies the same edits.
 
-use crate::diagnostic::{Edit, Fix};
+use crate::diagnostic::{Edit, Fix, Strategy};
 use crate::model::{Application, IdentityProvider, JitSetting, SourceFormat};
 use crate::source::{SourceFile, Span};
+
+/// `text` with the file's own line endings (CRLF files stay CRLF).
+fn with_file_eol(file: &SourceFile, text: String) -> String {
+    if file.text.contains("\r\n") { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text }
+}
 
 /// A JavaScript string literal in single quotes.
 pub fn js_string(s: &str) -> String {
@@ -24,11 +29,7 @@ pub fn guard_expression(
     if !has_jit_enabled_idp || jit_disabled.is_empty() {
         return format!("{idp} == 'LOCAL'");
     }
-    jit_disabled
-        .iter()
-        .map(|name| format!("{idp} != {}", js_string(name)))
-        .collect::<Vec<_>>()
-        .join(" && ")
+    jit_disabled.iter().map(|name| format!("{idp} != {}", js_string(name))).collect::<Vec<_>>().join(" && ")
 }
 
 /// The documented script for an application without one: every step in order, and the steps
@@ -64,16 +65,11 @@ fn line_indent(file: &SourceFile, span: Span) -> Option<(usize, String)> {
     let line = file.line_col(span.start).line;
     let start = file.line_start(line)?;
     let prefix = file.text.get(start..span.start)?;
-    prefix
-        .chars()
-        .all(|c| c == ' ')
-        .then(|| (start, prefix.to_string()))
+    prefix.chars().all(|c| c == ' ').then(|| (start, prefix.to_string()))
 }
 
 fn is_json(file: &SourceFile) -> bool {
-    file.path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    file.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 /// Adds `script` to an application that has none: in place of an empty `script` value, or as a
@@ -83,15 +79,10 @@ pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<
     if app.format != SourceFormat::Rest {
         return None;
     }
-    let title = format!(
-        "add a script to `{}` that runs MFA only for users with a local account",
-        app.name.value
-    );
+    let title =
+        format!("add a script to `{}` that runs MFA only for users with a local account", app.name.value);
     let edit = match (app.empty_script, is_json(file)) {
-        (Some(value), true) => Edit {
-            span: value,
-            replacement: serde_json::to_string(script).ok()?,
-        },
+        (Some(value), true) => Edit { span: value, replacement: serde_json::to_string(script).ok()? },
         (Some(value), false) => {
             // Only a quoted empty string has a span we can replace safely (`script:` with no
             // value has none).
@@ -102,17 +93,14 @@ pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<
             let key_indent = leading_spaces(file.line_text(value.start));
             Edit {
                 span: value,
-                replacement: block_scalar(script, &format!("{key_indent}  "))
-                    .trim_end()
-                    .to_string(),
+                replacement: block_scalar(script, &format!("{key_indent}  ")).trim_end().to_string(),
             }
         }
         (None, true) => {
             let steps_key = app.steps_key?;
             let quoted = serde_json::to_string(script).ok()?;
-            let indent = line_indent(file, steps_key)
-                .map(|(_, p)| format!("\n{p}"))
-                .unwrap_or_else(|| " ".into());
+            let indent =
+                line_indent(file, steps_key).map(|(_, p)| format!("\n{p}")).unwrap_or_else(|| " ".into());
             // The key token starts at the opening quote of "steps".
             Edit {
                 span: Span::new(steps_key.file, steps_key.start, steps_key.start),
@@ -123,16 +111,11 @@ pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<
             let steps_key = app.steps_key?;
             let (line_start, indent) = line_indent(file, steps_key)?;
             let text = format!("{indent}script: {}", block_scalar(script, &format!("{indent}  ")));
-            Edit {
-                span: Span::new(steps_key.file, line_start, line_start),
-                replacement: text,
-            }
+            Edit { span: Span::new(steps_key.file, line_start, line_start), replacement: text }
         }
     };
-    Some(Fix {
-        title,
-        edits: vec![edit],
-    })
+    let edit = Edit { replacement: with_file_eol(file, edit.replacement), ..edit };
+    Some(Fix { strategy: Some(Strategy::Guard), title, edits: vec![edit] })
 }
 
 /// `script` as a YAML literal block (`|` and the lines, each indented), ending with a newline.
@@ -185,16 +168,11 @@ pub fn wrap_call(app: &Application, start: usize, end: usize, guard: &str) -> Op
     let close_at = script.host_span(close_at, close_at).start;
     let escape = |t: &str| script.host.escape(t);
     Some(Fix {
+        strategy: Some(Strategy::Guard),
         title: format!("run this step only when `{guard}`"),
         edits: vec![
-            Edit {
-                span: Span::new(script.span.file, open_at, open_at),
-                replacement: escape(&open),
-            },
-            Edit {
-                span: Span::new(script.span.file, close_at, close_at),
-                replacement: escape(&close),
-            },
+            Edit { span: Span::new(script.span.file, open_at, open_at), replacement: escape(&open) },
+            Edit { span: Span::new(script.span.file, close_at, close_at), replacement: escape(&close) },
         ],
     })
 }
@@ -203,23 +181,15 @@ pub fn wrap_call(app: &Application, start: usize, end: usize, guard: &str) -> Op
 pub fn enable_jit(file: &SourceFile, idp: &IdentityProvider) -> Option<Fix> {
     let title = format!("enable JIT provisioning for `{}`", idp.name.value);
     let edit = match &idp.jit {
-        JitSetting::Stated {
-            enabled: false,
-            value,
-            ..
-        } => Edit {
-            span: *value,
-            replacement: "true".into(),
-        },
+        JitSetting::Stated { enabled: false, value, .. } => Edit { span: *value, replacement: "true".into() },
         JitSetting::Stated { enabled: true, .. } => return None,
         // A `provisioning` block without `jit`: its layout varies too much to edit blindly.
         JitSetting::Missing if idp.provisioning_key.is_some() || idp.format != SourceFormat::Rest => {
             return None;
         }
         JitSetting::Missing if is_json(file) => {
-            let indent = line_indent(file, idp.name_key)
-                .map(|(_, p)| format!("\n{p}"))
-                .unwrap_or_else(|| " ".into());
+            let indent =
+                line_indent(file, idp.name_key).map(|(_, p)| format!("\n{p}")).unwrap_or_else(|| " ".into());
             Edit {
                 span: Span::new(idp.file, idp.name_key.start, idp.name_key.start),
                 replacement: format!("\"provisioning\": {{\"jit\": {{\"isEnabled\": true}}}},{indent}"),
@@ -233,8 +203,6 @@ pub fn enable_jit(file: &SourceFile, idp: &IdentityProvider) -> Option<Fix> {
             }
         }
     };
-    Some(Fix {
-        title,
-        edits: vec![edit],
-    })
+    let edit = Edit { replacement: with_file_eol(file, edit.replacement), ..edit };
+    Some(Fix { strategy: Some(Strategy::EnableJit), title, edits: vec![edit] })
 }

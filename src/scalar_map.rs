@@ -103,9 +103,7 @@ impl ScalarMap {
 
     /// A map for a scalar whose decoded text is exactly the host slice at `start` (identity shift).
     pub fn identity(start: usize, len: usize) -> ScalarMap {
-        ScalarMap {
-            repr: Repr::Identity { start, len },
-        }
+        ScalarMap { repr: Repr::Identity { start, len } }
     }
 
     /// A map from an explicit table: `table[i]` is the host offset of decoded byte `i`, with one
@@ -115,9 +113,7 @@ impl ScalarMap {
     }
 
     fn from_table(table: Vec<usize>) -> ScalarMap {
-        ScalarMap {
-            repr: Repr::Table(table),
-        }
+        ScalarMap { repr: Repr::Table(table) }
     }
 }
 
@@ -147,11 +143,7 @@ struct Out<'a> {
 
 impl<'a> Out<'a> {
     fn new(expected: &'a str) -> Self {
-        Out {
-            expected,
-            table: Vec::with_capacity(expected.len() + 1),
-            end: 0,
-        }
+        Out { expected, table: Vec::with_capacity(expected.len() + 1), end: 0 }
     }
 
     /// Emits `c`, produced by host text starting at `host_at`; `end` is the
@@ -481,10 +473,7 @@ fn header_at(line: &[u8], i: usize) -> Option<Header> {
         // A comment must be separated from the indicator by white space.
         Some(k) => k > 0 && rest.get(k) == Some(&b'#'),
     };
-    valid.then_some(Header {
-        folded: b == b'>',
-        chomp,
-    })
+    valid.then_some(Header { folded: b == b'>', chomp })
 }
 
 /// Kind of a line inside a block scalar, as far as folding is concerned.
@@ -539,11 +528,7 @@ impl BlockStart {
             if cur == 0 {
                 return None;
             }
-            let brk = if cur >= 2 && bytes.get(cur - 2..cur) == Some(b"\r\n") {
-                cur - 2
-            } else {
-                cur - 1
-            };
+            let brk = if cur >= 2 && bytes.get(cur - 2..cur) == Some(b"\r\n") { cur - 2 } else { cur - 1 };
             let line_begin = line_start(bytes, brk);
             let line = bytes.get(line_begin..brk)?;
             if line.iter().all(|&b| b == b' ') {
@@ -559,12 +544,7 @@ impl BlockStart {
             }
         };
         leading.reverse();
-        Some(BlockStart {
-            header,
-            indent,
-            first_line,
-            leading,
-        })
+        Some(BlockStart { header, indent, first_line, leading })
     }
 }
 
@@ -644,11 +624,7 @@ fn block_lines(bytes: &[u8], mut pos: usize, indent: usize) -> Vec<BlockLine> {
         };
         let content_start = (pos + indent).min(end);
         let brk_len = break_len(bytes, end);
-        lines.push(BlockLine {
-            kind,
-            content: (content_start, end),
-            brk: (brk_len > 0).then_some(end),
-        });
+        lines.push(BlockLine { kind, content: (content_start, end), brk: (brk_len > 0).then_some(end) });
         if brk_len == 0 {
             break;
         }
@@ -673,11 +649,7 @@ mod tests {
     fn saphyr(host: &str, key: &str) -> (usize, String) {
         let map: BTreeMap<String, Spanned<String>> = serde_saphyr::from_str(host).expect("test input parses");
         let value = map.get(key).expect("key present");
-        let start = value
-            .referenced
-            .span()
-            .byte_offset()
-            .expect("byte offset available");
+        let start = value.referenced.span().byte_offset().expect("byte offset available");
         (usize::try_from(start).expect("offset fits"), value.value.clone())
     }
 
@@ -704,11 +676,7 @@ mod tests {
             let ok = rest.starts_with(c)
                 || rest.starts_with(['\\', '\'', '\n', '\r'])
                 || (c == '\n' && rest.is_empty());
-            assert!(
-                ok,
-                "decoded {c:?} at {i} maps to {:?}",
-                &rest[..rest.len().min(10)]
-            );
+            assert!(ok, "decoded {c:?} at {i} maps to {:?}", &rest[..rest.len().min(10)]);
             for k in 1..c.len_utf8() {
                 assert_eq!(map.to_host(i + k), at, "inner byte of {c:?}");
             }
@@ -778,10 +746,7 @@ mod tests {
         // Line feeds map to the host line breaks, including the empty line's.
         assert_maps(host, &decoded, &map, "\n\n", "\n\n  function");
         assert_maps(host, &decoded, &map, "\nfunction", "\n  function");
-        assert_eq!(
-            line_col(host, map.to_host(decoded.find("return").unwrap())),
-            (6, 5)
-        );
+        assert_eq!(line_col(host, map.to_host(decoded.find("return").unwrap())), (6, 5));
         // End: the final line break, not the next line.
         assert!(host[map.to_host(decoded.len())..].starts_with("\nother"));
     }

@@ -20,11 +20,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start,
-            end: end.max(start),
-        }
+        Span { file, start, end: end.max(start) }
     }
 }
 
@@ -49,21 +45,13 @@ impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile {
-            display,
-            path,
-            text,
-            line_starts,
-        }
+        SourceFile { display, path, text, line_starts }
     }
 
     /// Line and column of a byte offset; offsets past the end clamp to the end of the text.
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
+        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
         let line_start = self.line_starts.get(line).copied().unwrap_or(0);
         let column = self
             .text
@@ -71,10 +59,7 @@ impl SourceFile {
             .map(|s| s.chars().count())
             // An offset inside a multi-byte character: count the bytes instead.
             .unwrap_or(offset - line_start);
-        LineCol {
-            line: line + 1,
-            column: column + 1,
-        }
+        LineCol { line: line + 1, column: column + 1 }
     }
 
     /// Byte offset where 1-based `line` starts.
@@ -87,10 +72,7 @@ impl SourceFile {
         let lc = self.line_col(offset);
         let start = self.line_start(lc.line).unwrap_or(0);
         let end = self.line_start(lc.line + 1).unwrap_or(self.text.len());
-        self.text
-            .get(start..end)
-            .unwrap_or("")
-            .trim_end_matches(['\n', '\r'])
+        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
     }
 }
 

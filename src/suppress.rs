@@ -42,10 +42,7 @@ pub fn collect(files: &SourceFiles, model: &FlowModel) -> Vec<Suppression> {
     for index in 0..files.len() {
         let id = FileId(index as u32);
         let file = files.get(id);
-        let xml = file
-            .path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
+        let xml = file.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml"));
         let mut doc_start = 0;
         let mut line_start = 0;
         // YAML documents end at `---`; a `# authlint-disable` covers its own document.
@@ -59,11 +56,7 @@ pub fn collect(files: &SourceFiles, model: &FlowModel) -> Vec<Suppression> {
                 }
                 doc_start = line_start;
             }
-            let directive = if xml {
-                "<!-- authlint-disable "
-            } else {
-                "# authlint-disable "
-            };
+            let directive = if xml { "<!-- authlint-disable " } else { "# authlint-disable " };
             if let Some(at) = line.find(directive) {
                 // A YAML comment starts a line or follows a space (not inside a scalar like `a#b`).
                 let is_comment = xml || at == 0 || line[..at].ends_with([' ', '\t']);
@@ -94,10 +87,8 @@ pub fn collect(files: &SourceFiles, model: &FlowModel) -> Vec<Suppression> {
             if let Some(at) = line.find(directive) {
                 let rules = parse_rules(line[at + directive.len()..].trim_end());
                 let next_start = offset + line.len();
-                let next_end = next_start
-                    + lines
-                        .get(i + 1)
-                        .map_or(0, |l| l.trim_end_matches(['\n', '\r']).len());
+                let next_end =
+                    next_start + lines.get(i + 1).map_or(0, |l| l.trim_end_matches(['\n', '\r']).len());
                 let comment = script.host_span(offset + at, offset + line.trim_end().len());
                 let covered = script.host_span(next_start, next_end);
                 out.push(Suppression {

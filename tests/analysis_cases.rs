@@ -50,11 +50,9 @@ fn findings(script: &str, subject: u32) -> BTreeSet<String> {
         .diagnostics
         .iter()
         .filter_map(|d| match d.rule {
-            "jit-mfa-conflict" => Some(format!(
-                "{}->{}",
-                d.idp.as_deref().unwrap_or("?"),
-                d.step.unwrap_or(0)
-            )),
+            "jit-mfa-conflict" => {
+                Some(format!("{}->{}", d.idp.as_deref().unwrap_or("?"), d.step.unwrap_or(0)))
+            }
             "analysis-incomplete" => Some("incomplete".to_string()),
             "syntax-error" => Some(format!("syntax-error: {}", d.message)),
             _ => None,
@@ -96,21 +94,9 @@ fn on_success(body: &str) -> String {
 fn guard_conditions_split_states_exactly() {
     let cases: Vec<(&str, String, Vec<String>)> = vec![
         ("unguarded", on_success("executeStep(2);"), both(2)),
-        (
-            "== LOCAL",
-            on_success("if (context.steps[1].idp == 'LOCAL') { executeStep(2); }"),
-            vec![],
-        ),
-        (
-            "=== LOCAL",
-            on_success("if (context.steps[1].idp === 'LOCAL') executeStep(2);"),
-            vec![],
-        ),
-        (
-            "LOCAL on the left",
-            on_success("if ('LOCAL' == context.steps[1].idp) executeStep(2);"),
-            vec![],
-        ),
+        ("== LOCAL", on_success("if (context.steps[1].idp == 'LOCAL') { executeStep(2); }"), vec![]),
+        ("=== LOCAL", on_success("if (context.steps[1].idp === 'LOCAL') executeStep(2);"), vec![]),
+        ("LOCAL on the left", on_success("if ('LOCAL' == context.steps[1].idp) executeStep(2);"), vec![]),
         (
             "!= LOCAL with else",
             on_success("if (context.steps[1].idp != 'LOCAL') {} else { executeStep(2); }"),
@@ -158,11 +144,7 @@ fn guard_conditions_split_states_exactly() {
             on_success("if (context.steps[1].idp == 'LOCAL' || isAdmin(context)) executeStep(2);"),
             both(2),
         ),
-        (
-            "short-circuit statement",
-            on_success("context.steps[1].idp == 'LOCAL' && executeStep(2);"),
-            vec![],
-        ),
+        ("short-circuit statement", on_success("context.steps[1].idp == 'LOCAL' && executeStep(2);"), vec![]),
         (
             "|| short-circuit statement",
             on_success("context.steps[1].idp != 'LOCAL' || executeStep(2);"),
@@ -197,10 +179,8 @@ fn guard_conditions_split_states_exactly() {
     .into_iter()
     .map(|(n, s, e)| (n, s, e))
     .collect::<Vec<_>>();
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -229,10 +209,8 @@ fn switch_statements() {
             both(2),
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -324,10 +302,8 @@ fn aliases_constants_and_helpers() {
             vec![],
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -371,10 +347,8 @@ fn callbacks_and_function_arguments() {
             [both(2), both(3)].concat(),
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -412,10 +386,8 @@ fn execute_step_options() {
             vec![],
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -444,10 +416,8 @@ fn function_forms_and_declarations() {
         ),
         ("no entry point: nothing runs", "var x = 1;".to_string(), vec![]),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -476,10 +446,8 @@ fn loops_and_recursion_terminate() {
             both(3),
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -508,10 +476,7 @@ fn subject_step_id_is_read() {
 
 #[test]
 fn script_syntax_errors_are_reported() {
-    let got = findings(
-        "var onLoginRequest = function (context) {\n  executeStep(1;\n};",
-        1,
-    );
+    let got = findings("var onLoginRequest = function (context) {\n  executeStep(1;\n};", 1);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got.iter().all(|f| f.starts_with("syntax-error")), "{got:?}");
 }
@@ -557,10 +522,8 @@ fn server_semantics_regressions() {
             both(2),
         ),
     ];
-    let cases: Vec<(&str, &str, Vec<String>)> = cases
-        .iter()
-        .map(|(n, s, e)| (*n, s.as_str(), e.clone()))
-        .collect();
+    let cases: Vec<(&str, &str, Vec<String>)> =
+        cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
 }
 
@@ -576,11 +539,7 @@ fn many_steps_with_many_options_stay_small() {
         for o in 0..7 {
             yaml.push_str(&format!("        - {{idp: LOCAL, authenticator: Custom{o}}}\n"));
         }
-        let last = if id == 12 {
-            "totp"
-        } else {
-            "GoogleOIDCAuthenticator"
-        };
+        let last = if id == 12 { "totp" } else { "GoogleOIDCAuthenticator" };
         let idp = if id == 12 { "LOCAL" } else { "Google" };
         yaml.push_str(&format!("        - {{idp: {idp}, authenticator: {last}}}\n"));
     }

@@ -18,10 +18,7 @@ struct Run {
 
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
     let mut cmd = Command::cargo_bin("authlint").expect("binary");
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR");
+    cmd.current_dir(dir).args(args).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -49,10 +46,7 @@ fn golden(name: &str, actual: &str) {
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(
-        actual, expected,
-        "{name} differs from its golden file (AUTHLINT_BLESS=1 rewrites it)"
-    );
+    assert_eq!(actual, expected, "{name} differs from its golden file (AUTHLINT_BLESS=1 rewrites it)");
 }
 
 #[test]
@@ -95,11 +89,7 @@ fn sarif_schema() -> serde_json::Value {
     fn drop_broken_patterns(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Object(map) => {
-                if map
-                    .get("pattern")
-                    .and_then(|p| p.as_str())
-                    .is_some_and(|p| p.ends_with("]?$"))
-                {
+                if map.get("pattern").and_then(|p| p.as_str()).is_some_and(|p| p.ends_with("]?$")) {
                     map.remove("pattern");
                 }
                 map.values_mut().for_each(drop_broken_patterns);
@@ -118,15 +108,11 @@ fn sarif_output_is_valid_against_the_sarif_2_1_0_schema() {
     for dir in ["fixtures/tenant", "fixtures/err", "fixtures/formats"] {
         let r = run(&["check", dir, "--format", "sarif"]);
         let log: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
-        let errors: Vec<String> = validator
-            .iter_errors(&log)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{dir}: {errors:#?}");
         assert_eq!(log["version"], "2.1.0");
-        let rules = log["runs"][0]["tool"]["driver"]["rules"]
-            .as_array()
-            .expect("rules");
+        let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
         assert!(
             rules
                 .iter()
@@ -143,37 +129,20 @@ fn sarif_output_is_valid_against_the_sarif_2_1_0_schema() {
     let result = &log["runs"][0]["results"][1];
     assert_eq!(result["ruleId"], "jit-mfa-conflict");
     assert_eq!(result["level"], "error");
-    assert_eq!(
-        result["locations"][0]["physicalLocation"]["region"]["startLine"],
-        15
-    );
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 15);
     assert_eq!(
         result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "fixtures/tenant/Applications/payroll.yml"
     );
-    assert!(
-        result["relatedLocations"]
-            .as_array()
-            .is_some_and(|l| l.len() >= 2)
-    );
-    assert!(
-        result["codeFlows"][0]["threadFlows"][0]["locations"]
-            .as_array()
-            .is_some_and(|l| l.len() >= 2)
-    );
+    assert!(result["relatedLocations"].as_array().is_some_and(|l| l.len() >= 2));
+    assert!(result["codeFlows"][0]["threadFlows"][0]["locations"].as_array().is_some_and(|l| l.len() >= 2));
 }
 
 #[test]
 fn github_format_is_chosen_on_github_actions() {
-    let r = run_in(
-        &root(),
-        &["check", "fixtures/tenant"],
-        &[("GITHUB_ACTIONS", "true")],
-        None,
-    );
+    let r = run_in(&root(), &["check", "fixtures/tenant"], &[("GITHUB_ACTIONS", "true")], None);
     assert!(
-        r.stdout
-            .starts_with("::error file=fixtures/tenant/Applications/crm.json,line=13,col=241,"),
+        r.stdout.starts_with("::error file=fixtures/tenant/Applications/crm.json,line=13,col=241,"),
         "{}",
         r.stdout
     );
@@ -184,10 +153,7 @@ fn github_format_is_chosen_on_github_actions() {
         &[("GITHUB_ACTIONS", "true")],
         None,
     );
-    assert!(
-        r.stdout
-            .starts_with("fixtures/tenant/Applications/crm.json:13:241: error[jit-mfa-conflict]")
-    );
+    assert!(r.stdout.starts_with("fixtures/tenant/Applications/crm.json:13:241: error[jit-mfa-conflict]"));
 }
 
 #[test]
@@ -204,18 +170,12 @@ fn junit_output_is_well_formed_xml() {
 fn exit_status_flags() {
     // Warnings only.
     assert_eq!(run(&["check", "fixtures/err/unknown-idp"]).code, 0);
-    assert_eq!(
-        run(&["check", "fixtures/err/unknown-idp", "--deny-warnings"]).code,
-        1
-    );
+    assert_eq!(run(&["check", "fixtures/err/unknown-idp", "--deny-warnings"]).code, 1);
     // Errors.
     assert_eq!(run(&["check", "fixtures/tenant", "--exit-zero"]).code, 0);
     // Could not run stays 2.
     assert_eq!(run(&["check", "no/such", "--exit-zero"]).code, 2);
-    assert_eq!(
-        run(&["check", "fixtures/tenant", "--exit-zero", "--deny-warnings"]).code,
-        2
-    );
+    assert_eq!(run(&["check", "fixtures/tenant", "--exit-zero", "--deny-warnings"]).code, 2);
 }
 
 #[test]
@@ -252,13 +212,7 @@ fn rules_of(r: &Run) -> Vec<String> {
         .as_array()
         .expect("list")
         .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["rule"].as_str().unwrap_or(""),
-                d["severity"].as_str().unwrap_or("")
-            )
-        })
+        .map(|d| format!("{} {}", d["rule"].as_str().unwrap_or(""), d["severity"].as_str().unwrap_or("")))
         .collect()
 }
 
@@ -281,12 +235,7 @@ fn config_file_changes_severities_adds_authenticators_and_excludes() {
     assert_eq!(text["summary"]["applications"], 3);
     // --config wins; off turns a rule off.
     std::fs::write(tmp.path().join("other.yaml"), "rules:\n  jit-mfa-conflict: off\n").expect("write");
-    let r = run_in(
-        tmp.path(),
-        &["check", ".", "--config", "other.yaml", "--format", "json"],
-        &[],
-        None,
-    );
+    let r = run_in(tmp.path(), &["check", ".", "--config", "other.yaml", "--format", "json"], &[], None);
     assert_eq!(rules_of(&r), Vec::<String>::new());
 }
 
@@ -299,46 +248,27 @@ fn custom_authenticators_from_the_config_need_a_local_account() {
         .replace("authenticator: totp", "authenticator: acme-push");
     std::fs::write(&payroll, text).expect("write");
     let r = run_in(tmp.path(), &["check", ".", "--format", "json"], &[], None);
-    assert!(
-        !r.stdout.contains("acme-push"),
-        "not in the catalogue: no finding"
-    );
+    assert!(!r.stdout.contains("acme-push"), "not in the catalogue: no finding");
     std::fs::write(
         tmp.path().join(".authlint.yaml"),
         "authenticators:\n  needs-local-account: [acme-push]\n",
     )
     .expect("write");
     let r = run_in(tmp.path(), &["check", ".", "--format", "json"], &[], None);
-    assert!(
-        r.stdout.contains("\"authenticator\": \"acme-push\""),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("\"authenticator\": \"acme-push\""), "{}", r.stdout);
 }
 
 #[test]
 fn a_bad_config_file_stops_the_run_naming_key_and_line() {
     let tmp = scratch();
-    std::fs::write(
-        tmp.path().join(".authlint.yaml"),
-        "rules:\n  jit-mfa-conflict: loud\n",
-    )
-    .expect("write");
+    std::fs::write(tmp.path().join(".authlint.yaml"), "rules:\n  jit-mfa-conflict: loud\n").expect("write");
     let r = run_in(tmp.path(), &["check", "."], &[], None);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains(".authlint.yaml:2:"), "{}", r.stderr);
-    std::fs::write(
-        tmp.path().join(".authlint.yaml"),
-        "rules:\n  jit-mfa-conflit: off\n",
-    )
-    .expect("write");
+    std::fs::write(tmp.path().join(".authlint.yaml"), "rules:\n  jit-mfa-conflit: off\n").expect("write");
     let r = run_in(tmp.path(), &["check", "."], &[], None);
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains(":2") && r.stderr.contains("jit-mfa-conflit"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains(":2") && r.stderr.contains("jit-mfa-conflit"), "{}", r.stderr);
 }
 
 #[test]
@@ -379,24 +309,13 @@ fn suppressions_silence_one_rule_and_unused_ones_are_reported() {
         .as_array()
         .expect("list")
         .iter()
-        .map(|d| {
-            (
-                d["rule"].as_str().unwrap_or("").into(),
-                d["file"].as_str().unwrap_or("").into(),
-            )
-        })
+        .map(|d| (d["rule"].as_str().unwrap_or("").into(), d["file"].as_str().unwrap_or("").into()))
         .collect();
     assert_eq!(
         found,
         [
-            (
-                "jit-mfa-conflict".to_string(),
-                "Applications/crm.json".to_string()
-            ),
-            (
-                "unused-suppression".to_string(),
-                "Applications/wiki.yml".to_string()
-            ),
+            ("jit-mfa-conflict".to_string(), "Applications/crm.json".to_string()),
+            ("unused-suppression".to_string(), "Applications/wiki.yml".to_string()),
         ]
     );
     // The unused one points at its comment's line.
@@ -406,56 +325,29 @@ fn suppressions_silence_one_rule_and_unused_ones_are_reported() {
 #[test]
 fn baselines_hide_known_findings_and_report_stale_entries() {
     let tmp = scratch();
-    let r = run_in(
-        tmp.path(),
-        &["check", ".", "--write-baseline", "baseline.json"],
-        &[],
-        None,
-    );
+    let r = run_in(tmp.path(), &["check", ".", "--write-baseline", "baseline.json"], &[], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let baseline = std::fs::read_to_string(tmp.path().join("baseline.json")).expect("written");
-    assert!(
-        !baseline.contains("\"line\""),
-        "keyed without line numbers:\n{baseline}"
-    );
+    assert!(!baseline.contains("\"line\""), "keyed without line numbers:\n{baseline}");
     // Line drift does not matter.
     let payroll = tmp.path().join("Applications/payroll.yml");
     let text = std::fs::read_to_string(&payroll).expect("read");
     std::fs::write(&payroll, format!("# moved down\n\n{text}")).expect("write");
-    let r = run_in(
-        tmp.path(),
-        &["check", ".", "--baseline", "baseline.json"],
-        &[],
-        None,
-    );
+    let r = run_in(tmp.path(), &["check", ".", "--baseline", "baseline.json"], &[], None);
     assert_eq!(r.code, 0, "{}", r.stdout);
     // Fix one: its entry is stale.
     let crm = tmp.path().join("Applications/crm.json");
-    let text = std::fs::read_to_string(&crm)
-        .expect("read")
-        .replace("email-otp-authenticator", "BasicAuthenticator");
+    let text =
+        std::fs::read_to_string(&crm).expect("read").replace("email-otp-authenticator", "BasicAuthenticator");
     std::fs::write(&crm, text).expect("write");
-    let r = run_in(
-        tmp.path(),
-        &["check", ".", "--baseline", "baseline.json", "--format", "json"],
-        &[],
-        None,
-    );
+    let r = run_in(tmp.path(), &["check", ".", "--baseline", "baseline.json", "--format", "json"], &[], None);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["diagnostics"][0]["rule"], "stale-baseline");
     assert_eq!(v["diagnostics"][0]["file"], "baseline.json");
-    assert!(
-        v["diagnostics"][0]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("crm.json")
-    );
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap_or("").contains("crm.json"));
     // A broken baseline is a usage error.
     std::fs::write(tmp.path().join("bad.json"), "{").expect("write");
-    assert_eq!(
-        run_in(tmp.path(), &["check", ".", "--baseline", "bad.json"], &[], None).code,
-        2
-    );
+    assert_eq!(run_in(tmp.path(), &["check", ".", "--baseline", "bad.json"], &[], None).code, 2);
 }
 
 #[test]
@@ -476,12 +368,7 @@ fn stdin_is_one_document_with_the_name_given() {
         Some(&app),
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .starts_with("Applications/payroll.yml:15:11: error[jit-mfa-conflict]"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.starts_with("Applications/payroll.yml:15:11: error[jit-mfa-conflict]"), "{}", r.stdout);
     // A JSON name makes it JSON.
     let crm = std::fs::read_to_string(root().join("fixtures/tenant/Applications/crm.json")).expect("read");
     let r = run_in(
@@ -498,22 +385,14 @@ fn stdin_is_one_document_with_the_name_given() {
         &[],
         Some(&crm),
     );
-    assert!(
-        r.stdout.starts_with("crm.json:13:241: error[jit-mfa-conflict]"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.starts_with("crm.json:13:241: error[jit-mfa-conflict]"), "{}", r.stdout);
 }
 
 #[test]
 fn the_pre_commit_hook_entry_runs() {
     let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).expect("hook file");
-    let entry = hooks
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("entry:"))
-        .expect("an entry")
-        .trim()
-        .to_string();
+    let entry =
+        hooks.lines().find_map(|l| l.trim().strip_prefix("entry:")).expect("an entry").trim().to_string();
     assert!(hooks.contains("language: rust"));
     let mut words = entry.split_whitespace();
     assert_eq!(words.next(), Some("authlint"));
@@ -522,10 +401,5 @@ fn the_pre_commit_hook_entry_runs() {
     let tmp = scratch();
     let r = run_in(tmp.path(), &args, &[], None);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("Applications/payroll.yml:15:11: error[jit-mfa-conflict]"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("Applications/payroll.yml:15:11: error[jit-mfa-conflict]"), "{}", r.stdout);
 }

@@ -68,21 +68,15 @@ fn example_tenant_reports_payroll_and_crm_only() {
 
 #[test]
 fn json_diagnostics_carry_positions_trace_related_and_fixes() {
-    let (_, out) = json(&[
-        "check",
-        "fixtures/tenant/Applications/payroll.yml",
-        "fixtures/tenant/IdentityProviders",
-    ]);
+    let (_, out) =
+        json(&["check", "fixtures/tenant/Applications/payroll.yml", "fixtures/tenant/IdentityProviders"]);
     let d = &out["diagnostics"][0];
     assert_eq!(d["rule"], "jit-mfa-conflict");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "fixtures/tenant/Applications/payroll.yml");
     // `authenticator: totp` on line 15, columns 11 to 30 (end exclusive).
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(15), Some(11)));
-    assert_eq!(
-        (d["end_line"].as_u64(), d["end_column"].as_u64()),
-        (Some(15), Some(30))
-    );
+    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(15), Some(30)));
     assert_eq!(d["trace"][0], "step 1 signed in with Google (JIT disabled)");
     let related = d["related"].as_array().expect("related");
     assert!(
@@ -91,18 +85,13 @@ fn json_diagnostics_carry_positions_trace_related_and_fixes() {
             .any(|r| r["file"] == "fixtures/tenant/IdentityProviders/Google.yml" && r["line"] == 11)
     );
     assert!(
-        related
-            .iter()
-            .any(|r| r["file"] == "fixtures/tenant/Applications/payroll.yml" && r["line"] == 10)
+        related.iter().any(|r| r["file"] == "fixtures/tenant/Applications/payroll.yml" && r["line"] == 10)
     );
     let fixes = d["fixes"].as_array().expect("fixes");
     assert_eq!(fixes.len(), 2);
     let jit_edit = &fixes[1]["edits"][0];
     assert_eq!(jit_edit["file"], "fixtures/tenant/IdentityProviders/Google.yml");
-    assert_eq!(
-        (jit_edit["line"].as_u64(), jit_edit["column"].as_u64()),
-        (Some(11), Some(16))
-    );
+    assert_eq!((jit_edit["line"].as_u64(), jit_edit["column"].as_u64()), (Some(11), Some(16)));
     assert_eq!(jit_edit["replacement"], "true");
     assert!(
         fixes[0]["edits"][0]["replacement"]
@@ -122,15 +111,8 @@ fn script_positions_are_mapped_into_the_host_file() {
     let text = std::fs::read_to_string("fixtures/tenant/Applications/crm.json").expect("read");
     let line = text.lines().nth(12).expect("line 13");
     let col = crm["column"].as_u64().expect("column") as usize;
-    assert!(
-        line[col - 1..].starts_with("executeStep(2)"),
-        "{}",
-        &line[col - 1..]
-    );
-    assert_eq!(
-        crm["trace"][2],
-        "line 13:178: `hasAnyOfTheRolesV2(context, rolesToStepUp)` is true"
-    );
+    assert!(line[col - 1..].starts_with("executeStep(2)"), "{}", &line[col - 1..]);
+    assert_eq!(crm["trace"][2], "line 13:178: `hasAnyOfTheRolesV2(context, rolesToStepUp)` is true");
 }
 
 #[test]
@@ -158,8 +140,7 @@ fn clean_input_exits_zero() {
     let r = run(&["check", "fixtures/ok"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
-        r.stdout
-            .ends_with("0 errors, 0 warnings in 20 files (8 applications, 3 identity providers).\n"),
+        r.stdout.ends_with("0 errors, 0 warnings in 20 files (8 applications, 3 identity providers).\n"),
         "{}",
         r.stdout
     );
@@ -229,22 +210,9 @@ fn output_does_not_depend_on_argument_order() {
 fn broken_files_do_not_stop_the_run() {
     let (code, out) = json(&["check", "fixtures/err/broken-files"]);
     assert_eq!(code, 1);
-    let rules: Vec<&str> = out["diagnostics"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|d| d["rule"].as_str())
-        .collect();
-    assert_eq!(
-        rules,
-        [
-            "syntax-error",
-            "syntax-error",
-            "syntax-error",
-            "invalid-config",
-            "jit-mfa-conflict"
-        ]
-    );
+    let rules: Vec<&str> =
+        out["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["rule"].as_str()).collect();
+    assert_eq!(rules, ["syntax-error", "syntax-error", "syntax-error", "invalid-config", "jit-mfa-conflict"]);
 }
 
 #[test]
@@ -286,10 +254,6 @@ fn every_diagnostic_points_at_its_explanation() {
 
 #[test]
 fn human_output_of_the_guard_rules() {
-    let r = run(&[
-        "check",
-        "fixtures/err/guard-never-matches",
-        "fixtures/err/unknown-authentication-option",
-    ]);
+    let r = run(&["check", "fixtures/err/guard-never-matches", "fixtures/err/unknown-authentication-option"]);
     insta::assert_snapshot!("guard_rules_human", r.stdout);
 }

@@ -44,21 +44,9 @@ fn conflict(app: &str) -> String {
 fn every_format_gives_the_same_findings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats");
     let table: Vec<(&str, &[&str], BTreeSet<String>)> = vec![
-        (
-            "no-script",
-            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
-            set(&[&conflict("no-script")]),
-        ),
-        (
-            "guarded",
-            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
-            set(&[]),
-        ),
-        (
-            "role-check",
-            &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
-            set(&[&conflict("role-check")]),
-        ),
+        ("no-script", &["rest-yaml", "rest-json", "legacy-yaml", "xml"], set(&[&conflict("no-script")])),
+        ("guarded", &["rest-yaml", "rest-json", "legacy-yaml", "xml"], set(&[])),
+        ("role-check", &["rest-yaml", "rest-json", "legacy-yaml", "xml"], set(&[&conflict("role-check")])),
         (
             "default-flow",
             &["rest-yaml", "rest-json", "legacy-yaml", "xml"],
@@ -97,9 +85,8 @@ fn every_format_gives_the_same_findings() {
                     failures.push(format!("{flow}/{format}: {} points at {text:?}", d.rule));
                 }
                 if flow == "default-flow" && !d.trace.first().is_some_and(|t| t.contains("default flow")) {
-                    failures.push(format!(
-                        "{flow}/{format}: the trace does not say the default flow is used"
-                    ));
+                    failures
+                        .push(format!("{flow}/{format}: the trace does not say the default flow is used"));
                 }
             }
         }
@@ -111,30 +98,17 @@ fn every_format_gives_the_same_findings() {
 fn mixed_trees_work() {
     // A REST application and an XML application, with the IdP in legacy YAML.
     let report = run(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/mixed"));
-    assert_eq!(
-        findings(&report),
-        set(&[&conflict("rest-app"), &conflict("xml-app")])
-    );
+    assert_eq!(findings(&report), set(&[&conflict("rest-app"), &conflict("xml-app")]));
     assert_eq!((report.applications, report.identity_providers), (2, 1));
 }
 
 #[test]
 fn enable_jit_fixes_work_in_legacy_and_xml_files() {
     for format in ["legacy-yaml", "xml"] {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/formats/no-script")
-            .join(format);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/no-script").join(format);
         let report = run(&dir);
-        let d = report
-            .diagnostics
-            .iter()
-            .find(|d| d.rule == "jit-mfa-conflict")
-            .expect("conflict");
-        let fix = d
-            .fixes
-            .iter()
-            .find(|f| f.title.starts_with("enable JIT"))
-            .expect("enable-jit fix");
+        let d = report.diagnostics.iter().find(|d| d.rule == "jit-mfa-conflict").expect("conflict");
+        let fix = d.fixes.iter().find(|f| f.title.starts_with("enable JIT")).expect("enable-jit fix");
         let edit = &fix.edits[0];
         let file = report.files.get(edit.span.file);
         assert_eq!(&file.text[edit.span.start..edit.span.end], "false", "{format}");
@@ -145,9 +119,7 @@ fn enable_jit_fixes_work_in_legacy_and_xml_files() {
 #[test]
 fn guard_fixes_work_inside_every_host_format() {
     for format in ["rest-yaml", "rest-json", "legacy-yaml", "xml"] {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/formats/role-check")
-            .join(format);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/role-check").join(format);
         let tmp = tempfile::tempdir().expect("temp dir");
         for entry in walkdir::WalkDir::new(&src).into_iter().flatten() {
             let target = tmp.path().join(entry.path().strip_prefix(&src).expect("inside"));
@@ -158,16 +130,8 @@ fn guard_fixes_work_inside_every_host_format() {
             }
         }
         let report = run(tmp.path());
-        let d = report
-            .diagnostics
-            .iter()
-            .find(|d| d.rule == "jit-mfa-conflict")
-            .expect("conflict");
-        let fix = d
-            .fixes
-            .iter()
-            .find(|f| f.title.starts_with("run this step"))
-            .expect("guard fix");
+        let d = report.diagnostics.iter().find(|d| d.rule == "jit-mfa-conflict").expect("conflict");
+        let fix = d.fixes.iter().find(|f| f.title.starts_with("run this step")).expect("guard fix");
         let mut edits = fix.edits.clone();
         edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
         let path = report.files.get(edits[0].span.file).path.clone();

@@ -35,22 +35,11 @@ fn render(report: &Report, dir: &Path) -> String {
     let rel = |span: authlint::source::Span| {
         let file = report.files.get(span.file);
         let lc = file.line_col(span.start);
-        format!(
-            "{}:{}:{}",
-            file.display.strip_prefix(&prefix).unwrap_or(&file.display),
-            lc.line,
-            lc.column
-        )
+        format!("{}:{}:{}", file.display.strip_prefix(&prefix).unwrap_or(&file.display), lc.line, lc.column)
     };
     let mut out = String::new();
     for d in &report.diagnostics {
-        out.push_str(&format!(
-            "{}: {:?}[{}] {}\n",
-            rel(d.span),
-            d.severity,
-            d.rule,
-            d.message
-        ));
+        out.push_str(&format!("{}: {:?}[{}] {}\n", rel(d.span), d.severity, d.rule, d.message));
         for step in &d.trace {
             out.push_str(&format!("    path: {step}\n"));
         }
@@ -72,11 +61,7 @@ fn ok_cases_stay_clean() {
         if !report.diagnostics.is_empty() {
             failures.push(format!("{}:\n{}", dir.display(), render(&report, &dir)));
         }
-        assert!(
-            report.applications + report.identity_providers > 0,
-            "{}: nothing was loaded",
-            dir.display()
-        );
+        assert!(report.applications + report.identity_providers > 0, "{}: nothing was loaded", dir.display());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -96,10 +81,7 @@ fn err_cases_match_their_expected_output() {
         if actual.is_empty() {
             failures.push(format!("{}: an err case must report something", dir.display()));
         } else if actual != expected {
-            failures.push(format!(
-                "{}:\n--- expected\n{expected}--- actual\n{actual}",
-                dir.display()
-            ));
+            failures.push(format!("{}:\n--- expected\n{expected}--- actual\n{actual}", dir.display()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -126,19 +108,12 @@ fn apply_fixes(dir: &Path, kinds: &[&str]) -> usize {
     let report = run(dir);
     let mut by_file: std::collections::BTreeMap<PathBuf, Vec<Edit>> = Default::default();
     for d in report.diagnostics.iter().filter(|d| d.rule == "jit-mfa-conflict") {
-        for fix in d
-            .fixes
-            .iter()
-            .filter(|f| kinds.iter().any(|k| f.title.starts_with(k)))
-        {
+        for fix in d.fixes.iter().filter(|f| kinds.iter().any(|k| f.title.starts_with(k))) {
             for edit in &fix.edits {
                 let path = report.files.get(edit.span.file).path.clone();
                 let edits = by_file.entry(path).or_default();
                 // Two findings may offer the same edit (the same guard, the same JIT switch).
-                if !edits
-                    .iter()
-                    .any(|e| e.span == edit.span && e.replacement == edit.replacement)
-                {
+                if !edits.iter().any(|e| e.span == edit.span && e.replacement == edit.replacement) {
                     edits.push(edit.clone());
                 }
             }
@@ -162,19 +137,12 @@ fn fixes_resolve_every_conflict_and_are_idempotent() {
     let mut failures = Vec::new();
     for dir in cases("err") {
         let before = run(&dir);
-        let conflicts: Vec<&authlint::diagnostic::Diagnostic> = before
-            .diagnostics
-            .iter()
-            .filter(|d| d.rule == "jit-mfa-conflict")
-            .collect();
+        let conflicts: Vec<&authlint::diagnostic::Diagnostic> =
+            before.diagnostics.iter().filter(|d| d.rule == "jit-mfa-conflict").collect();
         if conflicts.is_empty() {
             continue;
         }
-        let syntax_before = before
-            .diagnostics
-            .iter()
-            .filter(|d| d.rule == "syntax-error")
-            .count();
+        let syntax_before = before.diagnostics.iter().filter(|d| d.rule == "syntax-error").count();
         for strategy in [&["add a script", "run this step"][..], &["enable JIT"][..]] {
             // Where no guard can help (nobody at the subject step has a local account) or it
             // cannot be inserted in place (the script does not see who signed in there, or has
@@ -199,11 +167,7 @@ fn fixes_resolve_every_conflict_and_are_idempotent() {
                 .filter(|d| d.rule == "jit-mfa-conflict" && !may_remain.contains(&d.message.as_str()))
                 .map(|d| d.message.as_str())
                 .collect();
-            let syntax_after = after
-                .diagnostics
-                .iter()
-                .filter(|d| d.rule == "syntax-error")
-                .count();
+            let syntax_after = after.diagnostics.iter().filter(|d| d.rule == "syntax-error").count();
             if applied == 0 && may_remain.len() < conflicts.len() {
                 failures.push(format!("{} {strategy:?}: no fix offered", dir.display()));
             } else if !left.is_empty() || syntax_after != syntax_before {
@@ -212,10 +176,7 @@ fn fixes_resolve_every_conflict_and_are_idempotent() {
                     dir.display()
                 ));
             } else if apply_fixes(tmp.path(), strategy) != 0 {
-                failures.push(format!(
-                    "{} {strategy:?}: a second run still found fixes",
-                    dir.display()
-                ));
+                failures.push(format!("{} {strategy:?}: a second run still found fixes", dir.display()));
             }
         }
     }
@@ -231,11 +192,7 @@ fn apply_one(dir: &Path, rule: &str, message: &str, fix_title: &str) -> tempfile
         .iter()
         .find(|d| d.rule == rule && d.message == message)
         .expect("same finding in the copy");
-    let fix = d
-        .fixes
-        .iter()
-        .find(|f| f.title == fix_title)
-        .expect("same fix in the copy");
+    let fix = d.fixes.iter().find(|f| f.title == fix_title).expect("same fix in the copy");
     let mut edits = fix.edits.clone();
     edits.sort_by_key(|e| std::cmp::Reverse((e.span.start, e.span.end)));
     for e in edits {
@@ -253,25 +210,14 @@ fn every_other_fix_removes_its_finding() {
     let mut tried = 0;
     for dir in cases("err") {
         let report = run(&dir);
-        let syntax_before = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.rule == "syntax-error")
-            .count();
+        let syntax_before = report.diagnostics.iter().filter(|d| d.rule == "syntax-error").count();
         for d in report.diagnostics.iter().filter(|d| d.rule != "jit-mfa-conflict") {
             for fix in &d.fixes {
                 tried += 1;
                 let tmp = apply_one(&dir, d.rule, &d.message, &fix.title);
                 let after = run(tmp.path());
-                let still = after
-                    .diagnostics
-                    .iter()
-                    .any(|a| a.rule == d.rule && a.message == d.message);
-                let syntax_after = after
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.rule == "syntax-error")
-                    .count();
+                let still = after.diagnostics.iter().any(|a| a.rule == d.rule && a.message == d.message);
+                let syntax_after = after.diagnostics.iter().filter(|d| d.rule == "syntax-error").count();
                 if still || syntax_after != syntax_before {
                     failures.push(format!(
                         "{}: `{}` did not cleanly fix `{}`",

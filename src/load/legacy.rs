@@ -16,21 +16,16 @@ use crate::source::{FileId, SourceFile, Span};
 
 /// The span from `key` to the end of its value.
 fn entry_span(node: &Node, key: &str) -> Option<Span> {
-    node.entry(key)
-        .map(|(k, v)| Span::new(k.span.file, k.span.start, v.span.end.max(k.span.end)))
+    node.entry(key).map(|(k, v)| Span::new(k.span.file, k.span.start, v.span.end.max(k.span.end)))
 }
 
 fn seq<'a>(node: &'a Node, key: &str) -> Result<&'a [Node], Diagnostic> {
     match node.get(key) {
         None | Some(Node { kind: Kind::Null, .. }) => Ok(&[]),
-        Some(Node {
-            kind: Kind::Seq(items),
-            ..
-        }) => Ok(items),
-        Some(other) => Err(invalid(
-            other.span,
-            format!("`{key}` must be a list, found {}", other.type_name()),
-        )),
+        Some(Node { kind: Kind::Seq(items), .. }) => Ok(items),
+        Some(other) => {
+            Err(invalid(other.span, format!("`{key}` must be a list, found {}", other.type_name())))
+        }
     }
 }
 
@@ -42,10 +37,7 @@ pub fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Ap
             "the application has no `localAndOutBoundAuthenticationConfig`".into(),
         ));
     };
-    let authentication_type = config
-        .get("authenticationType")
-        .and_then(Node::as_str)
-        .map(str::to_string);
+    let authentication_type = config.get("authenticationType").and_then(Node::as_str).map(str::to_string);
     let mut steps = Vec::new();
     let mut subject_step = None;
     for step in seq(config, "authenticationSteps")? {
@@ -68,9 +60,7 @@ pub fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Ap
         subject_step: subject_step.unwrap_or(1),
         sequence_key: config_key.span,
         steps_key: None,
-        uses_default_flow: authentication_type
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case("default")),
+        uses_default_flow: authentication_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("default")),
         sequence_type: authentication_type,
         format: SourceFormat::Legacy,
     })
@@ -78,32 +68,20 @@ pub fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Ap
 
 fn read_step(node: &Node) -> Result<(Step, bool), Diagnostic> {
     let Some((order_key, order)) = node.entry("stepOrder") else {
-        return Err(invalid(
-            node.span,
-            "an authentication step has no `stepOrder`".into(),
-        ));
+        return Err(invalid(node.span, "an authentication step has no `stepOrder`".into()));
     };
     let id = match order.kind {
         Kind::Int(n) if n >= 1 => u32::try_from(n).ok(),
         _ => None,
     }
     .ok_or_else(|| invalid(order.span, "`stepOrder` must be a positive whole number".into()))?;
-    let is_subject = matches!(
-        node.get("subjectStep"),
-        Some(Node {
-            kind: Kind::Bool(true),
-            ..
-        })
-    );
+    let is_subject = matches!(node.get("subjectStep"), Some(Node { kind: Kind::Bool(true), .. }));
     let mut options = Vec::new();
     for local in seq(node, "localAuthenticatorConfigs")? {
         let authenticator = string_field(local, "name", "a local authenticator")?;
         let entry = entry_span(local, "name").unwrap_or(authenticator.span);
         options.push(StepOption {
-            idp: Located {
-                value: LOCAL_IDP.to_string(),
-                span: authenticator.span,
-            },
+            idp: Located { value: LOCAL_IDP.to_string(), span: authenticator.span },
             authenticator,
             idp_entry: entry,
             authenticator_entry: entry,
@@ -114,39 +92,15 @@ fn read_step(node: &Node) -> Result<(Step, bool), Diagnostic> {
         let idp_entry = entry_span(federated, "identityProviderName").unwrap_or(idp.span);
         // `defaultAuthenticatorConfig` is a bean with a `name`; some exports write the name alone.
         let (authenticator, authenticator_entry) = match federated.get("defaultAuthenticatorConfig") {
-            Some(Node {
-                kind: Kind::Str(s),
-                span,
-            }) => (
-                Located {
-                    value: s.clone(),
-                    span: *span,
-                },
-                *span,
-            ),
-            Some(
-                config @ Node {
-                    kind: Kind::Map(_), ..
-                },
-            ) => {
+            Some(Node { kind: Kind::Str(s), span }) => (Located { value: s.clone(), span: *span }, *span),
+            Some(config @ Node { kind: Kind::Map(_), .. }) => {
                 let name = string_field(config, "name", "`defaultAuthenticatorConfig`")?;
                 let entry = entry_span(config, "name").unwrap_or(name.span);
                 (name, entry)
             }
-            _ => (
-                Located {
-                    value: String::new(),
-                    span: idp.span,
-                },
-                idp_entry,
-            ),
+            _ => (Located { value: String::new(), span: idp.span }, idp_entry),
         };
-        options.push(StepOption {
-            idp,
-            authenticator,
-            idp_entry,
-            authenticator_entry,
-        });
+        options.push(StepOption { idp, authenticator, idp_entry, authenticator_entry });
     }
     let span = Span::new(order_key.span.file, order_key.span.start, order.span.end);
     Ok((Step { id, span, options }, is_subject))
@@ -159,17 +113,11 @@ fn read_script(file: &SourceFile, config: &Node) -> Result<Option<EmbeddedScript
         Some(Kind::Bool(false)) => false,
         Some(_) => {
             let value = enabled_entry.map_or(config.span, |(_, v)| v.span);
-            return Err(invalid(
-                value,
-                "`authenticationScriptConfig.enabled` must be true or false".into(),
-            ));
+            return Err(invalid(value, "`authenticationScriptConfig.enabled` must be true or false".into()));
         }
     };
     Ok(match config.get("content") {
-        Some(Node {
-            kind: Kind::Str(text),
-            span,
-        }) if !text.trim().is_empty() => Some(EmbeddedScript {
+        Some(Node { kind: Kind::Str(text), span }) if !text.trim().is_empty() => Some(EmbeddedScript {
             text: text.clone(),
             span: *span,
             host: ScriptHost::of_scalar(&file.text, span.start, false),
@@ -177,18 +125,11 @@ fn read_script(file: &SourceFile, config: &Node) -> Result<Option<EmbeddedScript
             enabled_span: entry_span(config, "enabled"),
             map: ScalarMap::build(&file.text, span.start, text),
         }),
-        None
-        | Some(Node {
-            kind: Kind::Str(_) | Kind::Null,
-            ..
-        }) => None,
+        None | Some(Node { kind: Kind::Str(_) | Kind::Null, .. }) => None,
         Some(other) => {
             return Err(invalid(
                 other.span,
-                format!(
-                    "the script `content` must be a string, found {}",
-                    other.type_name()
-                ),
+                format!("the script `content` must be a string, found {}", other.type_name()),
             ));
         }
     })
@@ -196,10 +137,7 @@ fn read_script(file: &SourceFile, config: &Node) -> Result<Option<EmbeddedScript
 
 pub fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, Diagnostic> {
     let name = string_field(node, "identityProviderName", "the identity provider")?;
-    let jit = match node
-        .get("justInTimeProvisioningConfig")
-        .and_then(|c| c.entry("provisioningEnabled"))
-    {
+    let jit = match node.get("justInTimeProvisioningConfig").and_then(|c| c.entry("provisioningEnabled")) {
         Some((key, value)) => match value.kind {
             Kind::Bool(enabled) => JitSetting::Stated {
                 enabled,
@@ -209,18 +147,13 @@ pub fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvide
             _ => {
                 return Err(invalid(
                     value.span,
-                    format!(
-                        "`provisioningEnabled` must be true or false, found {}",
-                        value.type_name()
-                    ),
+                    format!("`provisioningEnabled` must be true or false, found {}", value.type_name()),
                 ));
             }
         },
         None => JitSetting::Missing,
     };
-    let name_key = node
-        .entry("identityProviderName")
-        .map_or(name.span, |(k, _)| k.span);
+    let name_key = node.entry("identityProviderName").map_or(name.span, |(k, _)| k.span);
     Ok(IdentityProvider {
         name,
         name_key,

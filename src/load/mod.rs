@@ -51,11 +51,7 @@ fn load_object(
         }
         Kind::Map(_) => {
             for list_key in ["applications", "identityProviders"] {
-                if let Some(Node {
-                    kind: Kind::Seq(items),
-                    ..
-                }) = node.get(list_key)
-                {
+                if let Some(Node { kind: Kind::Seq(items), .. }) = node.get(list_key) {
                     for item in items {
                         load_object(file, id, item, model, diags);
                     }
@@ -96,10 +92,7 @@ impl Loaded {
             Loaded::Application(app) => model.applications.push(app),
             // IdP names are tenant-wide; the first file (in path order) wins.
             Loaded::IdentityProvider(idp) => {
-                model
-                    .identity_providers
-                    .entry(idp.name.value.clone())
-                    .or_insert(idp);
+                model.identity_providers.entry(idp.name.value.clone()).or_insert(idp);
             }
         }
     }

@@ -14,17 +14,10 @@ use crate::source::{FileId, SourceFile, Span};
 
 pub(super) fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>, Diagnostic> {
     match parent.get(key) {
-        Some(Node {
-            kind: Kind::Str(s),
-            span,
-        }) => Ok(Located {
-            value: s.clone(),
-            span: *span,
-        }),
-        Some(other) => Err(invalid(
-            other.span,
-            format!("{what} `{key}` must be a string, found {}", other.type_name()),
-        )),
+        Some(Node { kind: Kind::Str(s), span }) => Ok(Located { value: s.clone(), span: *span }),
+        Some(other) => {
+            Err(invalid(other.span, format!("{what} `{key}` must be a string, found {}", other.type_name())))
+        }
         None => Err(invalid(parent.span, format!("{what} has no `{key}`"))),
     }
 }
@@ -36,60 +29,38 @@ pub(super) fn read_application(
 ) -> Result<Application, Diagnostic> {
     let name = string_field(node, "name", "the application")?;
     let Some((seq_key, seq)) = node.entry("authenticationSequence") else {
-        return Err(invalid(
-            node.span,
-            "the application has no `authenticationSequence`".into(),
-        ));
+        return Err(invalid(node.span, "the application has no `authenticationSequence`".into()));
     };
     if !matches!(seq.kind, Kind::Map(_)) {
         return Err(invalid(
             seq.span,
-            format!(
-                "`authenticationSequence` must be a mapping, found {}",
-                seq.type_name()
-            ),
+            format!("`authenticationSequence` must be a mapping, found {}", seq.type_name()),
         ));
     }
     let steps = match seq.get("steps") {
-        Some(Node {
-            kind: Kind::Seq(items),
-            ..
-        }) => items.iter().map(read_step).collect::<Result<Vec<_>, _>>()?,
+        Some(Node { kind: Kind::Seq(items), .. }) => {
+            items.iter().map(read_step).collect::<Result<Vec<_>, _>>()?
+        }
         Some(Node { kind: Kind::Null, .. }) | None => Vec::new(),
         Some(other) => {
-            return Err(invalid(
-                other.span,
-                format!("`steps` must be a list, found {}", other.type_name()),
-            ));
+            return Err(invalid(other.span, format!("`steps` must be a list, found {}", other.type_name())));
         }
     };
     let subject_step = match seq.get("subjectStepId") {
         None | Some(Node { kind: Kind::Null, .. }) => 1,
-        Some(Node {
-            kind: Kind::Int(n),
-            span,
-        }) => u32::try_from(*n)
+        Some(Node { kind: Kind::Int(n), span }) => u32::try_from(*n)
             .map_err(|_| invalid(*span, format!("`subjectStepId` must be a step number, found {n}")))?,
         Some(other) => {
             return Err(invalid(
                 other.span,
-                format!(
-                    "`subjectStepId` must be a step number, found {}",
-                    other.type_name()
-                ),
+                format!("`subjectStepId` must be a step number, found {}", other.type_name()),
             ));
         }
     };
     let script = match seq.get("script") {
         None | Some(Node { kind: Kind::Null, .. }) => None,
-        Some(Node {
-            kind: Kind::Str(text),
-            ..
-        }) if text.trim().is_empty() => None,
-        Some(Node {
-            kind: Kind::Str(text),
-            span,
-        }) => Some(EmbeddedScript {
+        Some(Node { kind: Kind::Str(text), .. }) if text.trim().is_empty() => None,
+        Some(Node { kind: Kind::Str(text), span }) => Some(EmbeddedScript {
             text: text.clone(),
             span: *span,
             host: ScriptHost::of_scalar(&file.text, span.start, is_json(file)),
@@ -118,9 +89,7 @@ pub(super) fn read_application(
         empty_script,
         subject_step,
         sequence_key: seq_key.span,
-        uses_default_flow: sequence_type
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case("DEFAULT")),
+        uses_default_flow: sequence_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("DEFAULT")),
         steps_key,
         sequence_type,
         format: SourceFormat::Rest,
@@ -128,9 +97,7 @@ pub(super) fn read_application(
 }
 
 fn is_json(file: &SourceFile) -> bool {
-    file.path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    file.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 fn read_step(node: &Node) -> Result<Step, Diagnostic> {
@@ -143,10 +110,7 @@ fn read_step(node: &Node) -> Result<Step, Diagnostic> {
     }
     .ok_or_else(|| invalid(id_node.span, "a step `id` must be a positive whole number".into()))?;
     let options = match node.get("options") {
-        Some(Node {
-            kind: Kind::Seq(items),
-            ..
-        }) => items
+        Some(Node { kind: Kind::Seq(items), .. }) => items
             .iter()
             .map(|o| {
                 let idp = string_field(o, "idp", "a step option")?;
@@ -171,20 +135,13 @@ fn read_step(node: &Node) -> Result<Step, Diagnostic> {
         }
         None => Vec::new(),
     };
-    Ok(Step {
-        id,
-        span: Span::new(id_key.span.file, id_key.span.start, id_node.span.end),
-        options,
-    })
+    Ok(Step { id, span: Span::new(id_key.span.file, id_key.span.start, id_node.span.end), options })
 }
 
 pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, Diagnostic> {
     let name = string_field(node, "name", "the identity provider")?;
     let provisioning = node.entry("provisioning");
-    let jit = match provisioning
-        .and_then(|(_, p)| p.get("jit"))
-        .and_then(|j| j.entry("isEnabled"))
-    {
+    let jit = match provisioning.and_then(|(_, p)| p.get("jit")).and_then(|j| j.entry("isEnabled")) {
         Some((key, value)) => match value.kind {
             Kind::Bool(enabled) => JitSetting::Stated {
                 enabled,

@@ -18,11 +18,7 @@ use crate::source::{FileId, SourceFile, Span};
 /// Reads the applications and IdPs of one XML file into `model`.
 pub fn load_xml(file: &SourceFile, id: FileId, model: &mut FlowModel, diags: &mut Vec<Diagnostic>) {
     // No DTDs: WSO2 files have none, and entity expansion is an attack surface.
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: 1_000_000,
-        ..ParsingOptions::default()
-    };
+    let options = ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() };
     let doc = match Document::parse_with_options(&file.text, options) {
         Ok(doc) => doc,
         Err(e) => {
@@ -38,22 +34,15 @@ pub fn load_xml(file: &SourceFile, id: FileId, model: &mut FlowModel, diags: &mu
             });
             let message = e.to_string();
             let message = message.split(" at ").next().unwrap_or(&message).to_string();
-            diags.push(syntax_error::diagnostic(
-                Span::new(id, offset, offset),
-                "invalid XML",
-                &message,
-            ));
+            diags.push(syntax_error::diagnostic(Span::new(id, offset, offset), "invalid XML", &message));
             return;
         }
     };
     let reader = Reader { file, id };
     let root = doc.root_element();
     // A single object, or a wrapper holding several.
-    let objects: Vec<XmlNode> = if is_object(root) {
-        vec![root]
-    } else {
-        root.children().filter(|n| is_object(*n)).collect()
-    };
+    let objects: Vec<XmlNode> =
+        if is_object(root) { vec![root] } else { root.children().filter(|n| is_object(*n)).collect() };
     for node in objects {
         let loaded = match node.tag_name().name() {
             "ServiceProvider" => reader.service_provider(node).map(Loaded::Application),
@@ -71,16 +60,14 @@ fn is_object(node: XmlNode) -> bool {
 }
 
 fn child<'a, 'i>(node: XmlNode<'a, 'i>, name: &str) -> Option<XmlNode<'a, 'i>> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
+    node.children().find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 fn children<'a, 'i>(
     node: XmlNode<'a, 'i>,
     names: &'static [&'static str],
 ) -> impl Iterator<Item = XmlNode<'a, 'i>> {
-    node.children()
-        .filter(move |c| c.is_element() && names.contains(&c.tag_name().name()))
+    node.children().filter(move |c| c.is_element() && names.contains(&c.tag_name().name()))
 }
 
 struct Reader<'f> {
@@ -108,18 +95,12 @@ impl Reader<'_> {
             Some(at) => Span::new(self.id, range.start + at, range.start + at + trimmed.len()),
             None => Span::new(self.id, range.start, range.end),
         };
-        Some(Located {
-            value: trimmed.to_string(),
-            span,
-        })
+        Some(Located { value: trimmed.to_string(), span })
     }
 
     fn required_text(&self, parent: XmlNode, name: &str) -> Result<Located<String>, Diagnostic> {
         child(parent, name).and_then(|c| self.text(c)).ok_or_else(|| {
-            invalid(
-                self.span(parent),
-                format!("`<{}>` has no `<{name}>`", parent.tag_name().name()),
-            )
+            invalid(self.span(parent), format!("`<{}>` has no `<{name}>`", parent.tag_name().name()))
         })
     }
 
@@ -131,9 +112,8 @@ impl Reader<'_> {
                 "`<ServiceProvider>` has no `<LocalAndOutBoundAuthenticationConfig>`".into(),
             )
         })?;
-        let authentication_type = child(config, "AuthenticationType")
-            .and_then(|t| self.text(t))
-            .map(|t| t.value);
+        let authentication_type =
+            child(config, "AuthenticationType").and_then(|t| self.text(t)).map(|t| t.value);
         let mut steps = Vec::new();
         let mut subject_step = None;
         for step in child(config, "AuthenticationSteps")
@@ -172,9 +152,8 @@ impl Reader<'_> {
             .ok()
             .filter(|n| *n >= 1)
             .ok_or_else(|| invalid(order.span, "`<StepOrder>` must be a positive whole number".into()))?;
-        let is_subject = child(step, "SubjectStep")
-            .and_then(|s| self.text(s))
-            .is_some_and(|t| t.value == "true");
+        let is_subject =
+            child(step, "SubjectStep").and_then(|s| self.text(s)).is_some_and(|t| t.value == "true");
         let mut options = Vec::new();
         for local in child(step, "LocalAuthenticatorConfigs")
             .into_iter()
@@ -183,10 +162,7 @@ impl Reader<'_> {
             let authenticator = self.required_text(local, "Name")?;
             let entry = child(local, "Name").map_or(authenticator.span, |n| self.span(n));
             options.push(StepOption {
-                idp: Located {
-                    value: LOCAL_IDP.to_string(),
-                    span: authenticator.span,
-                },
+                idp: Located { value: LOCAL_IDP.to_string(), span: authenticator.span },
                 authenticator,
                 idp_entry: entry,
                 authenticator_entry: entry,
@@ -208,36 +184,17 @@ impl Reader<'_> {
                         .and_then(|n| self.text(n))
                 })
             });
-            let authenticator = authenticator.unwrap_or(Located {
-                value: String::new(),
-                span: idp.span,
-            });
+            let authenticator = authenticator.unwrap_or(Located { value: String::new(), span: idp.span });
             let authenticator_entry = default.map_or(idp_entry, |d| self.span(d));
-            options.push(StepOption {
-                idp,
-                authenticator,
-                idp_entry,
-                authenticator_entry,
-            });
+            options.push(StepOption { idp, authenticator, idp_entry, authenticator_entry });
         }
-        Ok((
-            Step {
-                id,
-                span: self.span(child(step, "StepOrder").unwrap_or(step)),
-                options,
-            },
-            is_subject,
-        ))
+        Ok((Step { id, span: self.span(child(step, "StepOrder").unwrap_or(step)), options }, is_subject))
     }
 
     fn script(&self, element: XmlNode) -> Option<EmbeddedScript> {
         let enabled_attr = element.attribute_node("enabled");
         let enabled = enabled_attr.is_none_or(|a| a.value().trim() != "false");
-        let text: String = element
-            .children()
-            .filter(|c| c.is_text())
-            .filter_map(|c| c.text())
-            .collect();
+        let text: String = element.children().filter(|c| c.is_text()).filter_map(|c| c.text()).collect();
         if text.trim().is_empty() {
             return None;
         }
@@ -247,11 +204,7 @@ impl Reader<'_> {
         let raw = self.file.text.get(raw_range.clone())?;
         let (map, host) = decode_character_data(raw, raw_range.start, &text);
         Some(EmbeddedScript {
-            span: Span::new(
-                self.id,
-                map.as_ref().map_or(raw_range.start, |m| m.to_host(0)),
-                raw_range.end,
-            ),
+            span: Span::new(self.id, map.as_ref().map_or(raw_range.start, |m| m.to_host(0)), raw_range.end),
             text,
             host,
             enabled,
@@ -293,11 +246,8 @@ impl Reader<'_> {
 /// Maps XML character data (text with entities, CDATA sections, CRLF line breaks) to the text
 /// the parser produced. Returns no map when the two disagree.
 fn decode_character_data(raw: &str, start: usize, expected: &str) -> (Option<ScalarMap>, ScriptHost) {
-    let host = if raw.trim_start().starts_with("<![CDATA[") {
-        ScriptHost::XmlCdata
-    } else {
-        ScriptHost::XmlText
-    };
+    let host =
+        if raw.trim_start().starts_with("<![CDATA[") { ScriptHost::XmlCdata } else { ScriptHost::XmlText };
     let mut table = Vec::with_capacity(expected.len() + 1);
     let mut out = String::with_capacity(expected.len());
     let bytes = raw.as_bytes();
@@ -342,11 +292,7 @@ fn decode_character_data(raw: &str, start: usize, expected: &str) -> (Option<Sca
         i += c.len_utf8();
     }
     table.push(start + raw.len() - if raw.ends_with("]]>") { 3 } else { 0 });
-    if out == expected {
-        (ScalarMap::from_offsets(table), host)
-    } else {
-        (None, host)
-    }
+    if out == expected { (ScalarMap::from_offsets(table), host) } else { (None, host) }
 }
 
 fn entity(name: &str) -> Option<char> {

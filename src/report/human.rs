@@ -56,9 +56,7 @@ impl miette::Diagnostic for Rendered {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(
-            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-        ))
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
     }
 }
 
@@ -72,17 +70,11 @@ fn source_span(span: Span) -> SourceSpan {
 }
 
 fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        Some(d.label.clone()),
-        source_span(d.span),
-    )];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(d.label.clone()), source_span(d.span))];
     let mut related = Vec::new();
     for label in &d.related {
         if label.span.file == d.span.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(label.message.clone()),
-                source_span(label.span),
-            ));
+            labels.push(LabeledSpan::new_with_span(Some(label.message.clone()), source_span(label.span)));
         } else {
             // Another file: its own frame, after the main one.
             related.push(Rendered {
@@ -150,11 +142,7 @@ pub fn render(report: &Report, color: Color) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 pub fn summary(report: &Report) -> String {

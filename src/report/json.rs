@@ -60,6 +60,9 @@ struct Related<'a> {
 #[derive(Serialize)]
 struct JsonFix<'a> {
     title: &'a str,
+    /// `guard` or `enable-jit`: the `authlint fix --strategy` that applies it; null for a rule's
+    /// own fix.
+    strategy: Option<crate::diagnostic::Strategy>,
     edits: Vec<JsonEdit<'a>>,
 }
 
@@ -97,10 +100,7 @@ fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'
         related: d
             .related
             .iter()
-            .map(|l| Related {
-                region: region(files, l.span),
-                message: &l.message,
-            })
+            .map(|l| Related { region: region(files, l.span), message: &l.message })
             .collect(),
         help: d.help.as_deref(),
         explain: format!("authlint explain {}", d.rule),
@@ -109,13 +109,11 @@ fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'
             .iter()
             .map(|f| JsonFix {
                 title: &f.title,
+                strategy: f.strategy,
                 edits: f
                     .edits
                     .iter()
-                    .map(|e| JsonEdit {
-                        region: region(files, e.span),
-                        replacement: &e.replacement,
-                    })
+                    .map(|e| JsonEdit { region: region(files, e.span), replacement: &e.replacement })
                     .collect(),
             })
             .collect(),
@@ -125,11 +123,7 @@ fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'
 pub fn render(report: &Report) -> String {
     let output = Output {
         version: 1,
-        diagnostics: report
-            .diagnostics
-            .iter()
-            .map(|d| diagnostic(&report.files, d))
-            .collect(),
+        diagnostics: report.diagnostics.iter().map(|d| diagnostic(&report.files, d)).collect(),
         summary: Summary {
             files: report.files.len(),
             applications: report.applications,

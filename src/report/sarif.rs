@@ -47,23 +47,17 @@ fn physical(files: &SourceFiles, span: Span) -> sarif::PhysicalLocation {
 
 fn location(files: &SourceFiles, span: Span, message: Option<&str>) -> sarif::Location {
     match message {
-        Some(m) => sarif::Location::builder()
-            .physical_location(physical(files, span))
-            .message(text(m))
-            .build(),
-        None => sarif::Location::builder()
-            .physical_location(physical(files, span))
-            .build(),
+        Some(m) => {
+            sarif::Location::builder().physical_location(physical(files, span)).message(text(m)).build()
+        }
+        None => sarif::Location::builder().physical_location(physical(files, span)).build(),
     }
 }
 
 fn result(files: &SourceFiles, d: &Diagnostic) -> sarif::Result {
     let primary = vec![location(files, d.span, None)];
-    let related: Vec<sarif::Location> = d
-        .related
-        .iter()
-        .map(|l| location(files, l.span, Some(&l.message)))
-        .collect();
+    let related: Vec<sarif::Location> =
+        d.related.iter().map(|l| location(files, l.span, Some(&l.message))).collect();
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str("\n\n");
@@ -96,19 +90,14 @@ fn result(files: &SourceFiles, d: &Diagnostic) -> sarif::Result {
                             sarif::Replacement::builder()
                                 .deleted_region(region(files, e.span))
                                 .inserted_content(
-                                    sarif::ArtifactContent::builder()
-                                        .text(e.replacement.clone())
-                                        .build(),
+                                    sarif::ArtifactContent::builder().text(e.replacement.clone()).build(),
                                 )
                                 .build(),
                         ])
                         .build()
                 })
                 .collect::<Vec<_>>();
-            sarif::Fix::builder()
-                .description(text(&f.title))
-                .artifact_changes(changes)
-                .build()
+            sarif::Fix::builder().description(text(&f.title)).artifact_changes(changes).build()
         })
         .collect();
     let mut result = sarif::Result::builder()
@@ -138,27 +127,15 @@ fn descriptor(rule: &rules::RuleInfo) -> sarif::ReportingDescriptor {
     sarif::ReportingDescriptor::builder()
         .id(rule.id.to_string())
         .name(rule.id.to_string())
-        .short_description(
-            sarif::MultiformatMessageString::builder()
-                .text(rule.summary.clone())
-                .build(),
-        )
-        .full_description(
-            sarif::MultiformatMessageString::builder()
-                .text(rule.summary.clone())
-                .build(),
-        )
+        .short_description(sarif::MultiformatMessageString::builder().text(rule.summary.clone()).build())
+        .full_description(sarif::MultiformatMessageString::builder().text(rule.summary.clone()).build())
         .help(
             sarif::MultiformatMessageString::builder()
                 .text(format!("authlint explain {}", rule.id))
                 .markdown(rule.doc.clone())
                 .build(),
         )
-        .default_configuration(
-            sarif::ReportingConfiguration::builder()
-                .level(level(rule.severity))
-                .build(),
-        )
+        .default_configuration(sarif::ReportingConfiguration::builder().level(level(rule.severity)).build())
         .build()
 }
 
@@ -170,13 +147,7 @@ pub fn render(report: &Report) -> String {
         .build();
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
-        .results(
-            report
-                .diagnostics
-                .iter()
-                .map(|d| result(&report.files, d))
-                .collect::<Vec<_>>(),
-        )
+        .results(report.diagnostics.iter().map(|d| result(&report.files, d)).collect::<Vec<_>>())
         .build();
     let log = sarif::Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())

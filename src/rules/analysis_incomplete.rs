@@ -21,10 +21,7 @@ pub fn diagnostic(app: &Application) -> Diagnostic {
     Diagnostic::new(
         ID,
         span,
-        format!(
-            "the script of `{}` is too complex to analyse completely",
-            app.name.value
-        ),
+        format!("the script of `{}` is too complex to analyse completely", app.name.value),
     )
     .with_label("the analysis stopped inside this script")
     .with_help("findings for this application may be missing; simplify the script or review it by hand")
@@ -33,12 +30,8 @@ pub fn diagnostic(app: &Application) -> Diagnostic {
 
 /// A script nested too deeply to parse safely.
 pub fn too_deep(app: &Application, span: Span, message: &str) -> Diagnostic {
-    Diagnostic::new(
-        ID,
-        span,
-        format!("the script of `{}` is not analysed: {message}", app.name.value),
-    )
-    .with_label("nested too deeply")
-    .with_help("findings for this application may be missing; flatten the script or review it by hand")
-    .with_app(&app.name.value)
+    Diagnostic::new(ID, span, format!("the script of `{}` is not analysed: {message}", app.name.value))
+        .with_label("nested too deeply")
+        .with_help("findings for this application may be missing; flatten the script or review it by hand")
+        .with_app(&app.name.value)
 }

@@ -31,13 +31,7 @@ pub const ID: Id = "disabled-script";
 fn conflicts(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> BTreeSet<String> {
     jit_mfa_conflict::check(ctx, app, analysis)
         .iter()
-        .map(|d| {
-            format!(
-                "{} users reach step {}",
-                d.idp.as_deref().unwrap_or("?"),
-                d.step.unwrap_or(0)
-            )
-        })
+        .map(|d| format!("{} users reach step {}", d.idp.as_deref().unwrap_or("?"), d.step.unwrap_or(0)))
         .collect()
 }
 
@@ -58,28 +52,18 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
         }
     };
     let (span, why) = if app.uses_default_flow && script.enabled {
-        (
-            script.span,
-            "uses the tenant's default flow, so its script does not run",
-        )
+        (script.span, "uses the tenant's default flow, so its script does not run")
     } else {
-        (
-            script.enabled_span.unwrap_or(script.span),
-            "has its script disabled",
-        )
+        (script.enabled_span.unwrap_or(script.span), "has its script disabled")
     };
     vec![
-        Diagnostic::new(
-            ID,
-            span,
-            format!("`{}` {why}: every step runs in order", app.name.value),
-        )
-        .with_label("the server does not run this script")
-        .with_help(format!(
-            "now: {}. With the script enabled: {}. Enable the script if it is meant to run, or delete it",
-            describe(&now),
-            describe(&then)
-        ))
-        .with_app(&app.name.value),
+        Diagnostic::new(ID, span, format!("`{}` {why}: every step runs in order", app.name.value))
+            .with_label("the server does not run this script")
+            .with_help(format!(
+                "now: {}. With the script enabled: {}. Enable the script if it is meant to run, or delete it",
+                describe(&now),
+                describe(&then)
+            ))
+            .with_app(&app.name.value),
     ]
 }

@@ -41,12 +41,7 @@ use crate::script::value::Field;
 pub const ID: Id = "guard-never-matches";
 
 pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
-    analysis
-        .facts
-        .comparisons
-        .iter()
-        .filter_map(|(range, cmp)| diagnostic(ctx, app, *range, cmp))
-        .collect()
+    analysis.facts.comparisons.iter().filter_map(|(range, cmp)| diagnostic(ctx, app, *range, cmp)).collect()
 }
 
 fn field_name(field: Field) -> &'static str {
@@ -74,9 +69,7 @@ fn diagnostic(
         .map(|view| {
             let step = app.steps.get(index?)?;
             let slot = *view.get(index?)?;
-            (slot > 0)
-                .then(|| step.options.get(slot as usize - 1).map(value_of))
-                .flatten()
+            (slot > 0).then(|| step.options.get(slot as usize - 1).map(value_of)).flatten()
         })
         .collect();
     if possible.is_empty() || possible.contains(&Some(cmp.value.clone())) {
@@ -95,19 +88,10 @@ fn diagnostic(
     let value = &cmp.value;
     let mut replacement: Option<String> = None;
     let reason = if index.is_none() {
-        format!(
-            "`{}` has no step {}, so `{expr}` is always undefined",
-            app.name.value, cmp.step
-        )
+        format!("`{}` has no step {}, so `{expr}` is always undefined", app.name.value, cmp.step)
     } else if possible.iter().all(Option::is_none) {
-        format!(
-            "step {} has not run yet where this is evaluated, so `{expr}` is undefined here",
-            cmp.step
-        )
-    } else if let Some(right) = offered
-        .iter()
-        .find(|o| o.eq_ignore_ascii_case(value) && *o != value)
-    {
+        format!("step {} has not run yet where this is evaluated, so `{expr}` is undefined here", cmp.step)
+    } else if let Some(right) = offered.iter().find(|o| o.eq_ignore_ascii_case(value) && *o != value) {
         replacement = Some(right.clone());
         format!("step {} offers `{right}` (names are case-sensitive)", cmp.step)
     } else if cmp.field == Field::Idp && is_local_authenticator(app, index, value) {
@@ -116,11 +100,7 @@ fn diagnostic(
         format!("`{value}` is an identity provider, not an authenticator")
     } else if offered.contains(value) {
         let here: Vec<String> = possible.iter().flatten().map(|v| format!("`{v}`")).collect();
-        format!(
-            "at this point step {} can only have run with {}",
-            cmp.step,
-            here.join(", ")
-        )
+        format!("at this point step {} can only have run with {}", cmp.step, here.join(", "))
     } else {
         let listed: Vec<String> = offered.iter().map(|v| format!("`{v}`")).collect();
         format!("step {} offers {}, never `{value}`", cmp.step, listed.join(", "))
@@ -135,27 +115,18 @@ fn diagnostic(
     } else {
         ctx.script_text(app, range)
     };
-    let mut d = Diagnostic::new(
-        ID,
-        ctx.script_span(app, range),
-        format!("`{text}` {verdict}: {reason}"),
-    )
-    .with_label(format!("{verdict}: {consequence}"))
-    .with_app(&app.name.value);
+    let mut d = Diagnostic::new(ID, ctx.script_span(app, range), format!("`{text}` {verdict}: {reason}"))
+        .with_label(format!("{verdict}: {consequence}"))
+        .with_app(&app.name.value);
     d.step = Some(cmp.step);
     let help = match (&replacement, possible.iter().all(Option::is_none)) {
         (Some(right), _) => format!("compare with `'{right}'`"),
-        (None, true) => format!(
-            "read `{expr}` in a callback that runs after step {} (its onSuccess)",
-            cmp.step
-        ),
+        (None, true) => {
+            format!("read `{expr}` in a callback that runs after step {} (its onSuccess)", cmp.step)
+        }
         (None, false) => {
             let listed: Vec<String> = offered.iter().map(|v| format!("'{v}'")).collect();
-            format!(
-                "compare with a value step {} offers: {}",
-                cmp.step,
-                listed.join(", ")
-            )
+            format!("compare with a value step {} offers: {}", cmp.step, listed.join(", "))
         }
     };
     d.help = Some(help);
@@ -163,11 +134,9 @@ fn diagnostic(
         // Keep the quotes, replace the text between them.
         if end > start + 1 {
             d.fixes.push(Fix {
+                strategy: None,
                 title: format!("compare with `{right}`"),
-                edits: vec![Edit {
-                    span: script.host_span(start + 1, end - 1),
-                    replacement: right,
-                }],
+                edits: vec![Edit { span: script.host_span(start + 1, end - 1), replacement: right }],
             });
         }
     }
@@ -175,11 +144,9 @@ fn diagnostic(
 }
 
 fn is_local_authenticator(app: &Application, index: Option<usize>, value: &str) -> bool {
-    index.and_then(|i| app.steps.get(i)).is_some_and(|s| {
-        s.options
-            .iter()
-            .any(|o| o.is_local() && o.authenticator.value == value)
-    })
+    index
+        .and_then(|i| app.steps.get(i))
+        .is_some_and(|s| s.options.iter().any(|o| o.is_local() && o.authenticator.value == value))
 }
 
 fn offered_idps(app: &Application, index: Option<usize>) -> Vec<String> {

@@ -45,6 +45,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             .with_app(&app.name.value);
             let at = span.end;
             d.fixes.push(Fix {
+                strategy: None,
                 title: "add `{}` as the third argument".into(),
                 edits: vec![Edit { span: Span::new(span.file, at, at), replacement: ", {}".into() }],
             });

@@ -107,26 +107,12 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                 if idp.jit_enabled() {
                     continue;
                 }
-                let candidate = Conflict {
-                    event,
-                    option,
-                    authenticator,
-                    subject,
-                    subject_option,
-                    trace,
-                };
+                let candidate = Conflict { event, option, authenticator, subject, subject_option, trace };
                 conflicts
                     .entry((via.idp.value.as_str(), event.step))
                     .and_modify(|c| {
                         if c.event.site == event.site && c.trace.len() > trace.len() {
-                            *c = Conflict {
-                                event,
-                                option,
-                                authenticator,
-                                subject,
-                                subject_option,
-                                trace,
-                            };
+                            *c = Conflict { event, option, authenticator, subject, subject_option, trace };
                         }
                     })
                     .or_insert(candidate);
@@ -159,11 +145,7 @@ fn diagnostic(
     let step_id = c.event.step;
     let subject_step = &app.steps[c.subject];
     let via = &subject_step.options[c.subject_option];
-    let mfa = &app
-        .steps
-        .iter()
-        .find(|s| s.id == step_id)
-        .map(|s| &s.options[c.option]);
+    let mfa = &app.steps.iter().find(|s| s.id == step_id).map(|s| &s.options[c.option]);
     let display = &c.authenticator.display;
     let app_name = &app.name.value;
     let idp_name = &idp.name.value;
@@ -172,17 +154,9 @@ fn diagnostic(
         Site::Script { start, end } => {
             let script = app.script.as_ref();
             let span = script.map_or(app.name.span, |s| s.host_span(start, end));
-            (
-                span,
-                ctx.script_line(app, start)
-                    .map(|l| format!("{l}: "))
-                    .unwrap_or_default(),
-            )
+            (span, ctx.script_line(app, start).map(|l| format!("{l}: ")).unwrap_or_default())
         }
-        Site::Config(_) => (
-            mfa.map_or(app.name.span, |o| o.authenticator_entry),
-            String::new(),
-        ),
+        Site::Config(_) => (mfa.map_or(app.name.span, |o| o.authenticator_entry), String::new()),
     };
 
     // The path, ending with the MFA step itself.
@@ -211,16 +185,12 @@ fn diagnostic(
         ),
     }];
     if let (Site::Script { .. }, Some(o)) = (c.event.site, mfa) {
-        related.push(Label {
-            span: o.authenticator_entry,
-            message: format!("step {step_id} is {display}"),
-        });
+        related.push(Label { span: o.authenticator_entry, message: format!("step {step_id} is {display}") });
     }
     related.push(match &idp.jit {
-        JitSetting::Stated { entry, .. } => Label {
-            span: *entry,
-            message: format!("JIT provisioning is disabled for {idp_name}"),
-        },
+        JitSetting::Stated { entry, .. } => {
+            Label { span: *entry, message: format!("JIT provisioning is disabled for {idp_name}") }
+        }
         JitSetting::Missing => Label {
             span: idp.name.span,
             message: format!(
@@ -247,10 +217,8 @@ fn diagnostic(
         ),
         (None, _) => {
             let script = remedy::script_for(app, guarded_steps, &guard);
-            let indented: Vec<String> = script
-                .lines()
-                .map(|l| format!("    {l}").trim_end().to_string())
-                .collect();
+            let indented: Vec<String> =
+                script.lines().map(|l| format!("    {l}").trim_end().to_string()).collect();
             let help = format!(
                 "either add a script that runs step {step_id} only for users with a local account:\n{}",
                 indented.join("\n")

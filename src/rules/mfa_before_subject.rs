@@ -41,11 +41,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             let Some(mfa) = step.options.get(option) else {
                 continue;
             };
-            if ctx
-                .catalogue
-                .needs_local_account(&mfa.authenticator.value)
-                .is_none()
-            {
+            if ctx.catalogue.needs_local_account(&mfa.authenticator.value).is_none() {
                 continue;
             }
             for (state, trace) in &event.flow {

@@ -41,10 +41,7 @@ const SOURCES: &[(Id, &str)] = &[
     (unused_step::ID, include_str!("unused_step.rs")),
     (mfa_before_subject::ID, include_str!("mfa_before_subject.rs")),
     (ignored_step_options::ID, include_str!("ignored_step_options.rs")),
-    (
-        unknown_authentication_option::ID,
-        include_str!("unknown_authentication_option.rs"),
-    ),
+    (unknown_authentication_option::ID, include_str!("unknown_authentication_option.rs")),
     (unknown_idp::ID, include_str!("unknown_idp.rs")),
     (syntax_error::ID, include_str!("syntax_error.rs")),
     (invalid_config::ID, include_str!("invalid_config.rs")),
@@ -154,28 +151,18 @@ impl Context<'_> {
         let file = self.files.get(span.file);
         let lc = file.line_col(span.start);
         let one_line = file.line_col(script.span.start).line == file.line_col(script.span.end).line;
-        Some(if one_line {
-            format!("line {}:{}", lc.line, lc.column)
-        } else {
-            format!("line {}", lc.line)
-        })
+        Some(if one_line { format!("line {}:{}", lc.line, lc.column) } else { format!("line {}", lc.line) })
     }
 
     /// The host-file span of a script range of `app` (the application's name when it has no
     /// script, which never happens for facts that come from a script).
     pub fn script_span(&self, app: &Application, (start, end): (usize, usize)) -> crate::source::Span {
-        app.script
-            .as_ref()
-            .map_or(app.name.span, |s| s.host_span(start, end))
+        app.script.as_ref().map_or(app.name.span, |s| s.host_span(start, end))
     }
 
     /// The source text of a script range, whitespace collapsed.
     pub fn script_text(&self, app: &Application, (start, end): (usize, usize)) -> String {
-        let text = app
-            .script
-            .as_ref()
-            .and_then(|s| s.text.get(start..end))
-            .unwrap_or("");
+        let text = app.script.as_ref().and_then(|s| s.text.get(start..end)).unwrap_or("");
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
@@ -199,10 +186,7 @@ impl Context<'_> {
 
     /// One line per trace entry, with host-file line numbers.
     pub fn render_trace(&self, app: &Application, entries: &[TraceEntry]) -> Vec<String> {
-        self.render_trace_located(app, entries)
-            .into_iter()
-            .map(|(text, _)| text)
-            .collect()
+        self.render_trace_located(app, entries).into_iter().map(|(text, _)| text).collect()
     }
 
     /// The trace with, for each entry, where it happened (for SARIF code flows).
@@ -219,9 +203,7 @@ impl Context<'_> {
             .zip(entries)
             .map(|(text, entry)| {
                 let span = match entry {
-                    TraceEntry::StepRan {
-                        site: Some(offset), ..
-                    }
+                    TraceEntry::StepRan { site: Some(offset), .. }
                     | TraceEntry::StepFailed { site: offset, .. }
                     | TraceEntry::Callback { offset, .. }
                     | TraceEntry::Branch { offset, .. } => span_at(*offset),
@@ -235,11 +217,7 @@ impl Context<'_> {
     }
 
     fn render_trace_text(&self, app: &Application, entries: &[TraceEntry]) -> Vec<String> {
-        let at = |offset: usize| {
-            self.script_line(app, offset)
-                .map(|l| format!("{l}: "))
-                .unwrap_or_default()
-        };
+        let at = |offset: usize| self.script_line(app, offset).map(|l| format!("{l}: ")).unwrap_or_default();
         entries
             .iter()
             .map(|entry| match entry {
@@ -252,10 +230,7 @@ impl Context<'_> {
                     if *option == crate::script::interp::ANY {
                         return format!("{prefix}step {step} ran");
                     }
-                    format!(
-                        "{prefix}step {step} {verb} {}",
-                        self.describe_option(app, *step, *option)
-                    )
+                    format!("{prefix}step {step} {verb} {}", self.describe_option(app, *step, *option))
                 }
                 TraceEntry::StepFailed { step, callback, site } => {
                     format!("{}step {step} failed -> {callback}", at(*site))
@@ -276,11 +251,7 @@ mod tests {
 
     #[test]
     fn every_rule_is_catalogued_and_documented() {
-        assert_eq!(
-            registry().len(),
-            SOURCES.len(),
-            "rules/rules.yaml and SOURCES list the same rules"
-        );
+        assert_eq!(registry().len(), SOURCES.len(), "rules/rules.yaml and SOURCES list the same rules");
         for rule in registry() {
             for section in ["## What it does", "## Why is this bad?", "## How to fix"] {
                 assert!(rule.doc.contains(section), "{} lacks `{section}`", rule.id);

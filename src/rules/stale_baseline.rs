@@ -16,11 +16,7 @@ use crate::source::Span;
 pub const ID: Id = "stale-baseline";
 
 pub fn diagnostic(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(
-        ID,
-        span,
-        format!("this baseline entry matches no finding any more: {what}"),
-    )
-    .with_label("fixed or renamed since the baseline was written")
-    .with_help("write the baseline again with `--write-baseline`, or delete this entry")
+    Diagnostic::new(ID, span, format!("this baseline entry matches no finding any more: {what}"))
+        .with_label("fixed or renamed since the baseline was written")
+        .with_help("write the baseline again with `--write-baseline`, or delete this entry")
 }

@@ -25,9 +25,7 @@ use crate::source::Span;
 pub const ID: Id = "syntax-error";
 
 pub fn diagnostic(span: Span, what: &str, message: &str) -> Diagnostic {
-    Diagnostic::new(ID, span, format!("{what}: {message}"))
-        .with_label(message.to_string())
-        .with_help(
-            "fix the syntax here; authlint checks the rest of the files, but not this one until it parses",
-        )
+    Diagnostic::new(ID, span, format!("{what}: {message}")).with_label(message.to_string()).with_help(
+        "fix the syntax here; authlint checks the rest of the files, but not this one until it parses",
+    )
 }

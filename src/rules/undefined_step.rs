@@ -41,20 +41,12 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             .with_label(format!("step {step} is not configured: sign-in fails here"))
             .with_help(format!(
                 "the configured steps are {}; call one of them or add step {step} to the sequence",
-                if configured.is_empty() {
-                    "none".to_string()
-                } else {
-                    configured.join(", ")
-                }
+                if configured.is_empty() { "none".to_string() } else { configured.join(", ") }
             ))
             .with_app(&app.name.value);
             d.step = Some(step);
-            d.trace = event
-                .flow
-                .values()
-                .next()
-                .map(|t| ctx.render_trace(app, &t.entries()))
-                .unwrap_or_default();
+            d.trace =
+                event.flow.values().next().map(|t| ctx.render_trace(app, &t.entries())).unwrap_or_default();
             Some(d)
         })
         .collect()

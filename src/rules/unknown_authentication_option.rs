@@ -49,19 +49,13 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                 (None, Some(a)) => format!("authenticator `{a}`"),
                 (None, None) => continue,
             };
-            let offered: Vec<String> = step
-                .options
-                .iter()
-                .map(|o| format!("{}/{}", o.idp.value, o.authenticator.value))
-                .collect();
+            let offered: Vec<String> =
+                step.options.iter().map(|o| format!("{}/{}", o.idp.value, o.authenticator.value)).collect();
             let span = ctx.script_span(app, filter.span);
             let mut d = Diagnostic::new(
                 ID,
                 span,
-                format!(
-                    "step {} of `{}` offers no option with {described}",
-                    step.id, app.name.value
-                ),
+                format!("step {} of `{}` offers no option with {described}", step.id, app.name.value),
             )
             .with_label("matches none of the step's options")
             .with_help(format!("step {} offers {}", step.id, offered.join(", ")))
@@ -71,11 +65,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             d.authenticator = filter.authenticator.clone();
             // A name that differs only in case: offer the right spelling.
             let idps: Vec<&str> = step.options.iter().map(|o| o.idp.value.as_str()).collect();
-            let auths: Vec<&str> = step
-                .options
-                .iter()
-                .map(|o| o.authenticator.value.as_str())
-                .collect();
+            let auths: Vec<&str> = step.options.iter().map(|o| o.authenticator.value.as_str()).collect();
             let corrected = idp
                 .and_then(|i| same_but_case(i, &idps).map(|r| (i, r)))
                 .or_else(|| authenticator.and_then(|a| same_but_case(a, &auths).map(|r| (a, r))));
@@ -84,13 +74,10 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                 continue;
             };
             if let Some(script) = &app.script {
-                if let Some(at) = script
-                    .text
-                    .get(filter.span.0..filter.span.1)
-                    .and_then(|t| t.find(wrong))
-                {
+                if let Some(at) = script.text.get(filter.span.0..filter.span.1).and_then(|t| t.find(wrong)) {
                     let start = filter.span.0 + at;
                     d.fixes.push(Fix {
+                        strategy: None,
                         title: format!("use `{right}`"),
                         edits: vec![Edit {
                             span: script.host_span(start, start + wrong.len()),
@@ -107,8 +94,5 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
 
 /// The name in `names` that equals `wanted` but for case.
 fn same_but_case<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
-    names
-        .iter()
-        .copied()
-        .find(|n| n.eq_ignore_ascii_case(wanted) && *n != wanted)
+    names.iter().copied().find(|n| n.eq_ignore_ascii_case(wanted) && *n != wanted)
 }

@@ -29,11 +29,7 @@ pub fn diagnostic(comment: Span, rule: &str) -> Diagnostic {
         format!("this suppression names `{rule}`, which is not a rule")
     };
     let mut d = Diagnostic::new(ID, comment, message)
-        .with_label(if known {
-            "nothing to suppress here any more"
-        } else {
-            "no such rule"
-        })
+        .with_label(if known { "nothing to suppress here any more" } else { "no such rule" })
         .with_help(if known {
             "delete the suppression".to_string()
         } else {
@@ -41,11 +37,9 @@ pub fn diagnostic(comment: Span, rule: &str) -> Diagnostic {
         });
     if known {
         d.fixes.push(Fix {
+            strategy: None,
             title: "delete the suppression".into(),
-            edits: vec![Edit {
-                span: comment,
-                replacement: String::new(),
-            }],
+            edits: vec![Edit { span: comment, replacement: String::new() }],
         });
     }
     d

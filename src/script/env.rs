@@ -28,14 +28,7 @@ pub struct Env<'a> {
 impl<'a> Env<'a> {
     /// An environment with just the global frame.
     pub fn new() -> Env<'a> {
-        Env {
-            frames: vec![Frame {
-                id: 0,
-                parent: None,
-                vars: Vec::new(),
-            }],
-            next_id: 1,
-        }
+        Env { frames: vec![Frame { id: 0, parent: None, vars: Vec::new() }], next_id: 1 }
     }
 
     /// Id of the innermost frame (what a function created now closes over).
@@ -58,11 +51,7 @@ impl<'a> Env<'a> {
     fn push(&mut self, parent: usize) {
         let id = self.next_id;
         self.next_id += 1;
-        self.frames.push(Frame {
-            id,
-            parent: Some(parent),
-            vars: Vec::new(),
-        });
+        self.frames.push(Frame { id, parent: Some(parent), vars: Vec::new() });
     }
 
     pub fn pop(&mut self) {
@@ -168,9 +157,7 @@ impl<'a> Env<'a> {
         self.frames.len() == other.frames.len()
             && self.frames.iter().zip(&other.frames).all(|(a, b)| {
                 a.vars.len() == b.vars.len()
-                    && a.vars
-                        .iter()
-                        .all(|(k, v)| b.vars.iter().any(|(k2, v2)| k == k2 && v.same(v2)))
+                    && a.vars.iter().all(|(k, v)| b.vars.iter().any(|(k2, v2)| k == k2 && v.same(v2)))
             })
     }
 

@@ -147,10 +147,7 @@ struct Out<'a> {
 
 impl<'a> Out<'a> {
     fn normal(flow: Flow) -> Out<'a> {
-        Out {
-            normal: flow,
-            ..Out::default()
-        }
+        Out { normal: flow, ..Out::default() }
     }
 
     /// Adds the jumps (not the normal flow) of `other`.
@@ -205,12 +202,10 @@ pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> 
     interp.hoist(&script.body, &mut env);
     let out = interp.exec_stmts(&script.body, flow, &mut env);
     // The server calls the last definition of onLoginRequest (onInitialRequest before GA).
-    let entry = ["onLoginRequest", "onInitialRequest"]
-        .iter()
-        .find_map(|name| match env.lookup(name) {
-            Some(Value::Func(c)) => Some(*c),
-            _ => None,
-        });
+    let entry = ["onLoginRequest", "onInitialRequest"].iter().find_map(|name| match env.lookup(name) {
+        Some(Value::Func(c)) => Some(*c),
+        _ => None,
+    });
     match entry {
         Some(c) => {
             interp.call(c, vec![Value::Context], out.normal, &mut env);
@@ -255,10 +250,7 @@ impl<'a> Interp<'a> {
     fn hoist_stmt(&mut self, stmt: &'a Stmt, env: &mut Env<'a>) {
         match stmt {
             Stmt::Decl(Decl::Fn(f)) => {
-                let closure = Closure {
-                    code: Code::Function(&f.function),
-                    frame: env.current_id(),
-                };
+                let closure = Closure { code: Code::Function(&f.function), frame: env.current_id() };
                 env.declare(&f.ident.sym, Value::Func(closure));
             }
             Stmt::Decl(Decl::Var(v)) => self.hoist_var(v, env),
@@ -395,10 +387,7 @@ impl<'a> Interp<'a> {
                     Some(e) => self.eval(e, &mut flow, env),
                     None => Value::Undefined,
                 };
-                Out {
-                    ret: vec![(flow, value)],
-                    ..Out::default()
-                }
+                Out { ret: vec![(flow, value)], ..Out::default() }
             }
             Stmt::Labeled(l) => {
                 // A labelled break leaves the labelled statement; continue-with-label is treated
@@ -408,22 +397,13 @@ impl<'a> Interp<'a> {
                 union(&mut out.normal, brk);
                 out
             }
-            Stmt::Break(_) => Out {
-                brk: flow,
-                ..Out::default()
-            },
-            Stmt::Continue(_) => Out {
-                cont: flow,
-                ..Out::default()
-            },
+            Stmt::Break(_) => Out { brk: flow, ..Out::default() },
+            Stmt::Continue(_) => Out { cont: flow, ..Out::default() },
             Stmt::If(s) => self.exec_if(s, flow, env),
             Stmt::Switch(s) => self.exec_switch(s, flow, env),
             Stmt::Throw(t) => {
                 self.eval(&t.arg, &mut flow, env);
-                Out {
-                    thrown: flow,
-                    ..Out::default()
-                }
+                Out { thrown: flow, ..Out::default() }
             }
             Stmt::Try(t) => self.exec_try(t, flow, env),
             Stmt::While(w) => self.exec_loop(Some(&w.test), &w.body, None, false, flow, env),
@@ -455,10 +435,7 @@ impl<'a> Interp<'a> {
             Stmt::Decl(Decl::Fn(f)) => {
                 // Hoisted already; re-declaring binds the closure to the current frame, which
                 // matters for functions declared inside blocks.
-                let closure = Closure {
-                    code: Code::Function(&f.function),
-                    frame: env.current_id(),
-                };
+                let closure = Closure { code: Code::Function(&f.function), frame: env.current_id() };
                 env.assign(&f.ident.sym, Value::Func(closure));
                 Out::normal(flow)
             }
@@ -500,11 +477,7 @@ impl<'a> Interp<'a> {
                 None => Value::Undefined,
             };
             let bind = |env: &mut Env<'a>, name: &str, value: Value<'a>| {
-                if v.kind == VarDeclKind::Var {
-                    env.assign(name, value)
-                } else {
-                    env.declare(name, value)
-                }
+                if v.kind == VarDeclKind::Var { env.assign(name, value) } else { env.declare(name, value) }
             };
             match &d.name {
                 Pat::Ident(id) => bind(env, &id.id.sym, value),
@@ -585,12 +558,9 @@ impl<'a> Interp<'a> {
                         &unmatched,
                     );
                     let cond = match (disc.operand(), value.operand()) {
-                        (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq {
-                            a,
-                            b,
-                            strict: true,
-                            negated: false,
-                        })),
+                        (Some(a), Some(b)) => {
+                            Value::Cond(Rc::new(Cond::Eq { a, b, strict: true, negated: false }))
+                        }
                         _ => Value::Unknown,
                     };
                     let (yes, no) = self.split(&cond, &unmatched, Some(test));
@@ -735,11 +705,9 @@ impl<'a> Interp<'a> {
             let verdict = value.truthy(state, self.info);
             let add = |into: &mut Flow, taken: bool| {
                 let trace = match &text {
-                    Some((text, offset)) => trace.push(TraceEntry::Branch {
-                        text: text.clone(),
-                        taken,
-                        offset: *offset,
-                    }),
+                    Some((text, offset)) => {
+                        trace.push(TraceEntry::Branch { text: text.clone(), taken, offset: *offset })
+                    }
                     None => trace.clone(),
                 };
                 into.insert(state.clone(), trace);
@@ -760,12 +728,7 @@ impl<'a> Interp<'a> {
     /// lazily, which is right once the step has run (its fields no longer change); a field read
     /// where the step has not run on any path is `undefined` for good, also after the step runs.
     fn freeze(&self, value: Value<'a>, flow: &Flow) -> Value<'a> {
-        let unseen = |n: u32| {
-            !self
-                .info
-                .index_of(n)
-                .is_some_and(|i| flow.keys().any(|s| s.has_seen(i)))
-        };
+        let unseen = |n: u32| !self.info.index_of(n).is_some_and(|i| flow.keys().any(|s| s.has_seen(i)));
         match value {
             Value::StepField(n, _) if unseen(n) => Value::Undefined,
             Value::Cond(c) => match freeze_cond(&c, &unseen) {
@@ -871,14 +834,10 @@ impl<'a> Interp<'a> {
                 Value::Array(Rc::new(items))
             }
             Expr::Object(o) => self.eval_object(o, flow, env),
-            Expr::Fn(f) => Value::Func(Closure {
-                code: Code::Function(&f.function),
-                frame: env.current_id(),
-            }),
-            Expr::Arrow(a) => Value::Func(Closure {
-                code: Code::Arrow(a),
-                frame: env.current_id(),
-            }),
+            Expr::Fn(f) => {
+                Value::Func(Closure { code: Code::Function(&f.function), frame: env.current_id() })
+            }
+            Expr::Arrow(a) => Value::Func(Closure { code: Code::Arrow(a), frame: env.current_id() }),
             Expr::Unary(u) => {
                 let arg = self.eval(&u.arg, flow, env);
                 match u.op {
@@ -912,10 +871,9 @@ impl<'a> Interp<'a> {
                         self.facts.accessed.insert(*n);
                     }
                     // `context.steps[i]` with an index the analysis cannot tell: any step.
-                    (Value::Steps, _) => self
-                        .facts
-                        .accessed
-                        .extend(self.info.steps.iter().map(|(id, _)| *id)),
+                    (Value::Steps, _) => {
+                        self.facts.accessed.extend(self.info.steps.iter().map(|(id, _)| *id))
+                    }
                     _ => {}
                 }
                 value
@@ -989,10 +947,8 @@ impl<'a> Interp<'a> {
                     }
                     Prop::Method(m) => {
                         if let Some(key) = self.prop_name(&m.key, flow, env) {
-                            let closure = Closure {
-                                code: Code::Function(&m.function),
-                                frame: env.current_id(),
-                            };
+                            let closure =
+                                Closure { code: Code::Function(&m.function), frame: env.current_id() };
                             props.push((Rc::from(key.as_str()), Value::Func(closure)));
                         }
                     }
@@ -1080,12 +1036,7 @@ impl<'a> Interp<'a> {
                 let negated = matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq);
                 self.record_comparison(b.span, (&left, &b.left), (&right, &b.right), negated, false, flow);
                 match (left.operand(), right.operand()) {
-                    (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq {
-                        a,
-                        b,
-                        strict,
-                        negated,
-                    })),
+                    (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq { a, b, strict, negated })),
                     _ => Value::Unknown,
                 }
             }
@@ -1108,11 +1059,7 @@ impl<'a> Interp<'a> {
 
     fn eval_assign(&mut self, a: &'a AssignExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
         let value = self.eval(&a.right, flow, env);
-        let value = if a.op == AssignOp::Assign {
-            self.freeze(value, flow)
-        } else {
-            Value::Unknown
-        };
+        let value = if a.op == AssignOp::Assign { self.freeze(value, flow) } else { Value::Unknown };
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => env.assign(&id.id.sym, value.clone()),
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
@@ -1134,11 +1081,9 @@ impl<'a> Interp<'a> {
                 // Destructuring assignment: the parts are not tracked.
                 let mut names = Vec::new();
                 match p {
-                    AssignTargetPat::Array(a) => a
-                        .elems
-                        .iter()
-                        .flatten()
-                        .for_each(|p| collect_names(p, &mut names)),
+                    AssignTargetPat::Array(a) => {
+                        a.elems.iter().flatten().for_each(|p| collect_names(p, &mut names))
+                    }
                     AssignTargetPat::Object(o) => collect_object_names(o, &mut names),
                     AssignTargetPat::Invalid(_) => {}
                 }
@@ -1154,11 +1099,7 @@ impl<'a> Interp<'a> {
         args.iter()
             .map(|a| {
                 let v = self.eval(&a.expr, flow, env);
-                if a.spread.is_some() {
-                    Value::Unknown
-                } else {
-                    self.freeze(v, flow)
-                }
+                if a.spread.is_some() { Value::Unknown } else { self.freeze(v, flow) }
             })
             .collect()
     }
@@ -1178,14 +1119,8 @@ impl<'a> Interp<'a> {
                     return Value::Unknown;
                 }
                 let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
-                *flow = self.run_callbacks(
-                    &args,
-                    name,
-                    offset(c.span.lo),
-                    is_async,
-                    std::mem::take(flow),
-                    env,
-                );
+                *flow =
+                    self.run_callbacks(&args, name, offset(c.span.lo), is_async, std::mem::take(flow), env);
                 return Value::Unknown;
             }
         }
@@ -1284,15 +1219,9 @@ impl<'a> Interp<'a> {
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Flow {
-        let entry = TraceEntry::Callback {
-            name: label,
-            offset: at,
-        };
+        let entry = TraceEntry::Callback { name: label, offset: at };
         if !refresh_view {
-            let flow = flow
-                .into_iter()
-                .map(|(s, t)| (s, t.push(entry.clone())))
-                .collect();
+            let flow = flow.into_iter().map(|(s, t)| (s, t.push(entry.clone()))).collect();
             return self.call(closure, vec![Value::Unknown], flow, env).0;
         }
         let mut by_view: BTreeMap<Vec<u8>, Flow> = BTreeMap::new();
@@ -1340,10 +1269,7 @@ impl<'a> Interp<'a> {
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Flow {
-        let site = Site::Script {
-            start: offset(call.span.lo),
-            end: offset(call.span.hi),
-        };
+        let site = Site::Script { start: offset(call.span.lo), end: offset(call.span.hi) };
         let at = offset(call.span.lo);
         // With two arguments the server reads the second as callbacks: options there are ignored.
         let (options, callbacks) = match args.len() {
@@ -1357,9 +1283,7 @@ impl<'a> Interp<'a> {
             // A step number the analysis cannot tell: any configured step may run.
             None => self.info.steps.iter().map(|(id, _)| *id).collect(),
         };
-        let context_name = env
-            .name_holding(|v| matches!(v, Value::Context))
-            .map(|n| n.to_string());
+        let context_name = env.name_holding(|v| matches!(v, Value::Context)).map(|n| n.to_string());
         let mut out = Flow::new();
         for id in steps {
             let Some(index) = self.info.index_of(id) else {
@@ -1410,10 +1334,7 @@ impl<'a> Interp<'a> {
             // A step nobody tells the options of apart moves each state on once.
             let observed = self.info.observed.get(index).copied().unwrap_or(true);
             let moves: Vec<(usize, u8)> = if observed {
-                allowed
-                    .iter()
-                    .map(|&o| (o, u8::try_from(o + 1).unwrap_or(ANY_OPTION)))
-                    .collect()
+                allowed.iter().map(|&o| (o, u8::try_from(o + 1).unwrap_or(ANY_OPTION))).collect()
             } else {
                 vec![(ANY, ANY_OPTION)]
             };
@@ -1422,11 +1343,7 @@ impl<'a> Interp<'a> {
                 for &(option, slot) in &moves {
                     let mut next = state.clone();
                     next.exec[index] = slot;
-                    let mut trace = trace.push(TraceEntry::StepRan {
-                        step: id,
-                        option,
-                        site: Some(at),
-                    });
+                    let mut trace = trace.push(TraceEntry::StepRan { step: id, option, site: Some(at) });
                     if marks_subject.is_none() {
                         insert(&mut success, next.clone(), trace.clone());
                     }
@@ -1453,14 +1370,7 @@ impl<'a> Interp<'a> {
                     let failed: Flow = flow
                         .iter()
                         .map(|(s, t)| {
-                            (
-                                s.clone(),
-                                t.push(TraceEntry::StepFailed {
-                                    step: id,
-                                    callback: name,
-                                    site: at,
-                                }),
-                            )
+                            (s.clone(), t.push(TraceEntry::StepFailed { step: id, callback: name, site: at }))
                         })
                         .collect();
                     let ran = self.callback(c, (*name).into(), at, true, failed, env);
@@ -1513,35 +1423,19 @@ impl<'a> Interp<'a> {
                 .map(|(i, item)| Filter {
                     span: written.get(i).copied().unwrap_or(site),
                     idp: item.prop("idp").and_then(Value::as_str).map(str::to_string),
-                    authenticator: item
-                        .prop("authenticator")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    authenticator: item.prop("authenticator").and_then(Value::as_str).map(str::to_string),
                 })
                 .collect(),
             _ => Vec::new(),
         };
         let step = args.first().and_then(step_number);
-        self.facts.calls.insert(
-            site,
-            StepCall {
-                step,
-                arg_count: args.len(),
-                ignored_options,
-                filters,
-            },
-        );
+        self.facts.calls.insert(site, StepCall { step, arg_count: args.len(), ignored_options, filters });
     }
 
     /// The options of step `index` that `options.authenticationOptions` keeps. Filters that name
     /// nothing the step offers, or that the analysis cannot read, keep every option.
     fn allowed_options(&self, index: usize, options: Option<&Value<'a>>) -> Vec<usize> {
-        let configured = self
-            .info
-            .steps
-            .get(index)
-            .map(|(_, o)| o.as_slice())
-            .unwrap_or(&[]);
+        let configured = self.info.steps.get(index).map(|(_, o)| o.as_slice()).unwrap_or(&[]);
         let all: Vec<usize> = (0..configured.len().min(u8::MAX as usize - 1)).collect();
         let Some(Value::Array(filters)) = options.and_then(|o| o.prop("authenticationOptions")) else {
             return all;
@@ -1560,11 +1454,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        if kept.is_empty() {
-            all
-        } else {
-            kept.into_iter().collect()
-        }
+        if kept.is_empty() { all } else { kept.into_iter().collect() }
     }
 
     /// Calls a script function. A call to a function already running (recursion, also mutual)
@@ -1675,10 +1565,7 @@ impl<'a> Interp<'a> {
             Err(expr) => {
                 let mut flow = flow;
                 let value = self.eval(expr, &mut flow, env);
-                Out {
-                    ret: vec![(flow, value)],
-                    ..Out::default()
-                }
+                Out { ret: vec![(flow, value)], ..Out::default() }
             }
         };
         env.pop();
@@ -1703,12 +1590,7 @@ fn freeze_cond(cond: &Cond, unseen: &dyn Fn(u32) -> bool) -> Option<Cond> {
     };
     let keep = |c: &Rc<Cond>| freeze_cond(c, unseen).map(Rc::new).unwrap_or_else(|| c.clone());
     match cond {
-        Cond::Eq {
-            a,
-            b,
-            strict,
-            negated,
-        } => {
+        Cond::Eq { a, b, strict, negated } => {
             let (fa, fb) = (op(a), op(b));
             if fa.is_none() && fb.is_none() {
                 return None;
@@ -1781,11 +1663,7 @@ fn step_number(v: &Value) -> Option<u32> {
 }
 
 fn number_key(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        n.to_string()
-    }
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
 }
 
 /// The names a binding pattern declares.

@@ -101,10 +101,7 @@ mod tests {
     #[test]
     fn bracket_depth_skips_strings_and_comments() {
         assert_eq!(bracket_depth("f((a), [b])").0, 2);
-        assert_eq!(
-            bracket_depth("f('((((', \"[[[\", `{{{`) // ((((\n/* [[[[ */").0,
-            1
-        );
+        assert_eq!(bracket_depth("f('((((', \"[[[\", `{{{`) // ((((\n/* [[[[ */").0, 1);
     }
 
     #[test]

@@ -73,25 +73,13 @@ impl State {
 pub enum TraceEntry {
     /// A step ran with one of its options; `site` is the script offset of the `executeStep`
     /// call, `None` when the step ran because there is no script.
-    StepRan {
-        step: u32,
-        option: usize,
-        site: Option<usize>,
-    },
+    StepRan { step: u32, option: usize, site: Option<usize> },
     /// A step failed or was abandoned, and its callback ran.
-    StepFailed {
-        step: u32,
-        callback: &'static str,
-        site: usize,
-    },
+    StepFailed { step: u32, callback: &'static str, site: usize },
     /// A callback started (`onSuccess` of step 1, or a callback of `httpGet`, ...).
     Callback { name: String, offset: usize },
     /// A condition took a branch; `text` is its source.
-    Branch {
-        text: String,
-        taken: bool,
-        offset: usize,
-    },
+    Branch { text: String, taken: bool, offset: usize },
     /// The subject step changed (`markAsSubjectIdentifierStep`).
     Subject { step: u32 },
 }
@@ -108,11 +96,7 @@ pub struct Trace(Option<Rc<TraceNode>>);
 
 impl Trace {
     pub fn push(&self, entry: TraceEntry) -> Trace {
-        Trace(Some(Rc::new(TraceNode {
-            entry,
-            prev: self.clone(),
-            len: self.len() + 1,
-        })))
+        Trace(Some(Rc::new(TraceNode { entry, prev: self.clone(), len: self.len() + 1 })))
     }
 
     pub fn len(&self) -> u32 {
@@ -205,11 +189,7 @@ mod tests {
     use super::*;
 
     fn st(x: u8) -> State {
-        State {
-            exec: vec![x],
-            view: vec![x],
-            subject: 0,
-        }
+        State { exec: vec![x], view: vec![x], subject: 0 }
     }
 
     #[test]
@@ -226,11 +206,7 @@ mod tests {
     fn join_arms_drops_a_branch_that_did_not_matter() {
         let mut before = Flow::new();
         before.insert(st(1), Trace::default());
-        let branch = |taken| TraceEntry::Branch {
-            text: "x".into(),
-            taken,
-            offset: 0,
-        };
+        let branch = |taken| TraceEntry::Branch { text: "x".into(), taken, offset: 0 };
         let mut then_arm = Flow::new();
         then_arm.insert(st(1), Trace::default().push(branch(true)));
         let mut else_arm = Flow::new();

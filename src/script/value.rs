@@ -147,9 +147,7 @@ impl<'a> Value<'a> {
                 Some(i) if state.has_seen(i) => Some(true),
                 _ => None,
             },
-            Value::StepField(..) => Operand::from_value(self)?
-                .resolve(state, info)
-                .map(|c| c.truthy()),
+            Value::StepField(..) => Operand::from_value(self)?.resolve(state, info).map(|c| c.truthy()),
             Value::Cond(c) => c.eval(state, info),
         }
     }
@@ -285,12 +283,7 @@ impl Cond {
         match self {
             Cond::Const(b) => Some(*b),
             Cond::Unknown => None,
-            Cond::Eq {
-                a,
-                b,
-                strict,
-                negated,
-            } => {
+            Cond::Eq { a, b, strict, negated } => {
                 let a = a.resolve(state, info)?;
                 let b = b.resolve(state, info)?;
                 a.equals(&b, *strict).map(|eq| eq != *negated)
@@ -337,21 +330,12 @@ mod tests {
     }
 
     fn state(step1: Slot) -> State {
-        State {
-            exec: vec![step1, 0],
-            view: vec![step1, 0],
-            subject: 0,
-        }
+        State { exec: vec![step1, 0], view: vec![step1, 0], subject: 0 }
     }
     use super::super::state::Slot;
 
     fn idp_is(value: &str, strict: bool, negated: bool) -> Cond {
-        Cond::Eq {
-            a: Operand::StepField(1, Field::Idp),
-            b: Operand::Str(value.into()),
-            strict,
-            negated,
-        }
+        Cond::Eq { a: Operand::StepField(1, Field::Idp), b: Operand::Str(value.into()), strict, negated }
     }
 
     #[test]
