@@ -16,7 +16,9 @@ use crate::document::{self, Format};
 use crate::load;
 use crate::model::FlowModel;
 use crate::rules::{self, Context, analysis_incomplete, io_error, syntax_error};
-use crate::source::{SourceFile, SourceFiles, Span};
+use rayon::prelude::*;
+
+use crate::source::{FileId, SourceFile, SourceFiles, Span};
 use crate::suppress;
 
 /// Everything one run found.
@@ -75,33 +77,38 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         let id = files.add(SourceFile::new(PathBuf::from(&problem.display), problem.display, String::new()));
         diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), problem.message));
     }
+    // Reading and parsing files, and analysing applications, are independent per item: they
+    // run on all cores, and their results are put back in input order, so the output does not
+    // depend on scheduling.
+    let pool = rayon::ThreadPoolBuilder::new()
+        // The parsers and the analysis recurse over the input's nesting (see main.rs).
+        .stack_size(STACK_SIZE)
+        .build()
+        .map_err(|e| vec![format!("cannot start worker threads: {e}")])?;
+    let mut inputs: Vec<(Input, Option<String>)> = Vec::new();
     if let Some((name, text)) = &options.stdin {
-        let input = Input { display: name.clone(), path: PathBuf::from(name) };
-        load_text(input, text.clone(), &mut files, &mut model, &mut diagnostics);
+        inputs.push((Input { display: name.clone(), path: PathBuf::from(name) }, Some(text.clone())));
     }
     for input in discovered.inputs.into_iter().filter(|i| !config.excludes(&i.path)) {
-        match options.overlay.get(&input.path) {
-            Some(text) => load_text(input, text.clone(), &mut files, &mut model, &mut diagnostics),
-            None => read_file(input, &mut files, &mut model, &mut diagnostics),
-        }
+        let text = options.overlay.get(&input.path).cloned();
+        inputs.push((input, text));
+    }
+    let base = files.len();
+    let prepared: Vec<Prepared> = pool.install(|| {
+        inputs
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (input, text))| prepare(input, FileId((base + i) as u32), text))
+            .collect()
+    });
+    for p in prepared {
+        load_prepared(p, &mut files, &mut model, &mut diagnostics);
     }
 
     let ctx = Context { files: &files, model: &model, catalogue };
-    for app in &model.applications {
-        match analysis::analyze_app(app) {
-            Ok(result) => diagnostics.extend(rules::check_application(&ctx, app, &result)),
-            Err(e) => {
-                let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(e.offset, e.end));
-                if e.too_deep {
-                    diagnostics.push(analysis_incomplete::too_deep(app, span, &e.message));
-                } else {
-                    let what = format!("the script of `{}` is not valid JavaScript", app.name.value);
-                    diagnostics
-                        .push(syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value));
-                }
-            }
-        }
-    }
+    let per_app: Vec<Vec<Diagnostic>> =
+        pool.install(|| model.applications.par_iter().map(|app| check_application(&ctx, app)).collect());
+    diagnostics.extend(per_app.into_iter().flatten());
 
     // The config decides severities (and which rules are off); suppressions and the baseline
     // then remove what the user chose not to see.
@@ -135,56 +142,90 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     })
 }
 
-/// Reads, parses and loads one file; every failure becomes a diagnostic on that file.
-fn read_file(
-    input: Input,
-    files: &mut SourceFiles,
-    model: &mut FlowModel,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let bytes = match std::fs::read(&input.path) {
-        Ok(b) => b,
+/// Stack size of the worker threads (reserved, not committed: untouched pages cost nothing).
+const STACK_SIZE: usize = 256 << 20;
+
+/// Analyses one application and runs the rules on it.
+fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diagnostic> {
+    match analysis::analyze_app(app) {
+        Ok(result) => rules::check_application(ctx, app, &result),
         Err(e) => {
-            let id = files.add(SourceFile::new(input.path, input.display, String::new()));
-            diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), format!("cannot read the file: {e}")));
-            return;
+            let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(e.offset, e.end));
+            if e.too_deep {
+                vec![analysis_incomplete::too_deep(app, span, &e.message)]
+            } else {
+                let what = format!("the script of `{}` is not valid JavaScript", app.name.value);
+                vec![syntax_error::diagnostic(span, &what, &e.message).with_app(&app.name.value)]
+            }
         }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let id = files.add(SourceFile::new(input.path, input.display, text));
-            diagnostics
-                .push(io_error::diagnostic(Span::new(id, at, at), "the file is not UTF-8 text".into()));
-            return;
-        }
-    };
-    load_text(input, text, files, model, diagnostics);
+    }
 }
 
-/// Parses and loads the text of one file (read from disk or from standard input).
-fn load_text(
+/// A file read and parsed (in parallel), ready to be loaded into the model.
+struct Prepared {
     input: Input,
     text: String,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Unreadable(String),
+    /// Not UTF-8: the byte offset of the first bad byte.
+    NotUtf8(usize),
+    Xml,
+    Parsed {
+        json: bool,
+        result: Result<Vec<crate::document::Node>, crate::document::ParseError>,
+    },
+}
+
+/// Reads (unless `text` is given) and parses one file, as file `id`.
+fn prepare(input: Input, id: FileId, text: Option<String>) -> Prepared {
+    let text = match text {
+        Some(t) => t,
+        None => match std::fs::read(&input.path) {
+            Err(e) => {
+                return Prepared { input, text: String::new(), outcome: Outcome::Unreadable(e.to_string()) };
+            }
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    return Prepared { input, text, outcome: Outcome::NotUtf8(at) };
+                }
+            },
+        },
+    };
+    let extension = |x: &str| input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
+    if extension("xml") {
+        return Prepared { input, text, outcome: Outcome::Xml };
+    }
+    let json = extension("json");
+    let result = document::parse(id, &text, if json { Format::Json } else { Format::Yaml });
+    Prepared { input, text, outcome: Outcome::Parsed { json, result } }
+}
+
+/// Adds a prepared file to the run and loads what it holds; failures become diagnostics.
+fn load_prepared(
+    p: Prepared,
     files: &mut SourceFiles,
     model: &mut FlowModel,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let extension = |x: &str| input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
-    if extension("xml") {
-        let id = files.add(SourceFile::new(input.path, input.display, text));
-        load::xml::load_xml(files.get(id), id, model, diagnostics);
-        return;
-    }
-    let is_json = extension("json");
-    let format = if is_json { Format::Json } else { Format::Yaml };
+    let Prepared { input, text, outcome } = p;
     let id = files.add(SourceFile::new(input.path, input.display, text));
     let file = files.get(id);
-    match document::parse(id, &file.text, format) {
-        Ok(docs) => load::load_documents(file, id, &docs, model, diagnostics),
-        Err(e) => {
+    match outcome {
+        Outcome::Unreadable(e) => {
+            diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), format!("cannot read the file: {e}")))
+        }
+        Outcome::NotUtf8(at) => {
+            diagnostics.push(io_error::diagnostic(Span::new(id, at, at), "the file is not UTF-8 text".into()))
+        }
+        Outcome::Xml => load::xml::load_xml(file, id, model, diagnostics),
+        Outcome::Parsed { result: Ok(docs), .. } => load::load_documents(file, id, &docs, model, diagnostics),
+        Outcome::Parsed { json, result: Err(e) } => {
             let offset = e.offset.or_else(|| {
                 let (line, column) = e.line_col?;
                 let start = file.line_start(line)?;
@@ -195,7 +236,7 @@ fn load_text(
                 )
             });
             let offset = offset.unwrap_or(0).min(file.text.len());
-            let what = if is_json { "invalid JSON" } else { "invalid YAML" };
+            let what = if json { "invalid JSON" } else { "invalid YAML" };
             diagnostics.push(syntax_error::diagnostic(Span::new(id, offset, offset), what, &e.message));
         }
     }
