@@ -47,7 +47,8 @@ impl miette::Diagnostic for Rendered {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        // Without labels there is no frame to show (see `framed`).
+        (!self.labels.is_empty()).then_some(&self.source as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
@@ -69,7 +70,21 @@ fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.end - span.start)
 }
 
+/// Columns past this are not drawn in a code frame (miette cannot pad that far, and a frame of a
+/// megabyte-long line helps nobody): such findings print their position instead.
+const MAX_FRAMED_COLUMN: usize = 2_000;
+
+/// Whether a span can be shown in a code frame.
+fn framed(files: &SourceFiles, span: Span) -> bool {
+    let file = files.get(span.file);
+    let line_length = file.line_text(span.start).len();
+    line_length < MAX_FRAMED_COLUMN && file.line_col(span.end).column < MAX_FRAMED_COLUMN
+}
+
 fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
+    if !framed(files, d.span) || d.related.iter().any(|l| !framed(files, l.span)) {
+        return unframed(files, d);
+    }
     let mut labels = vec![LabeledSpan::new_primary_with_span(Some(d.label.clone()), source_span(d.span))];
     let mut related = Vec::new();
     for label in &d.related {
@@ -115,6 +130,39 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
         labels,
         help: (!help.is_empty()).then_some(help),
         related,
+    }
+}
+
+/// A finding on a very long line: its position and texts, without a code frame.
+fn unframed(files: &SourceFiles, d: &Diagnostic) -> Rendered {
+    let file = files.get(d.span.file);
+    let at = file.line_col(d.span.start);
+    let mut help = format!("at {}:{}:{}: {}\n", file.display, at.line, at.column, d.label);
+    for label in &d.related {
+        let f = files.get(label.span.file);
+        let lc = f.line_col(label.span.start);
+        help.push_str(&format!("see {}:{}:{}: {}\n", f.display, lc.line, lc.column, label.message));
+    }
+    for (i, step) in d.trace.iter().enumerate() {
+        help.push_str(&format!("  {}. {step}\n", i + 1));
+    }
+    if let Some(h) = &d.help {
+        help.push_str(h);
+        help.push('\n');
+    }
+    help.push_str(&format!("more: authlint explain {}", d.rule));
+    Rendered {
+        code: d.rule,
+        severity: match d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        },
+        message: d.message.clone(),
+        source: NamedSource::new(&file.display, String::new()),
+        labels: Vec::new(),
+        help: Some(help),
+        related: Vec::new(),
     }
 }
 
