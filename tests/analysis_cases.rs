@@ -517,6 +517,16 @@ fn server_semantics_regressions() {
         ("f.call runs f", format!("{}\nfunction mfa(ctx) {{ executeStep(2); }}", on_success("mfa.call(null, context);")), both(2)),
         ("f.apply runs f", format!("{}\nfunction mfa(ctx) {{ executeStep(3); }}", on_success("mfa.apply(null, [context]);")), both(3)),
         (
+            // A recursion summary is shared by all calls: it must not hand one call's states
+            // to another (a Google state seeing step 1 as LOCAL).
+            "a retry recursing from an httpGet callback keeps later guards exact",
+            format!(
+                "{}\nfunction retry(context, attempt) {{\n  httpGet('https://x', {{}}, {{ onFail: function (context, data) {{\n    if (attempt < 3) {{ retry(context, attempt + 1); }} else if (context.steps[1].idp == 'LOCAL') {{ executeStep(2); }}\n  }} }});\n}}",
+                on_success("retry(context, 1);\nif (context.steps[1].idp == 'LOCAL') { executeStep(3); }")
+            ),
+            vec![],
+        ),
+        (
             "callbacks of a custom function see the steps that ran",
             "var onLoginRequest = function (context) {\n  executeStep(1);\n  callRiskService(context, { onSuccess: function (ctx) { if (ctx.steps[1].idp) { executeStep(2); } } });\n};".to_string(),
             both(2),

@@ -1476,8 +1476,9 @@ impl<'a> Interp<'a> {
             // Recursion: answer with the function's output so far; the outermost call repeats
             // until that output stops growing.
             let rec = self.recursion.entry(key).or_default();
+            let output = reachable_from(&flow, &rec.output);
             union(&mut rec.inputs, flow);
-            return (rec.output.clone(), Value::Unknown);
+            return (output, Value::Unknown);
         }
         if self.call_stack.len() >= MAX_CALL_DEPTH {
             self.facts.incomplete = true;
@@ -1491,6 +1492,7 @@ impl<'a> Interp<'a> {
             self.call_stack.pop();
             return result;
         }
+        let flow_in = flow.clone();
         let mut input = flow;
         let mut result;
         let mut rounds = 0;
@@ -1523,6 +1525,11 @@ impl<'a> Interp<'a> {
         }
         self.recursion.remove(&key);
         self.call_stack.pop();
+        // The rounds ran the body on the recursive calls' inputs too; what this call returns is
+        // what can follow from its own inputs.
+        if rounds > 0 {
+            result.0 = reachable_from(&flow_in, &result.0);
+        }
         result
     }
 
@@ -1580,6 +1587,22 @@ impl<'a> Interp<'a> {
         }
         (flow, value)
     }
+}
+
+/// The states of `outputs` that a call made in one of the states of `inputs` can end in. A call
+/// never changes what its caller's code sees (only callbacks see new steps, and the caller's
+/// view is restored after them) and never un-runs a step; a summary of a recursive function is
+/// shared by all its calls, so it is narrowed to each call with this.
+fn reachable_from(inputs: &Flow, outputs: &Flow) -> Flow {
+    outputs
+        .iter()
+        .filter(|(out, _)| {
+            inputs.keys().any(|input| {
+                input.view == out.view && input.exec.iter().zip(&out.exec).all(|(i, o)| *i == 0 || *o != 0)
+            })
+        })
+        .map(|(s, t)| (s.clone(), t.clone()))
+        .collect()
 }
 
 /// `cond` with the step fields `unseen` replaced by `undefined`; `None` when nothing changes.
