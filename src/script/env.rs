@@ -16,7 +16,9 @@ use super::value::{Cond, StepsInfo, Value};
 struct Frame<'a> {
     id: u32,
     parent: Option<usize>,
-    vars: Vec<(Rc<str>, Value<'a>)>,
+    /// Shared between clones of the environment until one of them writes (branches clone the
+    /// environment; most frames, like the global one with every helper function, do not change).
+    vars: Rc<Vec<(Rc<str>, Value<'a>)>>,
 }
 
 #[derive(Clone)]
@@ -28,7 +30,7 @@ pub struct Env<'a> {
 impl<'a> Env<'a> {
     /// An environment with just the global frame.
     pub fn new() -> Env<'a> {
-        Env { frames: vec![Frame { id: 0, parent: None, vars: Vec::new() }], next_id: 1 }
+        Env { frames: vec![Frame { id: 0, parent: None, vars: Rc::default() }], next_id: 1 }
     }
 
     /// Id of the innermost frame (what a function created now closes over).
@@ -51,7 +53,7 @@ impl<'a> Env<'a> {
     fn push(&mut self, parent: usize) {
         let id = self.next_id;
         self.next_id += 1;
-        self.frames.push(Frame { id, parent: Some(parent), vars: Vec::new() });
+        self.frames.push(Frame { id, parent: Some(parent), vars: Rc::default() });
     }
 
     pub fn pop(&mut self) {
@@ -65,9 +67,10 @@ impl<'a> Env<'a> {
         let Some(frame) = self.frames.last_mut() else {
             return;
         };
-        match frame.vars.iter_mut().find(|(k, _)| &**k == name) {
+        let vars = Rc::make_mut(&mut frame.vars);
+        match vars.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value,
-            None => frame.vars.push((Rc::from(name), value)),
+            None => vars.push((Rc::from(name), value)),
         }
     }
 
@@ -77,7 +80,7 @@ impl<'a> Env<'a> {
             return;
         };
         if !frame.vars.iter().any(|(k, _)| &**k == name) {
-            frame.vars.push((Rc::from(name), Value::Undefined));
+            Rc::make_mut(&mut frame.vars).push((Rc::from(name), Value::Undefined));
         }
     }
 
@@ -100,8 +103,8 @@ impl<'a> Env<'a> {
     /// Assigns to the nearest binding of `name`, or creates a global (sloppy-mode JavaScript).
     pub fn assign(&mut self, name: &str, value: Value<'a>) {
         match self.find(name) {
-            Some((i, j)) => self.frames[i].vars[j].1 = value,
-            None => self.frames[0].vars.push((Rc::from(name), value)),
+            Some((i, j)) => Rc::make_mut(&mut self.frames[i].vars)[j].1 = value,
+            None => Rc::make_mut(&mut self.frames[0].vars).push((Rc::from(name), value)),
         }
     }
 
@@ -112,7 +115,10 @@ impl<'a> Env<'a> {
             let Some(other) = after.frames.iter().find(|f| f.id == frame.id) else {
                 continue;
             };
-            for (name, value) in &other.vars {
+            if Rc::ptr_eq(&frame.vars, &other.vars) {
+                continue;
+            }
+            for (name, value) in other.vars.iter() {
                 let old = frame.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v);
                 if old.is_none_or(|o| !o.same(value)) {
                     out.push((frame.id, name.clone(), value.clone()));
@@ -126,9 +132,10 @@ impl<'a> Env<'a> {
     pub fn apply(&mut self, writes: &[(u32, Rc<str>, Value<'a>)]) {
         for (frame_id, name, value) in writes {
             if let Some(frame) = self.frames.iter_mut().find(|f| f.id == *frame_id) {
-                match frame.vars.iter_mut().find(|(k, _)| k == name) {
+                let vars = Rc::make_mut(&mut frame.vars);
+                match vars.iter_mut().find(|(k, _)| k == name) {
                     Some(slot) => slot.1 = value.clone(),
-                    None => frame.vars.push((name.clone(), value.clone())),
+                    None => vars.push((name.clone(), value.clone())),
                 }
             }
         }
@@ -142,7 +149,7 @@ impl<'a> Env<'a> {
         }
         let mut index = Some(self.frames.len() - 1);
         while let Some(i) = index {
-            for (name, value) in &self.frames[i].vars {
+            for (name, value) in self.frames[i].vars.iter() {
                 if pred(value) && self.lookup(name).is_some_and(&pred) {
                     return Some(name.clone());
                 }
@@ -156,8 +163,9 @@ impl<'a> Env<'a> {
     pub fn same(&self, other: &Env<'a>) -> bool {
         self.frames.len() == other.frames.len()
             && self.frames.iter().zip(&other.frames).all(|(a, b)| {
-                a.vars.len() == b.vars.len()
-                    && a.vars.iter().all(|(k, v)| b.vars.iter().any(|(k2, v2)| k == k2 && v.same(v2)))
+                Rc::ptr_eq(&a.vars, &b.vars)
+                    || a.vars.len() == b.vars.len()
+                        && a.vars.iter().all(|(k, v)| b.vars.iter().any(|(k2, v2)| k == k2 && v.same(v2)))
             })
     }
 
@@ -175,23 +183,22 @@ impl<'a> Env<'a> {
             let Some(other_frame) = other.frames.get(i) else {
                 continue;
             };
-            for (name, value) in frame.vars.iter_mut() {
+            if Rc::ptr_eq(&frame.vars, &other_frame.vars) {
+                continue;
+            }
+            let vars = Rc::make_mut(&mut frame.vars);
+            for (name, value) in vars.iter_mut() {
                 let theirs = other_frame.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v);
                 *value = match theirs {
-                    Some(v) if widen => {
-                        if value.same(v) {
-                            value.clone()
-                        } else {
-                            Value::Unknown
-                        }
-                    }
+                    Some(v) if value.same(v) => value.clone(),
+                    Some(_) if widen => Value::Unknown,
                     Some(v) => join_values(value, flow_a, v, flow_b, info),
                     None => Value::Unknown,
                 };
             }
-            for (name, _) in &other_frame.vars {
-                if !frame.vars.iter().any(|(k, _)| k == name) {
-                    frame.vars.push((name.clone(), Value::Unknown));
+            for (name, _) in other_frame.vars.iter() {
+                if !vars.iter().any(|(k, _)| k == name) {
+                    vars.push((name.clone(), Value::Unknown));
                 }
             }
         }
