@@ -93,16 +93,21 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         let text = options.overlay.get(&input.path).cloned();
         inputs.push((input, text));
     }
-    let base = files.len();
-    let prepared: Vec<Prepared> = pool.install(|| {
-        inputs
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, (input, text))| prepare(input, FileId((base + i) as u32), text))
-            .collect()
-    });
-    for p in prepared {
-        load_prepared(p, &mut files, &mut model, &mut diagnostics);
+    // In chunks: the parsed trees of a chunk are dropped once loaded, which bounds memory.
+    let mut inputs = inputs.into_iter().peekable();
+    while inputs.peek().is_some() {
+        let chunk: Vec<(Input, Option<String>)> = inputs.by_ref().take(CHUNK).collect();
+        let base = files.len();
+        let prepared: Vec<Prepared> = pool.install(|| {
+            chunk
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, (input, text))| prepare(input, FileId((base + i) as u32), text))
+                .collect()
+        });
+        for p in prepared {
+            load_prepared(p, &mut files, &mut model, &mut diagnostics);
+        }
     }
 
     let ctx = Context { files: &files, model: &model, catalogue };
@@ -141,6 +146,9 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         diagnostics,
     })
 }
+
+/// Files read and parsed together before their trees are loaded and dropped.
+const CHUNK: usize = 256;
 
 /// Stack size of the worker threads (reserved, not committed: untouched pages cost nothing).
 const STACK_SIZE: usize = 256 << 20;
