@@ -48,6 +48,9 @@ pub struct Options {
     pub stdin: Option<(String, String)>,
     /// `--baseline FILE`: findings recorded there are not reported.
     pub baseline: Option<PathBuf>,
+    /// Read files, parse YAML/JSON/XML and scripts, and stop: the floor the benchmark compares
+    /// a full check against.
+    pub parse_only: bool,
     /// Texts to use instead of what is on disk (for `authlint fix`, which checks its edits
     /// before writing anything).
     pub overlay: std::collections::BTreeMap<PathBuf, String>,
@@ -110,6 +113,20 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         }
     }
 
+    if options.parse_only {
+        pool.install(|| {
+            model.applications.par_iter().filter_map(|a| a.script.as_ref()).for_each(|s| {
+                // Parsed and dropped: only the cost is wanted.
+                let _ = crate::script::parse(&s.text);
+            })
+        });
+        return Ok(Report {
+            applications: model.applications.len(),
+            identity_providers: model.identity_providers.len(),
+            files,
+            diagnostics,
+        });
+    }
     let ctx = Context { files: &files, model: &model, catalogue };
     let per_app: Vec<Vec<Diagnostic>> =
         pool.install(|| model.applications.par_iter().map(|app| check_application(&ctx, app)).collect());

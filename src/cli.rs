@@ -98,6 +98,9 @@ struct CheckArgs {
     /// The name to show for standard input (`check -`); its extension picks the format.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
+    /// Stop after reading and parsing (files and scripts): the benchmark's floor.
+    #[arg(long, hide = true)]
+    parse_only: bool,
     /// When to use colours [default: auto; NO_COLOR turns auto off].
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -262,7 +265,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
     } else {
         None
     };
-    let options = Options { paths, config, stdin, baseline: args.baseline.clone(), ..Options::default() };
+    let options = Options {
+        paths,
+        config,
+        stdin,
+        baseline: args.baseline.clone(),
+        parse_only: args.parse_only,
+        ..Options::default()
+    };
     let report = match check::run(&options, &Catalogue::builtin()) {
         Ok(r) => r,
         Err(messages) => return cannot_run(&messages),
