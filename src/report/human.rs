@@ -61,6 +61,14 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Note => miette::Severity::Advice,
+    }
+}
+
 fn source(files: &SourceFiles, span: Span) -> NamedSource<String> {
     let file = files.get(span.file);
     NamedSource::new(&file.display, file.text.clone())
@@ -120,11 +128,7 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
     help.push_str(&format!("more: authlint explain {}", d.rule));
     Rendered {
         code: d.rule,
-        severity: match d.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        },
+        severity: miette_severity(d.severity),
         message: d.message.clone(),
         source: source(files, d.span),
         labels,
@@ -153,11 +157,7 @@ fn unframed(files: &SourceFiles, d: &Diagnostic) -> Rendered {
     help.push_str(&format!("more: authlint explain {}", d.rule));
     Rendered {
         code: d.rule,
-        severity: match d.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-            Severity::Note => miette::Severity::Advice,
-        },
+        severity: miette_severity(d.severity),
         message: d.message.clone(),
         source: NamedSource::new(&file.display, String::new()),
         labels: Vec::new(),

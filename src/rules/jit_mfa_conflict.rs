@@ -54,9 +54,9 @@ use crate::catalogue::Authenticator;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Application, IdentityProvider, JitSetting};
 use crate::remedy;
-use crate::rules::{Context, Id};
+use crate::rules::{Context, Id, MfaRun, mfa_runs};
 use crate::script::interp::{Site, StepEvent};
-use crate::script::state::{NO_SUBJECT, Trace};
+use crate::script::state::Trace;
 
 pub const ID: Id = "jit-mfa-conflict";
 
@@ -75,49 +75,27 @@ struct Conflict<'a> {
 pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
     // One diagnostic per (IdP, MFA step): the first site in script order, shortest witness.
     let mut conflicts: BTreeMap<(&str, u32), Conflict> = BTreeMap::new();
-    for event in analysis.events().filter(|e| e.configured) {
-        let Some(step) = app.step(event.step) else {
+    for run in mfa_runs(ctx, app, analysis) {
+        let MfaRun { event, option, authenticator, state, trace, subject } = run;
+        let Some(subject_option) = state.ran_with(subject) else { continue };
+        let Some(via) = app.steps[subject].options.get(subject_option) else { continue };
+        if via.is_local() {
             continue;
-        };
-        for &option in &event.options {
-            let Some(mfa) = step.options.get(option) else {
-                continue;
-            };
-            let Some(authenticator) = ctx.catalogue.needs_local_account(&mfa.authenticator.value) else {
-                continue;
-            };
-            for (state, trace) in &event.flow {
-                let subject = state.subject as usize;
-                if state.subject == NO_SUBJECT || app.steps.get(subject).is_none_or(|s| s.id == event.step) {
-                    continue;
-                }
-                let Some(subject_option) = state.ran_with(subject) else {
-                    continue;
-                };
-                let Some(via) = app.steps[subject].options.get(subject_option) else {
-                    continue;
-                };
-                if via.is_local() {
-                    continue;
-                }
-                // An unknown IdP is `unknown-idp`'s business: its JIT state is unknown.
-                let Some(idp) = ctx.model.identity_providers.get(&via.idp.value) else {
-                    continue;
-                };
-                if idp.jit_enabled() {
-                    continue;
-                }
-                let candidate = Conflict { event, option, authenticator, subject, subject_option, trace };
-                conflicts
-                    .entry((via.idp.value.as_str(), event.step))
-                    .and_modify(|c| {
-                        if c.event.site == event.site && c.trace.len() > trace.len() {
-                            *c = Conflict { event, option, authenticator, subject, subject_option, trace };
-                        }
-                    })
-                    .or_insert(candidate);
-            }
         }
+        // An unknown IdP is `unknown-idp`'s business: its JIT state is unknown.
+        let Some(idp) = ctx.model.identity_providers.get(&via.idp.value) else { continue };
+        if idp.jit_enabled() {
+            continue;
+        }
+        let candidate = Conflict { event, option, authenticator, subject, subject_option, trace };
+        conflicts
+            .entry((via.idp.value.as_str(), event.step))
+            .and_modify(|c| {
+                if c.event.site == event.site && c.trace.len() > trace.len() {
+                    *c = Conflict { event, option, authenticator, subject, subject_option, trace };
+                }
+            })
+            .or_insert(candidate);
     }
     let guarded_steps: Vec<u32> = {
         let mut v: Vec<u32> = conflicts.keys().map(|(_, step)| *step).collect();

@@ -24,41 +24,24 @@ use std::collections::BTreeMap;
 use crate::analysis::AppAnalysis;
 use crate::diagnostic::Diagnostic;
 use crate::model::Application;
-use crate::rules::{Context, Id};
+use crate::rules::{Context, Id, mfa_runs};
 use crate::script::interp::Site;
-use crate::script::state::{NO_SUBJECT, Trace};
+use crate::script::state::Trace;
 
 pub const ID: Id = "mfa-before-subject";
 
 pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
     // One finding per MFA step: the first site, the shortest witness.
     let mut found: BTreeMap<u32, (Site, usize, usize, &Trace)> = BTreeMap::new();
-    for event in analysis.events().filter(|e| e.configured) {
-        let Some(step) = app.step(event.step) else {
+    for run in mfa_runs(ctx, app, analysis) {
+        if run.state.has_run(run.subject) {
             continue;
-        };
-        for &option in &event.options {
-            let Some(mfa) = step.options.get(option) else {
-                continue;
-            };
-            if ctx.catalogue.needs_local_account(&mfa.authenticator.value).is_none() {
-                continue;
-            }
-            for (state, trace) in &event.flow {
-                let subject = state.subject as usize;
-                if state.subject == NO_SUBJECT || app.steps.get(subject).is_none_or(|s| s.id == event.step) {
-                    continue;
-                }
-                if state.ran_with(subject).is_some() {
-                    continue;
-                }
-                let better = found
-                    .get(&event.step)
-                    .is_none_or(|(site, _, _, t)| *site == event.site && t.len() > trace.len());
-                if better {
-                    found.insert(event.step, (event.site, option, subject, trace));
-                }
-            }
+        }
+        let better = found
+            .get(&run.event.step)
+            .is_none_or(|(site, _, _, t)| *site == run.event.site && t.len() > run.trace.len());
+        if better {
+            found.insert(run.event.step, (run.event.site, run.option, run.subject, run.trace));
         }
     }
     found

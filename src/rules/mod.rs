@@ -142,6 +142,42 @@ pub fn check_application(ctx: &Context, app: &Application, analysis: &AppAnalysi
     out
 }
 
+/// One way an authenticator that needs a local account can run: at `event`, with option
+/// `option` of its step, in `state` (reached by `trace`), whose subject step is `subject` (an
+/// index into the application's steps, never the MFA step itself).
+pub struct MfaRun<'a> {
+    pub event: &'a crate::script::interp::StepEvent,
+    pub option: usize,
+    pub authenticator: &'a crate::catalogue::Authenticator,
+    pub state: &'a crate::script::state::State,
+    pub trace: &'a crate::script::state::Trace,
+    pub subject: usize,
+}
+
+/// Every [`MfaRun`] of an application: what the MFA rules judge.
+pub fn mfa_runs<'a>(ctx: &'a Context, app: &'a Application, analysis: &'a AppAnalysis) -> Vec<MfaRun<'a>> {
+    let mut out = Vec::new();
+    for event in analysis.events().filter(|e| e.configured) {
+        let Some(step) = app.step(event.step) else { continue };
+        for &option in &event.options {
+            let Some(mfa) = step.options.get(option) else { continue };
+            let Some(authenticator) = ctx.catalogue.needs_local_account(&mfa.authenticator.value) else {
+                continue;
+            };
+            for (state, trace) in &event.flow {
+                let subject = state.subject as usize;
+                if state.subject == crate::script::state::NO_SUBJECT
+                    || app.steps.get(subject).is_none_or(|s| s.id == event.step)
+                {
+                    continue;
+                }
+                out.push(MfaRun { event, option, authenticator, state, trace, subject });
+            }
+        }
+    }
+    out
+}
+
 impl Context<'_> {
     /// Where a script offset of `app` is in its host file: "line N", or "line N:C" when the
     /// whole script is on one line (a JSON string).
