@@ -105,7 +105,9 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
             chunk
                 .into_par_iter()
                 .enumerate()
-                .map(|(i, (input, text))| prepare(input, FileId((base + i) as u32), text))
+                .map(|(i, (input, text))| {
+                    prepare(input, FileId((base + i) as u32), text, config.max_file_size)
+                })
                 .collect()
         });
         for p in prepared {
@@ -195,6 +197,8 @@ struct Prepared {
 
 enum Outcome {
     Unreadable(String),
+    /// Larger than `max-file-size`: its size.
+    TooLarge(u64),
     /// Not UTF-8: the byte offset of the first bad byte.
     NotUtf8(usize),
     Xml,
@@ -205,9 +209,13 @@ enum Outcome {
 }
 
 /// Reads (unless `text` is given) and parses one file, as file `id`.
-fn prepare(input: Input, id: FileId, text: Option<String>) -> Prepared {
+fn prepare(input: Input, id: FileId, text: Option<String>, max_size: u64) -> Prepared {
     let text = match text {
         Some(t) => t,
+        None if std::fs::metadata(&input.path).is_ok_and(|m| m.len() > max_size) => {
+            let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
+            return Prepared { input, text: String::new(), outcome: Outcome::TooLarge(size) };
+        }
         None => match std::fs::read(&input.path) {
             Err(e) => {
                 return Prepared { input, text: String::new(), outcome: Outcome::Unreadable(e.to_string()) };
@@ -242,6 +250,10 @@ fn load_prepared(
     let id = files.add(SourceFile::new(input.path, input.display, text));
     let file = files.get(id);
     match outcome {
+        Outcome::TooLarge(size) => diagnostics.push(io_error::diagnostic(
+            Span::new(id, 0, 0),
+            format!("the file is {size} bytes, over the limit of `max-file-size`: skipped"),
+        )),
         Outcome::Unreadable(e) => {
             diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), format!("cannot read the file: {e}")))
         }

@@ -37,6 +37,9 @@ rules:
 authenticators:
   # needs-local-account: [acme-push-authenticator]
 
+# Files larger than this (bytes) are reported and skipped; the default is 8 MiB.
+# max-file-size: 8388608
+
 # Files and directories not to check (globs, relative to this file).
 exclude:
   # - "archive/**"
@@ -58,6 +61,8 @@ struct RawConfig {
     rules: Option<BTreeMap<String, RuleSetting>>,
     authenticators: Option<RawAuthenticators>,
     exclude: Option<Vec<String>>,
+    #[serde(rename = "max-file-size")]
+    max_file_size: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,15 +73,33 @@ struct RawAuthenticators {
 }
 
 /// The settings of one run.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The file the settings came from, if any.
     pub path: Option<PathBuf>,
     pub rules: BTreeMap<String, RuleSetting>,
     pub needs_local_account: Vec<String>,
+    /// Files larger than this many bytes are reported and skipped.
+    pub max_file_size: u64,
     exclude: Option<GlobSet>,
     /// The directory `exclude` globs are relative to.
     root: PathBuf,
+}
+
+/// Default `max-file-size`: far above any real export (a large application is ~100 KB).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 << 20;
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            path: None,
+            rules: BTreeMap::new(),
+            needs_local_account: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            exclude: None,
+            root: PathBuf::new(),
+        }
+    }
 }
 
 impl Config {
@@ -137,6 +160,7 @@ impl Config {
             path: Some(path.to_path_buf()),
             rules,
             needs_local_account,
+            max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             exclude: (!exclude_patterns.is_empty()).then_some(exclude),
             root,
         })

@@ -53,9 +53,18 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
     }
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
+    let special = |path: &Path| WalkProblem {
+        display: display(path),
+        message: "not a regular file (a FIFO, socket or device): skipped".into(),
+    };
     for root in paths {
         if !root.is_dir() {
-            inputs.push(Input { display: display(root), path: root.clone() });
+            // Reading a FIFO would block forever.
+            if root.metadata().is_ok_and(|m| m.is_file()) {
+                inputs.push(Input { display: display(root), path: root.clone() });
+            } else {
+                problems.push(special(root));
+            }
             continue;
         }
         let walk = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
@@ -66,6 +75,25 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
             match entry {
                 Ok(e) if e.file_type().is_file() && has_known_extension(e.path()) => {
                     inputs.push(Input { display: display(e.path()), path: e.path().to_path_buf() });
+                }
+                // A link to a file is read; links to directories are not followed (no loops).
+                Ok(e) if e.path_is_symlink() && has_known_extension(e.path()) => match e.path().metadata() {
+                    Ok(m) if m.is_file() => {
+                        inputs.push(Input { display: display(e.path()), path: e.path().to_path_buf() })
+                    }
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => problems.push(special(e.path())),
+                    Err(err) => problems.push(WalkProblem {
+                        display: display(e.path()),
+                        message: format!("broken symbolic link: {err}"),
+                    }),
+                },
+                Ok(e)
+                    if !e.file_type().is_dir()
+                        && !e.file_type().is_symlink()
+                        && has_known_extension(e.path()) =>
+                {
+                    problems.push(special(e.path()))
                 }
                 Ok(_) => {}
                 Err(err) => problems.push(WalkProblem {

@@ -403,3 +403,35 @@ fn the_pre_commit_hook_entry_runs() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("Applications/payroll.yml:15:11: error[jit-mfa-conflict]"), "{}", r.stdout);
 }
+
+#[test]
+fn oversized_and_special_files_are_reported_and_skipped() {
+    let tmp = scratch();
+    std::fs::write(tmp.path().join(".authlint.yaml"), "max-file-size: 600\n").expect("write");
+    let r = run_in(tmp.path(), &["check", ".", "--format", "json"], &[], None);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let too_large: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["message"].as_str().is_some_and(|m| m.contains("max-file-size")))
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    // crm.json and wiki.yml are over 600 bytes; the others are still checked.
+    assert_eq!(too_large, ["Applications/crm.json", "Applications/wiki.yml"]);
+    assert!(r.stdout.contains("Applications/payroll.yml"));
+    // A FIFO, named or found by the walk, is reported without blocking the run.
+    let fifo = tmp.path().join("Applications/pipe.yml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    if made {
+        std::fs::remove_file(tmp.path().join(".authlint.yaml")).expect("remove");
+        for args in [
+            &["check", ".", "--format", "concise"][..],
+            &["check", "Applications/pipe.yml", ".", "--format", "concise"][..],
+        ] {
+            let r = run_in(tmp.path(), args, &[], None);
+            assert!(r.stdout.contains("pipe.yml:1:1: error[io-error] not a regular file"), "{}", r.stdout);
+            assert!(r.stdout.contains("payroll.yml:15:11: error[jit-mfa-conflict]"));
+        }
+    }
+}
