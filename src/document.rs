@@ -90,16 +90,16 @@ pub enum Format {
 
 /// Parses every document of a file.
 pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, ParseError> {
-    if format == Format::Json {
-        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            let message = e.to_string();
-            // serde_json appends " at line L column C"; we print positions ourselves.
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
-            return Err(ParseError { message, offset: None, line_col: Some((e.line(), e.column())) });
-        }
+    if format == Format::Json
+        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+    {
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; we print positions ourselves.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_string(),
+            None => message,
+        };
+        return Err(ParseError { message, offset: None, line_col: Some((e.line(), e.column())) });
     }
     let raw: Vec<Spanned<RawNode>> = serde_saphyr::from_multiple(text).map_err(|e| {
         let location = e.location();

@@ -199,7 +199,7 @@ impl Reader<'_> {
             return None;
         }
         let first = element.children().find(|c| c.is_text())?;
-        let last = element.children().filter(|c| c.is_text()).last()?;
+        let last = element.children().rfind(|c| c.is_text())?;
         let raw_range = first.range().start..last.range().end;
         let raw = self.file.text.get(raw_range.clone())?;
         let (map, host) = decode_character_data(raw, raw_range.start, &text);
@@ -272,17 +272,17 @@ fn decode_character_data(raw: &str, start: usize, expected: &str) -> (Option<Sca
             i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
             continue;
         }
-        if !in_cdata && bytes[i] == b'&' {
-            if let Some(end) = rest.find(';') {
-                if let Some(c) = entity(&rest[1..end]) {
-                    for _ in 0..c.len_utf8() {
-                        table.push(start + i);
-                    }
-                    out.push(c);
-                    i += end + 1;
-                    continue;
-                }
+        if !in_cdata
+            && bytes[i] == b'&'
+            && let Some(end) = rest.find(';')
+            && let Some(c) = entity(&rest[1..end])
+        {
+            for _ in 0..c.len_utf8() {
+                table.push(start + i);
             }
+            out.push(c);
+            i += end + 1;
+            continue;
         }
         let Some(c) = rest.chars().next() else { break };
         for k in 0..c.len_utf8() {

@@ -73,18 +73,18 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                 out.push(d);
                 continue;
             };
-            if let Some(script) = &app.script {
-                if let Some(at) = script.text.get(filter.span.0..filter.span.1).and_then(|t| t.find(wrong)) {
-                    let start = filter.span.0 + at;
-                    d.fixes.push(Fix {
-                        strategy: None,
-                        title: format!("use `{right}`"),
-                        edits: vec![Edit {
-                            span: script.host_span(start, start + wrong.len()),
-                            replacement: right.to_string(),
-                        }],
-                    });
-                }
+            if let Some(script) = &app.script
+                && let Some(at) = script.text.get(filter.span.0..filter.span.1).and_then(|t| t.find(wrong))
+            {
+                let start = filter.span.0 + at;
+                d.fixes.push(Fix {
+                    strategy: None,
+                    title: format!("use `{right}`"),
+                    edits: vec![Edit {
+                        span: script.host_span(start, start + wrong.len()),
+                        replacement: right.to_string(),
+                    }],
+                });
             }
             out.push(d);
         }

@@ -234,10 +234,10 @@ pub fn join_values<'a>(
         for state in flow.keys() {
             match value.truthy(state, info) {
                 Some(x) => {
-                    if let Some(prev) = table.insert(state.clone(), x) {
-                        if prev != x {
-                            conflicts.push(state.clone());
-                        }
+                    if let Some(prev) = table.insert(state.clone(), x)
+                        && prev != x
+                    {
+                        conflicts.push(state.clone());
                     }
                 }
                 None => conflicts.push(state.clone()),

@@ -1109,39 +1109,36 @@ impl<'a> Interp<'a> {
             self.eval_args(&c.args, flow, env);
             return Value::Unknown;
         };
-        if let Expr::Ident(id) = &**callee {
-            if env.lookup(&id.sym).is_none() {
-                // A framework function (not shadowed by the script).
-                let name = &*id.sym;
-                let args = self.eval_args(&c.args, flow, env);
-                if name == "executeStep" {
-                    *flow = self.execute_step(c, &args, std::mem::take(flow), env);
-                    return Value::Unknown;
-                }
-                let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
-                *flow =
-                    self.run_callbacks(&args, name, offset(c.span.lo), is_async, std::mem::take(flow), env);
+        if let Expr::Ident(id) = &**callee
+            && env.lookup(&id.sym).is_none()
+        {
+            // A framework function (not shadowed by the script).
+            let name = &*id.sym;
+            let args = self.eval_args(&c.args, flow, env);
+            if name == "executeStep" {
+                *flow = self.execute_step(c, &args, std::mem::take(flow), env);
                 return Value::Unknown;
             }
+            let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
+            *flow = self.run_callbacks(&args, name, offset(c.span.lo), is_async, std::mem::take(flow), env);
+            return Value::Unknown;
         }
         // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
-        if let Expr::Member(m) = &**callee {
-            if let MemberProp::Ident(method) = &m.prop {
-                if matches!(&*method.sym, "call" | "apply") {
-                    if let Value::Func(closure) = self.eval(&m.obj, flow, env) {
-                        let mut args = self.eval_args(&c.args, flow, env);
-                        let args = match (&*method.sym, args.get(1)) {
-                            ("apply", Some(Value::Array(items))) => items.to_vec(),
-                            ("apply", _) => Vec::new(),
-                            _ if args.is_empty() => args,
-                            _ => args.split_off(1),
-                        };
-                        let (out, value) = self.call(closure, args, std::mem::take(flow), env);
-                        *flow = out;
-                        return value;
-                    }
-                }
-            }
+        if let Expr::Member(m) = &**callee
+            && let MemberProp::Ident(method) = &m.prop
+            && matches!(&*method.sym, "call" | "apply")
+            && let Value::Func(closure) = self.eval(&m.obj, flow, env)
+        {
+            let mut args = self.eval_args(&c.args, flow, env);
+            let args = match (&*method.sym, args.get(1)) {
+                ("apply", Some(Value::Array(items))) => items.to_vec(),
+                ("apply", _) => Vec::new(),
+                _ if args.is_empty() => args,
+                _ => args.split_off(1),
+            };
+            let (out, value) = self.call(closure, args, std::mem::take(flow), env);
+            *flow = out;
+            return value;
         }
         let callee_value = self.eval(callee, flow, env);
         let args = self.eval_args(&c.args, flow, env);

@@ -168,11 +168,12 @@ pub fn join_arms(before: &Flow, then_arm: Flow, else_arm: Flow) -> Flow {
     for (s, t_else) in else_arm {
         match out.get(&s) {
             Some(t_then) => {
-                if let Some(t0) = before.get(&s) {
-                    if t_then.is_one_after(t0) && t_else.is_one_after(t0) {
-                        out.insert(s, t0.clone());
-                        continue;
-                    }
+                if let Some(t0) = before.get(&s)
+                    && t_then.is_one_after(t0)
+                    && t_else.is_one_after(t0)
+                {
+                    out.insert(s, t0.clone());
+                    continue;
                 }
                 insert(&mut out, s, t_else);
             }
