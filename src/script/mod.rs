@@ -21,6 +21,50 @@ pub struct ScriptError {
 
 /// Scripts whose brackets nest deeper than this are not parsed: the parser recurses per level.
 pub const MAX_BRACKET_DEPTH: usize = 1_000;
+/// Larger scripts are not parsed: real ones are a few kilobytes, and this size keeps the
+/// parser's recursion on any input (a chain of 256 K prefix operators) within its stack.
+pub const MAX_SCRIPT_BYTES: usize = 256 << 10;
+/// Longer chains of labels (`a: b: c: …`) are not parsed: swc reports each duplicate pair.
+pub const MAX_LABEL_CHAIN: usize = 64;
+
+/// Where a chain of more than `limit` consecutive labels (`name:` followed by another) starts,
+/// roughly (strings are skipped, other tokens break the chain).
+fn label_chain(src: &str, limit: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let (mut run, mut start, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if ident(b) {
+            let word = i;
+            while i < bytes.len() && ident(bytes[i]) {
+                i += 1;
+            }
+            let mut j = i;
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if bytes.get(j) == Some(&b':') && bytes.get(j + 1) != Some(&b':') {
+                if run == 0 {
+                    start = word;
+                }
+                run += 1;
+                if run > limit {
+                    return Some(start);
+                }
+                i = j + 1;
+            } else {
+                run = 0;
+            }
+            continue;
+        }
+        if !b.is_ascii_whitespace() {
+            run = 0;
+        }
+        i += 1;
+    }
+    None
+}
 
 /// The deepest bracket nesting of a script and where it is first reached, skipping strings and
 /// comments (roughly: a regular expression literal may count a bracket or two).
@@ -68,6 +112,28 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
     // swc numbers bytes from 1 (0 is its "no position"); `interp::offset` undoes that.
     let end = BytePos(u32::try_from(src.len()).unwrap_or(u32::MAX - 1).saturating_add(1));
     let input = StringInput::new(src, BytePos(1), end);
+    // The parser recurses once per nesting level of brackets, prefix operators (`!!!…`) and
+    // right-associative chains (`a = b = …`), and is quadratic in chains of labels: inputs that
+    // could exhaust its stack or memory are refused before parsing.
+    if src.len() > MAX_SCRIPT_BYTES {
+        return Err(ScriptError {
+            offset: 0,
+            end: 0,
+            message: format!(
+                "the script is {} bytes (authlint analyses up to {MAX_SCRIPT_BYTES})",
+                src.len()
+            ),
+            too_deep: true,
+        });
+    }
+    if let Some(at) = label_chain(src, MAX_LABEL_CHAIN) {
+        return Err(ScriptError {
+            offset: at,
+            end: at + 1,
+            message: format!("more than {MAX_LABEL_CHAIN} labels in a row here"),
+            too_deep: true,
+        });
+    }
     let (depth, at) = bracket_depth(src);
     if depth > MAX_BRACKET_DEPTH {
         return Err(ScriptError {
@@ -102,6 +168,16 @@ mod tests {
     fn bracket_depth_skips_strings_and_comments() {
         assert_eq!(bracket_depth("f((a), [b])").0, 2);
         assert_eq!(bracket_depth("f('((((', \"[[[\", `{{{`) // ((((\n/* [[[[ */").0, 1);
+    }
+
+    #[test]
+    fn label_chains_and_huge_scripts_are_refused_before_parsing() {
+        let labels = "a:".repeat(10_000) + ";";
+        assert!(parse(&labels).expect_err("label chain").too_deep);
+        // Object literals and ternaries are not label chains.
+        assert!(parse("var o = { a: 1, b: 2, c: x ? y : z };").is_ok());
+        let nots = format!("var x = {}1;", "!".repeat(MAX_SCRIPT_BYTES));
+        assert!(parse(&nots).expect_err("too big").too_deep);
     }
 
     #[test]
