@@ -108,6 +108,7 @@ fn default_order(app: &Application, info: &StepsInfo, initial: State) -> Facts {
                 flow: flow.clone(),
                 configured: true,
                 context_name: None,
+                written: None,
             },
         );
         // Only the subject step's option matters without a script; the others run "with some

@@ -170,7 +170,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
 const CHUNK: usize = 256;
 
 /// Stack size of the worker threads (reserved, not committed: untouched pages cost nothing).
-const STACK_SIZE: usize = 256 << 20;
+const STACK_SIZE: usize = 1 << 30;
 
 /// Analyses one application and runs the rules on it.
 fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diagnostic> {

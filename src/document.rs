@@ -101,12 +101,21 @@ pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, Pars
         };
         return Err(ParseError { message, offset: None, line_col: Some((e.line(), e.column())) });
     }
-    let raw: Vec<Spanned<RawNode>> = serde_saphyr::from_multiple(text).map_err(|e| {
-        let location = e.location();
-        let offset = location.as_ref().and_then(|l| l.span().byte_offset()).map(|o| o as usize);
-        let line_col = location.as_ref().map(|l| (l.line() as usize, l.column() as usize));
-        ParseError { message: first_line(&e.to_string()), offset, line_col }
-    })?;
+    // serde-saphyr's defaults suit configuration files; a list response of thousands of
+    // applications is larger. Alias expansion ("billion laughs") stays bounded by its caps.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 20_000_000;
+    budget.max_events = 40_000_000;
+    budget.max_documents = 100_000;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    let raw: Vec<Spanned<RawNode>> =
+        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+            let location = e.location();
+            let offset = location.as_ref().and_then(|l| l.span().byte_offset()).map(|o| o as usize);
+            let line_col = location.as_ref().map(|l| (l.line() as usize, l.column() as usize));
+            ParseError { message: first_line(&e.to_string()), offset, line_col }
+        })?;
     Ok(raw.into_iter().map(|n| convert(file, n)).collect())
 }
 
@@ -119,7 +128,13 @@ fn first_line(message: &str) -> String {
         _ => line,
     };
     // serde-saphyr suggests one of its own options here, which means nothing to our users.
-    line.split(", set DuplicateKeyPolicy").next().unwrap_or(line).to_string()
+    let line = line.split(", set DuplicateKeyPolicy").next().unwrap_or(line);
+    if let Some(limit) = line.strip_prefix("budget breached: ") {
+        return format!(
+            "the file exceeds authlint's YAML limits ({limit}): nesting, documents, nodes or aliases"
+        );
+    }
+    line.to_string()
 }
 
 fn span_of<T>(file: FileId, n: &Spanned<T>) -> Span {

@@ -47,6 +47,7 @@ pub fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Ap
         }
         steps.push(step);
     }
+    super::check_unique_step_ids(&steps)?;
     let script = match config.get("authenticationScriptConfig") {
         Some(script_config) => read_script(file, script_config)?,
         None => None,

@@ -98,6 +98,16 @@ impl Loaded {
     }
 }
 
+/// Two steps with the same id: the server would use one of them, which one is not ours to guess.
+pub(crate) fn check_unique_step_ids(steps: &[crate::model::Step]) -> Result<(), Diagnostic> {
+    for (i, step) in steps.iter().enumerate() {
+        if steps[..i].iter().any(|s| s.id == step.id) {
+            return Err(invalid(step.span, format!("two steps have the id {}", step.id)));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn invalid(span: Span, message: String) -> Diagnostic {
     invalid_config::diagnostic(span, message)
 }

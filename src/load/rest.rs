@@ -46,6 +46,7 @@ pub(super) fn read_application(
             return Err(invalid(other.span, format!("`steps` must be a list, found {}", other.type_name())));
         }
     };
+    super::check_unique_step_ids(&steps)?;
     let subject_step = match seq.get("subjectStepId") {
         None | Some(Node { kind: Kind::Null, .. }) => 1,
         Some(Node { kind: Kind::Int(n), span }) => u32::try_from(*n)

@@ -126,6 +126,7 @@ impl Reader<'_> {
             }
             steps.push(step);
         }
+        super::check_unique_step_ids(&steps)?;
         let script = child(config, "AuthenticationScript").and_then(|s| self.script(s));
         Ok(Application {
             name,

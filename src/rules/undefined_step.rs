@@ -32,7 +32,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             let Site::Script { start, end } = event.site else {
                 return None;
             };
-            let step = event.step;
+            let step = event.written.clone().unwrap_or_else(|| event.step.to_string());
             let mut d = Diagnostic::new(
                 ID,
                 ctx.script_span(app, (start, end)),
@@ -44,7 +44,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                 if configured.is_empty() { "none".to_string() } else { configured.join(", ") }
             ))
             .with_app(&app.name.value);
-            d.step = Some(step);
+            d.step = event.written.is_none().then_some(event.step);
             d.trace =
                 event.flow.values().next().map(|t| ctx.render_trace(app, &t.entries())).unwrap_or_default();
             Some(d)

@@ -40,7 +40,7 @@ const ASYNC_WITH_CALLBACKS: &[&str] = &[
 const FAILURE_CALLBACKS: &[&str] = &["onFail", "onUserAbort", "onFallback"];
 
 /// How many statements and expressions one application's analysis may evaluate.
-const DEFAULT_BUDGET: u64 = 2_000_000;
+const DEFAULT_BUDGET: u64 = 5_000_000;
 /// Deeper nesting of statements, expressions and calls is not followed (the analysis says it is
 /// incomplete); it keeps the interpreter's recursion within its thread's stack.
 const MAX_NESTING: usize = 4_000;
@@ -76,6 +76,8 @@ pub struct StepEvent {
     pub configured: bool,
     /// A variable that holds `context` where the call is (for a guard inserted there).
     pub context_name: Option<String>,
+    /// The step number as written, when it is no step id at all (`-1`, `1.5`, `'x'`).
+    pub written: Option<String>,
 }
 
 /// What the analysis found about one application.
@@ -216,19 +218,26 @@ pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> 
 }
 
 impl<'a> Interp<'a> {
-    /// Spends one unit of budget; false once it is exhausted.
-    fn tick(&mut self) -> bool {
+    /// Spends budget for evaluating something in `states` states (the work grows with both);
+    /// false once it is exhausted.
+    fn tick(&mut self, states: usize) -> bool {
         if self.budget == 0 {
             self.facts.incomplete = true;
             return false;
         }
-        self.budget -= 1;
+        self.budget = self.budget.saturating_sub(states.max(1) as u64);
         true
     }
 
     /// The source of a node, whitespace collapsed and shortened, for trace entries.
     fn snippet(&self, span: swc_common::Span) -> String {
-        let text = self.src.get(offset(span.lo)..offset(span.hi)).unwrap_or("");
+        // Only the start is shown: collapse at most a few hundred bytes, however large the node.
+        let (start, end) = (offset(span.lo), offset(span.hi));
+        let mut cut = end.min(start + 240);
+        while cut > start && !self.src.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let text = self.src.get(start..cut).unwrap_or("");
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() > 60 {
             format!("{}...", text.chars().take(57).collect::<String>())
@@ -371,7 +380,7 @@ impl<'a> Interp<'a> {
     }
 
     fn exec_stmt_inner(&mut self, stmt: &'a Stmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
-        if flow.is_empty() || !self.tick() {
+        if flow.is_empty() || !self.tick(flow.len()) {
             return Out::default();
         }
         self.bound(&mut flow);
@@ -787,7 +796,7 @@ impl<'a> Interp<'a> {
     }
 
     fn eval_inner(&mut self, e: &'a Expr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
-        if flow.is_empty() || !self.tick() {
+        if flow.is_empty() || !self.tick(flow.len()) {
             return Value::Unknown;
         }
         match e {
@@ -1275,6 +1284,26 @@ impl<'a> Interp<'a> {
             _ => (args.get(1), args.get(2)),
         };
         self.record_call(call, args, options);
+        // A constant that is no step id (`-1`, `1.5`, `1e30`) names no step: an undefined step,
+        // not "any step".
+        let written = match args.first() {
+            Some(Value::Num(n)) if step_number(&Value::Num(*n)).is_none() => Some(n.to_string()),
+            Some(Value::Str(s)) if s.trim().parse::<u32>().is_err() => Some(format!("'{s}'")),
+            _ => None,
+        };
+        if let Some(written) = written {
+            let event = self.facts.events.entry((site, 0)).or_insert_with(|| StepEvent {
+                step: 0,
+                site,
+                options: BTreeSet::new(),
+                flow: Flow::new(),
+                configured: false,
+                context_name: None,
+                written: Some(written),
+            });
+            union(&mut event.flow, flow.clone());
+            return flow;
+        }
         let steps: Vec<u32> = match args.first().and_then(step_number) {
             Some(n) => vec![n],
             // A step number the analysis cannot tell: any configured step may run.
@@ -1291,6 +1320,7 @@ impl<'a> Interp<'a> {
                     flow: Flow::new(),
                     configured: false,
                     context_name: None,
+                    written: None,
                 });
                 union(&mut event.flow, flow.clone());
                 union(&mut out, flow.clone());
@@ -1321,6 +1351,7 @@ impl<'a> Interp<'a> {
                 flow: Flow::new(),
                 configured: true,
                 context_name: context_name.clone(),
+                written: None,
             });
             event.options.extend(allowed.iter().copied());
             union(&mut event.flow, flow.clone());
