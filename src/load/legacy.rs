@@ -8,8 +8,8 @@ use super::rest::string_field;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Kind, Node};
 use crate::model::{
-    Application, EmbeddedScript, IdentityProvider, JitSetting, LOCAL_IDP, Located, ScriptHost, SourceFormat,
-    Step, StepOption,
+    Application, EmbeddedScript, IdentityProvider, LOCAL_IDP, Located, ScriptHost, SourceFormat, Step,
+    StepOption,
 };
 use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFile, Span};
@@ -138,22 +138,8 @@ fn read_script(file: &SourceFile, config: &Node) -> Result<Option<EmbeddedScript
 
 pub fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, Diagnostic> {
     let name = string_field(node, "identityProviderName", "the identity provider")?;
-    let jit = match node.get("justInTimeProvisioningConfig").and_then(|c| c.entry("provisioningEnabled")) {
-        Some((key, value)) => match value.kind {
-            Kind::Bool(enabled) => JitSetting::Stated {
-                enabled,
-                entry: Span::new(id, key.span.start, value.span.end),
-                value: value.span,
-            },
-            _ => {
-                return Err(invalid(
-                    value.span,
-                    format!("`provisioningEnabled` must be true or false, found {}", value.type_name()),
-                ));
-            }
-        },
-        None => JitSetting::Missing,
-    };
+    let switch = node.get("justInTimeProvisioningConfig").and_then(|c| c.entry("provisioningEnabled"));
+    let jit = super::jit_setting(id, switch, "provisioningEnabled")?;
     let name_key = node.entry("identityProviderName").map_or(name.span, |(k, _)| k.span);
     Ok(IdentityProvider {
         name,

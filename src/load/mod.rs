@@ -108,6 +108,30 @@ pub(crate) fn check_unique_step_ids(steps: &[crate::model::Step]) -> Result<(), 
     Ok(())
 }
 
+/// The JIT switch of an IdP from its `key: value` entry (`None`: not stated, which the console
+/// reads as disabled); `what` names the key in the message when the value is not a boolean.
+pub(crate) fn jit_setting(
+    file: FileId,
+    entry: Option<(&crate::document::Key, &Node)>,
+    what: &str,
+) -> Result<crate::model::JitSetting, Diagnostic> {
+    use crate::model::JitSetting;
+    match entry {
+        None => Ok(JitSetting::Missing),
+        Some((key, value)) => match value.kind {
+            Kind::Bool(enabled) => Ok(JitSetting::Stated {
+                enabled,
+                entry: Span::new(file, key.span.start, value.span.end),
+                value: value.span,
+            }),
+            _ => Err(invalid(
+                value.span,
+                format!("`{what}` must be true or false, found {}", value.type_name()),
+            )),
+        },
+    }
+}
+
 pub(crate) fn invalid(span: Span, message: String) -> Diagnostic {
     invalid_config::diagnostic(span, message)
 }

@@ -6,8 +6,7 @@ use super::invalid;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Kind, Node};
 use crate::model::{
-    Application, EmbeddedScript, IdentityProvider, JitSetting, Located, ScriptHost, SourceFormat, Step,
-    StepOption,
+    Application, EmbeddedScript, IdentityProvider, Located, ScriptHost, SourceFormat, Step, StepOption,
 };
 use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFile, Span};
@@ -142,25 +141,8 @@ fn read_step(node: &Node) -> Result<Step, Diagnostic> {
 pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvider, Diagnostic> {
     let name = string_field(node, "name", "the identity provider")?;
     let provisioning = node.entry("provisioning");
-    let jit = match provisioning.and_then(|(_, p)| p.get("jit")).and_then(|j| j.entry("isEnabled")) {
-        Some((key, value)) => match value.kind {
-            Kind::Bool(enabled) => JitSetting::Stated {
-                enabled,
-                entry: Span::new(id, key.span.start, value.span.end),
-                value: value.span,
-            },
-            _ => {
-                return Err(invalid(
-                    value.span,
-                    format!(
-                        "`provisioning.jit.isEnabled` must be true or false, found {}",
-                        value.type_name()
-                    ),
-                ));
-            }
-        },
-        None => JitSetting::Missing,
-    };
+    let switch = provisioning.and_then(|(_, p)| p.get("jit")).and_then(|j| j.entry("isEnabled"));
+    let jit = super::jit_setting(id, switch, "provisioning.jit.isEnabled")?;
     let name_key = node.entry("name").map_or(name.span, |(k, _)| k.span);
     Ok(IdentityProvider {
         name,
