@@ -27,6 +27,8 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub applications: usize,
     pub identity_providers: usize,
+    /// Wall time of each stage, in order (printed by the hidden `--timings` flag).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Report {
@@ -66,7 +68,9 @@ pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<Str
 /// Runs the pipeline. The error says why the run could not be done (missing paths, an unusable
 /// baseline): exit status 2.
 pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<String>> {
+    let mut timings = Timings::start();
     let discovered = discover::discover(&options.paths)?;
+    timings.lap("discover");
     let mut files = SourceFiles::default();
     let mut model = FlowModel::default();
     let mut diagnostics = Vec::new();
@@ -96,24 +100,23 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         let text = options.overlay.get(&input.path).cloned();
         inputs.push((input, text));
     }
-    // In chunks: the parsed trees of a chunk are dropped once loaded, which bounds memory.
-    let mut inputs = inputs.into_iter().peekable();
-    while inputs.peek().is_some() {
-        let chunk: Vec<(Input, Option<String>)> = inputs.by_ref().take(CHUNK).collect();
-        let base = files.len();
-        let prepared: Vec<Prepared> = pool.install(|| {
-            chunk
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, (input, text))| {
-                    prepare(input, FileId((base + i) as u32), text, config.max_file_size)
-                })
-                .collect()
-        });
-        for p in prepared {
-            load_prepared(p, &mut files, &mut model, &mut diagnostics);
-        }
+    // Each worker reads, parses and loads its file and drops the parsed tree at once; only the
+    // text and what was loaded from it come back, in input order.
+    let base = files.len();
+    let loaded: Vec<LoadedFile> = pool.install(|| {
+        inputs
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (input, text))| load_file(input, FileId((base + i) as u32), text, config.max_file_size))
+            .collect()
+    });
+    timings.lap("read, parse and load files");
+    for file in loaded {
+        files.add(file.source);
+        model.merge(file.model);
+        diagnostics.extend(file.diagnostics);
     }
+    timings.lap("merge the flow model");
 
     if options.parse_only {
         pool.install(|| {
@@ -122,17 +125,20 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
                 let _ = crate::script::parse(&s.text);
             })
         });
+        timings.lap("parse scripts");
         return Ok(Report {
             applications: model.applications.len(),
             identity_providers: model.identity_providers.len(),
             files,
             diagnostics,
+            timings: timings.laps,
         });
     }
     let ctx = Context { files: &files, model: &model, catalogue };
     let per_app: Vec<Vec<Diagnostic>> =
         pool.install(|| model.applications.par_iter().map(|app| check_application(&ctx, app)).collect());
     diagnostics.extend(per_app.into_iter().flatten());
+    timings.lap("analyse applications and run rules");
 
     // The config decides severities (and which rules are off); suppressions and the baseline
     // then remove what the user chose not to see.
@@ -158,16 +164,37 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         diagnostics.extend(stale);
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    timings.lap("suppressions, baseline, sort");
     Ok(Report {
         applications: model.applications.len(),
         identity_providers: model.identity_providers.len(),
         files,
         diagnostics,
+        timings: timings.laps,
     })
 }
 
-/// Files read and parsed together before their trees are loaded and dropped.
-const CHUNK: usize = 256;
+/// Wall time per stage; a stage that runs several times (once per chunk) adds up.
+pub struct Timings {
+    last: std::time::Instant,
+    pub laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    pub fn start() -> Timings {
+        Timings { last: std::time::Instant::now(), laps: Vec::new() }
+    }
+
+    pub fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        let spent = now - self.last;
+        self.last = now;
+        match self.laps.iter_mut().find(|(name, _)| *name == stage) {
+            Some((_, total)) => *total += spent,
+            None => self.laps.push((stage, spent)),
+        }
+    }
+}
 
 /// Stack size of the worker threads (reserved, not committed: untouched pages cost nothing).
 const STACK_SIZE: usize = 1 << 30;
@@ -188,93 +215,73 @@ fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diag
     }
 }
 
-/// A file read and parsed (in parallel), ready to be loaded into the model.
-struct Prepared {
-    input: Input,
-    text: String,
-    outcome: Outcome,
+/// One file read, parsed and loaded (in parallel), ready to join the run.
+struct LoadedFile {
+    source: SourceFile,
+    /// What the file holds, as if it were the only file.
+    model: FlowModel,
+    diagnostics: Vec<Diagnostic>,
 }
 
-enum Outcome {
-    Unreadable(String),
-    /// Larger than `max-file-size`: its size.
-    TooLarge(u64),
-    /// Not UTF-8: the byte offset of the first bad byte.
-    NotUtf8(usize),
-    Xml,
-    Parsed {
-        json: bool,
-        result: Result<Vec<crate::document::Node>, crate::document::ParseError>,
-    },
-}
-
-/// Reads (unless `text` is given) and parses one file, as file `id`.
-fn prepare(input: Input, id: FileId, text: Option<String>, max_size: u64) -> Prepared {
+/// Reads (unless `text` is given), parses and loads one file, as file `id`; failures become
+/// diagnostics.
+fn load_file(input: Input, id: FileId, text: Option<String>, max_size: u64) -> LoadedFile {
+    let mut model = FlowModel::default();
+    let mut diagnostics = Vec::new();
     let text = match text {
-        Some(t) => t,
-        None if std::fs::metadata(&input.path).is_ok_and(|m| m.len() > max_size) => {
-            let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
-            return Prepared { input, text: String::new(), outcome: Outcome::TooLarge(size) };
-        }
-        None => match std::fs::read(&input.path) {
-            Err(e) => {
-                return Prepared { input, text: String::new(), outcome: Outcome::Unreadable(e.to_string()) };
-            }
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    let at = e.utf8_error().valid_up_to();
-                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    return Prepared { input, text, outcome: Outcome::NotUtf8(at) };
-                }
-            },
-        },
+        Some(t) => Ok(t),
+        None => read_text(&input.path, id, max_size),
     };
-    let extension = |x: &str| input.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
+    let text = match text {
+        Ok(text) => text,
+        Err((text, diagnostic)) => {
+            let source = SourceFile::new(input.path, input.display, text);
+            diagnostics.push(diagnostic);
+            return LoadedFile { source, model, diagnostics };
+        }
+    };
+    let source = SourceFile::new(input.path, input.display, text);
+    let extension = |x: &str| source.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
     if extension("xml") {
-        return Prepared { input, text, outcome: Outcome::Xml };
+        load::xml::load_xml(&source, id, &mut model, &mut diagnostics);
+        return LoadedFile { source, model, diagnostics };
     }
     let json = extension("json");
-    let result = document::parse(id, &text, if json { Format::Json } else { Format::Yaml });
-    Prepared { input, text, outcome: Outcome::Parsed { json, result } }
-}
-
-/// Adds a prepared file to the run and loads what it holds; failures become diagnostics.
-fn load_prepared(
-    p: Prepared,
-    files: &mut SourceFiles,
-    model: &mut FlowModel,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let Prepared { input, text, outcome } = p;
-    let id = files.add(SourceFile::new(input.path, input.display, text));
-    let file = files.get(id);
-    match outcome {
-        Outcome::TooLarge(size) => diagnostics.push(io_error::diagnostic(
-            Span::new(id, 0, 0),
-            format!("the file is {size} bytes, over the limit of `max-file-size`: skipped"),
-        )),
-        Outcome::Unreadable(e) => {
-            diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), format!("cannot read the file: {e}")))
-        }
-        Outcome::NotUtf8(at) => {
-            diagnostics.push(io_error::diagnostic(Span::new(id, at, at), "the file is not UTF-8 text".into()))
-        }
-        Outcome::Xml => load::xml::load_xml(file, id, model, diagnostics),
-        Outcome::Parsed { result: Ok(docs), .. } => load::load_documents(file, id, &docs, model, diagnostics),
-        Outcome::Parsed { json, result: Err(e) } => {
+    match document::parse(id, &source.text, if json { Format::Json } else { Format::Yaml }) {
+        Ok(docs) => load::load_documents(&source, id, &docs, &mut model, &mut diagnostics),
+        Err(e) => {
             let offset = e.offset.or_else(|| {
                 let (line, column) = e.line_col?;
-                let start = file.line_start(line)?;
-                let line_text = file.text.get(start..).unwrap_or("");
+                let start = source.line_start(line)?;
+                let line_text = source.text.get(start..).unwrap_or("");
                 Some(
                     start
                         + line_text.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum::<usize>(),
                 )
             });
-            let offset = offset.unwrap_or(0).min(file.text.len());
+            let offset = offset.unwrap_or(0).min(source.text.len());
             let what = if json { "invalid JSON" } else { "invalid YAML" };
             diagnostics.push(syntax_error::diagnostic(Span::new(id, offset, offset), what, &e.message));
         }
     }
+    LoadedFile { source, model, diagnostics }
+}
+
+/// The text of file `id`, or the text to show for it (empty, or the lossy text of a file that
+/// is not UTF-8) and why it cannot be checked.
+fn read_text(path: &std::path::Path, id: FileId, max_size: u64) -> Result<String, (String, Diagnostic)> {
+    let at_start = Span::new(id, 0, 0);
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > max_size
+    {
+        let message = format!("the file is {} bytes, over the limit of `max-file-size`: skipped", meta.len());
+        return Err((String::new(), io_error::diagnostic(at_start, message)));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| (String::new(), io_error::diagnostic(at_start, format!("cannot read the file: {e}"))))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        (text, io_error::diagnostic(Span::new(id, at, at), "the file is not UTF-8 text".into()))
+    })
 }

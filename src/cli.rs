@@ -101,6 +101,9 @@ struct CheckArgs {
     /// Stop after reading and parsing (files and scripts): the benchmark's floor.
     #[arg(long, hide = true)]
     parse_only: bool,
+    /// Print the wall time of each stage on standard error (for profiling).
+    #[arg(long, hide = true)]
+    timings: bool,
     /// When to use colours [default: auto; NO_COLOR turns auto off].
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -293,6 +296,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Format::Human
         }
     });
+    let rendering = std::time::Instant::now();
     let text = match format {
         Format::Human => {
             let color = match args.color {
@@ -311,6 +315,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Github => github::render(&report),
         Format::Junit => junit::render(&report),
     };
+    if args.timings {
+        let mut laps = report.timings.clone();
+        laps.push(("render the report", rendering.elapsed()));
+        for (stage, spent) in &laps {
+            eprintln!("{:>9.1} ms  {stage}", spent.as_secs_f64() * 1e3);
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`authlint check | head`) is not worth a panic.
     let _ = stdout.write_all(text.as_bytes());

@@ -184,3 +184,14 @@ pub struct FlowModel {
     pub applications: Vec<Application>,
     pub identity_providers: BTreeMap<String, IdentityProvider>,
 }
+
+impl FlowModel {
+    /// Adds what a later file holds. IdP names are tenant-wide; the first file (in path order)
+    /// wins.
+    pub fn merge(&mut self, later: FlowModel) {
+        self.applications.extend(later.applications);
+        for (name, idp) in later.identity_providers {
+            self.identity_providers.entry(name).or_insert(idp);
+        }
+    }
+}
