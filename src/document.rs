@@ -1,14 +1,20 @@
 //! Parsing YAML and JSON files into a tree of spanned nodes.
 //!
-//! Both formats go through serde-saphyr (YAML 1.2 is a superset of JSON), which gives every node
-//! its byte offset. JSON files are first checked with serde_json so that a JSON syntax error is
-//! reported in JSON's terms. The loader (`load.rs`) then reads applications and identity
-//! providers out of these trees; nothing here knows about WSO2.
+//! Both formats are read by granit-parser (serde-saphyr's YAML 1.2 parser; YAML is a superset of
+//! JSON), whose events carry byte offsets. The tree is built straight from those events: going
+//! through serde's `Spanned<T>` cost three times the parse itself on a large tenant. JSON files
+//! are first checked with serde_json so that a JSON syntax error is reported in JSON's terms.
+//! The loader (`load/`) then reads applications and identity providers out of these trees;
+//! nothing here knows about WSO2.
+//!
+//! Scalars are typed as serde-saphyr types them by default (YAML 1.2 core schema for null,
+//! integers and floats; YAML 1.1 spellings `yes`/`no`/`on`/`off` for booleans, as SnakeYAML reads
+//! WSO2's files); quoted and block scalars, and scalars tagged `!!str`, stay strings. Merge keys
+//! (`<<: *base`) are merged; a key given twice in one mapping is an error.
 
-use std::fmt;
+use std::collections::HashMap;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, StrInput};
 
 use crate::source::{FileId, Span};
 
@@ -101,163 +107,314 @@ pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, Pars
         };
         return Err(ParseError { message, offset: None, line_col: Some((e.line(), e.column())) });
     }
-    // serde-saphyr's defaults suit configuration files; a list response of thousands of
-    // applications is larger. Alias expansion ("billion laughs") stays bounded by its caps.
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = 20_000_000;
-    budget.max_events = 40_000_000;
-    budget.max_documents = 100_000;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    let raw: Vec<Spanned<RawNode>> =
-        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
-            let location = e.location();
-            let offset = location.as_ref().and_then(|l| l.span().byte_offset()).map(|o| o as usize);
-            let line_col = location.as_ref().map(|l| (l.line() as usize, l.column() as usize));
-            ParseError { message: first_line(&e.to_string()), offset, line_col }
-        })?;
-    Ok(raw.into_iter().map(|n| convert(file, n)).collect())
+    Builder::new(file, text).run()
 }
 
-/// The parser's message without its own "error: line L column C:" prefix (we print positions).
-fn first_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or("invalid YAML").trim();
-    let line = line.strip_prefix("error:").unwrap_or(line).trim_start();
-    let line = match line.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
-        Some((position, rest)) if position.contains("column") => rest,
-        _ => line,
-    };
-    // serde-saphyr suggests one of its own options here, which means nothing to our users.
-    let line = line.split(", set DuplicateKeyPolicy").next().unwrap_or(line);
-    if let Some(limit) = line.strip_prefix("budget breached: ") {
-        return format!(
-            "the file exceeds authlint's YAML limits ({limit}): nesting, documents, nodes or aliases"
-        );
-    }
-    line.to_string()
+/// Alias expansion ("billion laughs") is bounded by the number of nodes a file may copy.
+const MAX_ALIAS_COPIES: usize = 1_000_000;
+/// Documents in one stream (a stream of empty documents costs nothing to write).
+const MAX_DOCUMENTS: usize = 100_000;
+
+/// A collection being built.
+enum Frame {
+    Seq { span: Span, anchor: usize, items: Vec<Node> },
+    Map { span: Span, anchor: usize, entries: Vec<(Key, Node)>, key: Option<Key>, merges: Vec<Node> },
 }
 
-fn span_of<T>(file: FileId, n: &Spanned<T>) -> Span {
-    let s = n.referenced.span();
-    let start = s.byte_offset().unwrap_or(0) as usize;
-    let len = s.byte_len().unwrap_or(0) as usize;
-    Span::new(file, start, start + len)
+/// Builds nodes from parser events, with an explicit stack (no recursion on the input's nesting).
+struct Builder<'a> {
+    file: FileId,
+    parser: Parser<'a, StrInput<'a>>,
+    stack: Vec<Frame>,
+    /// Completed anchored nodes by anchor id, for aliases.
+    anchors: HashMap<usize, Node>,
+    copied: usize,
+    documents: Vec<Node>,
+    /// Documents seen, including empty ones.
+    document_count: usize,
 }
 
-fn convert(file: FileId, n: Spanned<RawNode>) -> Node {
-    let span = span_of(file, &n);
-    let kind = match n.value {
-        RawNode::Null => Kind::Null,
-        RawNode::Bool(b) => Kind::Bool(b),
-        RawNode::Int(i) => Kind::Int(i),
-        RawNode::Float(f) => Kind::Float(f),
-        RawNode::Str(s) => Kind::Str(s),
-        RawNode::Seq(items) => Kind::Seq(items.into_iter().map(|i| convert(file, i)).collect()),
-        RawNode::Map(entries) => Kind::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| {
-                    let key = Key { span: span_of(file, &k), name: k.value.0 };
-                    (key, convert(file, v))
-                })
-                .collect(),
-        ),
-    };
-    Node { span, kind }
-}
-
-/// The shape serde-saphyr deserializes into; `convert` turns it into a [`Node`].
-enum RawNode {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Spanned<RawNode>>),
-    Map(Vec<(Spanned<RawKey>, Spanned<RawNode>)>),
-}
-
-/// A mapping key of any scalar type, kept as text.
-struct RawKey(String);
-
-impl<'de> Deserialize<'de> for RawNode {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RawNodeVisitor)
-    }
-}
-
-struct RawNodeVisitor;
-
-impl<'de> Visitor<'de> for RawNodeVisitor {
-    type Value = RawNode;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML or JSON value")
-    }
-    fn visit_unit<E>(self) -> Result<RawNode, E> {
-        Ok(RawNode::Null)
-    }
-    fn visit_none<E>(self) -> Result<RawNode, E> {
-        Ok(RawNode::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawNode, D::Error> {
-        RawNode::deserialize(d)
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<RawNode, E> {
-        Ok(RawNode::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<RawNode, E> {
-        Ok(RawNode::Int(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<RawNode, E> {
-        Ok(i64::try_from(v).map(RawNode::Int).unwrap_or(RawNode::Float(v as f64)))
-    }
-    fn visit_i128<E>(self, v: i128) -> Result<RawNode, E> {
-        Ok(i64::try_from(v).map(RawNode::Int).unwrap_or(RawNode::Float(v as f64)))
-    }
-    fn visit_u128<E>(self, v: u128) -> Result<RawNode, E> {
-        Ok(i64::try_from(v).map(RawNode::Int).unwrap_or(RawNode::Float(v as f64)))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<RawNode, E> {
-        Ok(RawNode::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<RawNode, E> {
-        Ok(RawNode::Str(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<RawNode, E> {
-        Ok(RawNode::Str(v))
-    }
-    fn visit_bytes<E>(self, v: &[u8]) -> Result<RawNode, E> {
-        Ok(RawNode::Str(String::from_utf8_lossy(v).into_owned()))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<RawNode, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = a.next_element()? {
-            items.push(item);
+impl<'a> Builder<'a> {
+    fn new(file: FileId, text: &'a str) -> Builder<'a> {
+        Builder {
+            file,
+            parser: Parser::new_from_str(text),
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            copied: 0,
+            documents: Vec::new(),
+            document_count: 0,
         }
-        Ok(RawNode::Seq(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<RawNode, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(entry) = a.next_entry()? {
-            entries.push(entry);
+
+    fn run(mut self) -> Result<Vec<Node>, ParseError> {
+        while let Some(next) = self.parser.next_event() {
+            let (event, span) = next.map_err(scan_error)?;
+            let at = span.start.byte_offset().unwrap_or(0);
+            let span = Span::new(self.file, at, span.byte_range().map_or(at, |r| r.end));
+            match event {
+                Event::DocumentStart(..) => {
+                    self.document_count += 1;
+                    if self.document_count > MAX_DOCUMENTS {
+                        return Err(limit(at, "a stream of more than 100,000 documents"));
+                    }
+                    self.anchors.clear();
+                }
+                Event::SequenceStart(_, anchor, _) => {
+                    self.stack.push(Frame::Seq { span, anchor, items: Vec::new() })
+                }
+                Event::MappingStart(_, anchor, _) => self.stack.push(Frame::Map {
+                    span,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    merges: Vec::new(),
+                }),
+                Event::SequenceEnd => {
+                    if let Some(Frame::Seq { span, anchor, items }) = self.stack.pop() {
+                        self.complete(Node { span, kind: Kind::Seq(items) }, anchor)?;
+                    }
+                }
+                Event::MappingEnd => {
+                    if let Some(Frame::Map { span, anchor, mut entries, merges, .. }) = self.stack.pop() {
+                        if let Some(key) = first_duplicate(&entries) {
+                            let message = format!("duplicate mapping key: {}", key.name);
+                            return Err(error(key.span.start, &message));
+                        }
+                        merge_into(&mut entries, merges);
+                        self.complete(Node { span, kind: Kind::Map(entries) }, anchor)?;
+                    }
+                }
+                Event::Scalar(value, style, anchor, tag) => {
+                    if anchor == 0
+                        && let Some(Frame::Map { key: pending @ None, .. }) = self.stack.last_mut()
+                    {
+                        // A key is known by its text: `y`, `1` and `true` name the keys `y`, `1`
+                        // and `true`, whatever they would be as values.
+                        *pending = Some(Key { name: value.into_owned(), span });
+                        continue;
+                    }
+                    let tag = tag.as_ref().and_then(|t| t.core_suffix());
+                    let kind = scalar(&value, style, tag);
+                    self.complete(Node { span, kind }, anchor)?;
+                }
+                Event::Alias(id) => {
+                    let Some(target) = self.anchors.get(&id) else {
+                        return Err(error(
+                            at,
+                            "the alias refers to a node that is not complete (it contains itself)",
+                        ));
+                    };
+                    self.copied += size(target);
+                    if self.copied > MAX_ALIAS_COPIES {
+                        return Err(limit(at, "aliases that expand to more than 1,000,000 nodes"));
+                    }
+                    // The copy is shown where it is used; what is inside keeps its definition's
+                    // places, whose text is that of the value.
+                    let node = Node { span, kind: target.kind.clone() };
+                    self.complete(node, 0)?;
+                }
+                _ => {}
+            }
         }
-        Ok(RawNode::Map(entries))
+        Ok(self.documents)
+    }
+
+    /// A node is complete: it becomes an item, a key, a value or a document.
+    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.documents.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
+                None => *key = Some(Key { name: key_text(&node), span: node.span }),
+                Some(k) if k.name == "<<" && !matches!(node.kind, Kind::Str(_)) => merges.push(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
     }
 }
 
-impl<'de> Deserialize<'de> for RawKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = match RawNode::deserialize(d)? {
-            RawNode::Null => "null".to_string(),
-            RawNode::Bool(b) => b.to_string(),
-            RawNode::Int(i) => i.to_string(),
-            RawNode::Float(f) => f.to_string(),
-            RawNode::Str(s) => s,
-            // A complex key (`? [a, b]: v`) never names anything authlint reads.
-            RawNode::Seq(_) | RawNode::Map(_) => "<complex key>".to_string(),
+/// The first key (in text order) that an earlier key of the mapping already has.
+fn first_duplicate(entries: &[(Key, Node)]) -> Option<&Key> {
+    let mut keys = entries.iter().map(|(k, _)| k).filter(|k| k.name != COMPLEX_KEY);
+    if entries.len() <= 16 {
+        // Small mappings (nearly all of them): no hashing.
+        return entries
+            .iter()
+            .enumerate()
+            .find(|(i, (k, _))| k.name != COMPLEX_KEY && entries[..*i].iter().any(|(e, _)| e.name == k.name))
+            .map(|(_, (k, _))| k);
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    keys.find(|k| !seen.insert(k.name.as_str()))
+}
+
+/// Adds the entries of merged mappings (`<<: *base` or `<<: [*a, *b]`) that the mapping does not
+/// set itself; of several merged mappings, the first that sets a key wins.
+fn merge_into(entries: &mut Vec<(Key, Node)>, merges: Vec<Node>) {
+    if merges.is_empty() {
+        return;
+    }
+    let mut set: std::collections::HashSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+    for merged in merges {
+        let maps = match merged.kind {
+            Kind::Seq(items) => items,
+            _ => vec![merged],
         };
-        Ok(RawKey(text))
+        for map in maps {
+            if let Kind::Map(merged_entries) = map.kind {
+                for (k, v) in merged_entries {
+                    if set.insert(k.name.clone()) {
+                        entries.push((k, v));
+                    }
+                }
+            }
+        }
     }
+}
+
+/// Nodes in a tree, for the alias budget.
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Kind::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + size(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// The name of every key that is a list or a mapping (`? [a, b]: v`); never a duplicate.
+const COMPLEX_KEY: &str = "<complex key>";
+
+/// The text a mapping key given by an alias or a collection is known by (a scalar key written
+/// out is known by its text, see [`Builder::run`]).
+fn key_text(node: &Node) -> String {
+    match &node.kind {
+        Kind::Null => String::new(),
+        Kind::Bool(b) => b.to_string(),
+        Kind::Int(i) => i.to_string(),
+        Kind::Float(f) => f.to_string(),
+        Kind::Str(s) => s.clone(),
+        // A complex key (`? [a, b]: v`) never names anything authlint reads.
+        Kind::Seq(_) | Kind::Map(_) => COMPLEX_KEY.to_string(),
+    }
+}
+
+/// The typed value of a scalar: `tag` is a core-schema tag (`str`, `int`, ...) if it has one.
+fn scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
+    let text = || Kind::Str(value.to_string());
+    let plain = matches!(style, ScalarStyle::Plain);
+    match tag {
+        Some("str") => return text(),
+        Some("null") => return Kind::Null,
+        Some("bool") => return parse_bool(value).map_or_else(text, Kind::Bool),
+        Some("int") => return parse_int(value).unwrap_or_else(text),
+        Some("float") => {
+            return parse_float(value).map_or_else(|| parse_int(value).unwrap_or_else(text), Kind::Float);
+        }
+        _ if !plain => return text(),
+        _ => {}
+    }
+    if matches!(value, "" | "~" | "null" | "Null" | "NULL") {
+        return Kind::Null;
+    }
+    // Every other typed spelling starts with a digit, a sign, a dot or a boolean's letter.
+    if let Some(b) = parse_bool(value) {
+        return Kind::Bool(b);
+    }
+    if let Some(kind) = parse_int(value) {
+        return kind;
+    }
+    parse_float(value).map_or_else(text, Kind::Float)
+}
+
+/// YAML 1.1 booleans, in any case: `true/yes/y/on`, `false/no/n/off`.
+fn parse_bool(value: &str) -> Option<bool> {
+    let t = value.trim_matches([' ', '\t', '\r', '\n']);
+    if t.len() > 5 {
+        return None;
+    }
+    let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+    if is(&["true", "yes", "y", "on"]) {
+        Some(true)
+    } else if is(&["false", "no", "n", "off"]) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// YAML 1.2 integers: decimal without leading zeros, `0x`, `0o`, `0b`, single `_` between digits.
+/// Integers past `i64` become floats.
+fn parse_int(value: &str) -> Option<Kind> {
+    let t = value.trim_matches([' ', '\t', '\r', '\n']);
+    let (negative, rest) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (radix, digits) = match rest.get(..2) {
+        Some("0x" | "0X") => (16, &rest[2..]),
+        Some("0o" | "0O") => (8, &rest[2..]),
+        Some("0b" | "0B") => (2, &rest[2..]),
+        _ if rest.len() > 1 && rest.starts_with('0') => return None,
+        _ => (10, rest),
+    };
+    let bytes = digits.as_bytes();
+    let mut magnitude: u128 = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'_' {
+            if i == 0 || i + 1 == bytes.len() || bytes[i - 1] == b'_' {
+                return None;
+            }
+            continue;
+        }
+        let digit = (b as char).to_digit(radix)?;
+        magnitude = magnitude.checked_mul(u128::from(radix))?.checked_add(u128::from(digit))?;
+    }
+    if bytes.is_empty() || bytes[bytes.len() - 1] == b'_' {
+        return None;
+    }
+    let signed = if negative { -i128::try_from(magnitude).ok()? } else { i128::try_from(magnitude).ok()? };
+    Some(i64::try_from(signed).map(Kind::Int).unwrap_or(Kind::Float(signed as f64)))
+}
+
+/// YAML 1.2 floats: `.inf`, `-.inf`, `.nan` and decimal spellings (`1.5`, `1e3`, `.5`).
+fn parse_float(value: &str) -> Option<f64> {
+    let t = value.trim_matches([' ', '\t', '\r', '\n']);
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    match unsigned {
+        ".inf" | ".Inf" | ".INF" => {
+            return Some(if t.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY });
+        }
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    // Rust also reads `inf`, `NaN` and `infinity`, which YAML keeps as text.
+    if !unsigned.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    t.parse::<f64>().ok()
+}
+
+fn scan_error(e: ScanError) -> ParseError {
+    let mark = e.marker();
+    ParseError {
+        message: e.kind().to_string(),
+        offset: mark.byte_offset(),
+        line_col: Some((mark.line(), mark.col() + 1)),
+    }
+}
+
+fn error(offset: usize, message: &str) -> ParseError {
+    ParseError { message: message.to_string(), offset: Some(offset), line_col: None }
+}
+
+fn limit(offset: usize, what: &str) -> ParseError {
+    error(offset, &format!("the file exceeds authlint's YAML limits: {what}"))
 }
 
 #[cfg(test)]
@@ -283,6 +440,91 @@ mod tests {
             Kind::Seq(items) => assert!(matches!(items[0].get("id").map(|n| &n.kind), Some(Kind::Int(1)))),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The value of `v` in a one-line YAML document.
+    fn typed(value: &str) -> Kind {
+        let docs = parse_yaml(&format!("v: {value}\n"));
+        docs[0].get("v").expect("v").kind.clone()
+    }
+
+    #[test]
+    fn types_plain_scalars_as_serde_saphyr_does() {
+        assert!(matches!(typed(""), Kind::Null));
+        assert!(matches!(typed("~"), Kind::Null));
+        assert!(matches!(typed("NULL"), Kind::Null));
+        assert!(matches!(typed("true"), Kind::Bool(true)));
+        assert!(matches!(typed("Off"), Kind::Bool(false)));
+        assert!(matches!(typed("yes"), Kind::Bool(true)));
+        assert!(matches!(typed("12"), Kind::Int(12)));
+        assert!(matches!(typed("-0x1F"), Kind::Int(-31)));
+        assert!(matches!(typed("0o17"), Kind::Int(15)));
+        assert!(matches!(typed("1_000"), Kind::Int(1000)));
+        assert!(matches!(typed("99999999999999999999"), Kind::Float(_)));
+        assert!(matches!(typed("1.5"), Kind::Float(f) if f == 1.5));
+        assert!(matches!(typed("-.inf"), Kind::Float(f) if f == f64::NEG_INFINITY));
+        // A leading zero makes a decimal float, as in serde-saphyr.
+        assert!(matches!(typed("012"), Kind::Float(f) if f == 12.0));
+        // Rust-only float spellings and stray underscores stay text.
+        for text in ["inf", "NaN", "1__0", "_1", "1_", "0x", "+", "yess", "LOCAL"] {
+            assert!(matches!(typed(text), Kind::Str(ref s) if s == text), "{text}: {:?}", typed(text));
+        }
+    }
+
+    #[test]
+    fn quoted_block_and_str_tagged_scalars_stay_text() {
+        assert!(matches!(typed("'12'"), Kind::Str(ref s) if s == "12"));
+        assert!(matches!(typed("\"true\""), Kind::Str(ref s) if s == "true"));
+        assert!(matches!(typed("!!str 12"), Kind::Str(ref s) if s == "12"));
+        assert!(matches!(typed("!!int '12'"), Kind::Int(12)));
+        assert!(matches!(typed("|\n  null"), Kind::Str(ref s) if s == "null\n"));
+    }
+
+    #[test]
+    fn aliases_copy_and_merge_keys_merge() {
+        let text = "base: &b {idp: LOCAL, authenticator: totp}\ncopy: *b\nover:\n  <<: *b\n  idp: Google\n";
+        let docs = parse_yaml(text);
+        let copy = docs[0].get("copy").expect("copy");
+        assert_eq!(copy.get("idp").and_then(Node::as_str), Some("LOCAL"));
+        // The copy is shown at the alias; its insides at their definition.
+        assert_eq!(&text[copy.span.start..copy.span.end], "*b");
+        let idp = copy.get("idp").expect("idp");
+        assert_eq!(&text[idp.span.start..idp.span.end], "LOCAL");
+        let over = docs[0].get("over").expect("over");
+        assert_eq!(over.get("idp").and_then(Node::as_str), Some("Google"));
+        assert_eq!(over.get("authenticator").and_then(Node::as_str), Some("totp"));
+        // `y` is a key here, not YAML 1.1's boolean.
+        let list = parse_yaml("a: &a {x: 1}\nb: &b {x: 2, y: 3}\nc:\n  <<: [*a, *b]\n");
+        let c = list[0].get("c").expect("c");
+        assert!(matches!(c.get("x").map(|n| &n.kind), Some(Kind::Int(1))));
+        assert!(matches!(c.get("y").map(|n| &n.kind), Some(Kind::Int(3))));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_at_the_second_key() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let err = parse(FileId(0), text, Format::Yaml).expect_err("duplicate");
+        assert_eq!(err.offset, Some(text.rfind('a').expect("a")));
+        assert!(err.message.contains("duplicate mapping key: a"), "{}", err.message);
+        // Also in mappings large enough to be checked with a hash set.
+        let big: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect::<String>() + "k7: again\n";
+        let err = parse(FileId(0), &big, Format::Yaml).expect_err("duplicate");
+        assert_eq!(err.offset, Some(big.rfind("k7").expect("k7")));
+        // Two complex keys are not the same key.
+        assert!(parse(FileId(0), "? [a]\n: 1\n? [b]\n: 2\n", Format::Yaml).is_ok());
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let prev = format!("*a{}", level - 1);
+            text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+        }
+        let err = parse(FileId(0), &text, Format::Yaml).expect_err("bomb");
+        assert!(err.message.contains("limits"), "{}", err.message);
+        let err = parse(FileId(0), "a: &a [*a]\n", Format::Yaml).expect_err("self reference");
+        assert_eq!(err.offset, Some(7));
     }
 
     #[test]

@@ -730,8 +730,8 @@ cases! {
     step_id_negative: "hostile.yml", app_with_steps("    - id: -1\n") => rule("invalid-config", Line(4));
     step_id_huge_float: "hostile.yml", app_with_steps("    - id: 1e30\n") => rule("invalid-config", Line(4));
     // serde-saphyr refuses non-finite floats: the file is reported as invalid YAML at the value.
-    step_id_infinite: "hostile.yml", app_with_steps("    - id: .inf\n") => rule("syntax-error", Line(4));
-    step_id_nan: "hostile.yml", app_with_steps("    - id: .nan\n") => rule("syntax-error", Line(4));
+    step_id_infinite: "hostile.yml", app_with_steps("    - id: .inf\n") => rule("invalid-config", Line(4));
+    step_id_nan: "hostile.yml", app_with_steps("    - id: .nan\n") => rule("invalid-config", Line(4));
     step_id_past_u32: "hostile.yml", app_with_steps("    - id: 99999999999\n") => rule("invalid-config", Line(4));
     step_id_past_i64: "hostile.yml", app_with_steps("    - id: 99999999999999999999999\n")
         => rule("invalid-config", Line(4));
