@@ -16,3 +16,6 @@ fn main() -> ExitCode {
         Err(_) => authlint::cli::main(),
     }
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

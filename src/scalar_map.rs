@@ -42,9 +42,42 @@ pub struct ScalarMap {
 enum Repr {
     /// The decoded text is the host slice `start..start + len`.
     Identity { start: usize, len: usize },
-    /// `table[i]` is the host offset of decoded byte `i`; it has
-    /// `decoded.len() + 1` entries, the last one being the end offset.
-    Table(Vec<usize>),
+    /// Host offsets of the decoded bytes and of the end, stored as runs.
+    Table(Runs),
+}
+
+/// A list of host offsets (one per decoded byte, then the end) stored as runs of consecutive
+/// offsets: a script in a block scalar is one run per line, where a plain table would take
+/// eight bytes per byte of script (most of authlint's memory on a large tenant).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Runs {
+    /// `(i, host)`: offset number `i` is `host`, and those after it count up from there until
+    /// the next run.
+    starts: Vec<(usize, usize)>,
+    len: usize,
+}
+
+impl Runs {
+    fn push(&mut self, host: usize) {
+        let continues = self.starts.last().is_some_and(|&(i, h)| h.checked_add(self.len - i) == Some(host));
+        if !continues {
+            self.starts.push((self.len, host));
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, index: usize) -> Option<usize> {
+        if index >= self.len {
+            return None;
+        }
+        let run = self.starts.partition_point(|&(i, _)| i <= index).checked_sub(1)?;
+        let (i, host) = self.starts[run];
+        Some(host + (index - i))
+    }
+
+    fn last(&self) -> Option<usize> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
 }
 
 impl ScalarMap {
@@ -74,7 +107,7 @@ impl ScalarMap {
         if decoded.is_empty() {
             // Nothing to map but the end offset. An empty block scalar is
             // reported at the *next* token, so there is no text to verify.
-            return Some(ScalarMap::from_table(vec![start]));
+            return ScalarMap::from_offsets(vec![start]);
         }
 
         // `start` at the indentation of a line below a block header is a
@@ -94,9 +127,9 @@ impl ScalarMap {
         match &self.repr {
             Repr::Identity { start, len } => start.saturating_add(offset.min(*len)),
             Repr::Table(table) => match table.get(offset) {
-                Some(&host) => host,
+                Some(host) => host,
                 // The table is never empty (it always holds the end offset).
-                None => table.last().copied().unwrap_or(0),
+                None => table.last().unwrap_or(0),
             },
         }
     }
@@ -109,11 +142,11 @@ impl ScalarMap {
     /// A map from an explicit table: `table[i]` is the host offset of decoded byte `i`, with one
     /// more entry for the end (used by the XML loader, which decodes character data itself).
     pub fn from_offsets(table: Vec<usize>) -> Option<ScalarMap> {
-        (!table.is_empty()).then(|| ScalarMap::from_table(table))
-    }
-
-    fn from_table(table: Vec<usize>) -> ScalarMap {
-        ScalarMap { repr: Repr::Table(table) }
+        let mut runs = Runs::default();
+        for host in table {
+            runs.push(host);
+        }
+        (runs.len > 0).then_some(ScalarMap { repr: Repr::Table(runs) })
     }
 }
 
@@ -127,7 +160,7 @@ fn attempt(decoded: &str, decode: impl FnOnce(&mut Out<'_>) -> Option<usize>) ->
     }
     let mut table = out.table;
     table.push(end);
-    Some(ScalarMap::from_table(table))
+    Some(ScalarMap { repr: Repr::Table(table) })
 }
 
 /// Decoder output: checks every produced character against the expected
@@ -135,7 +168,7 @@ fn attempt(decoded: &str, decode: impl FnOnce(&mut Out<'_>) -> Option<usize>) ->
 /// records the host offset of each decoded byte.
 struct Out<'a> {
     expected: &'a str,
-    table: Vec<usize>,
+    table: Runs,
     /// Host offset just past the last content produced so far (used as the
     /// end offset for unquoted styles).
     end: usize,
@@ -143,18 +176,20 @@ struct Out<'a> {
 
 impl<'a> Out<'a> {
     fn new(expected: &'a str) -> Self {
-        Out { expected, table: Vec::with_capacity(expected.len() + 1), end: 0 }
+        Out { expected, table: Runs::default(), end: 0 }
     }
 
     /// Emits `c`, produced by host text starting at `host_at`; `end` is the
     /// host offset to report as the scalar end if `c` is the last character.
     /// Fails if `c` is not the next expected character.
     fn push(&mut self, c: char, host_at: usize, end: usize) -> Option<()> {
-        let rest = self.expected.get(self.table.len()..)?;
+        let rest = self.expected.get(self.table.len..)?;
         if !rest.starts_with(c) {
             return None;
         }
-        self.table.extend(std::iter::repeat_n(host_at, c.len_utf8()));
+        for _ in 0..c.len_utf8() {
+            self.table.push(host_at);
+        }
         self.end = end;
         Some(())
     }
@@ -191,7 +226,7 @@ impl<'a> Out<'a> {
     }
 
     fn is_done(&self) -> bool {
-        self.table.len() == self.expected.len()
+        self.table.len == self.expected.len()
     }
 }
 
@@ -643,6 +678,28 @@ mod tests {
     use super::*;
     use serde_saphyr::Spanned;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn runs_give_back_every_offset_of_the_table() {
+        // Lines of a block scalar (runs), a multi-byte character (repeated offsets), an escape
+        // (a jump back), and the end.
+        let tables: [&[usize]; 5] = [
+            &[4],
+            &[10, 11, 12, 20, 21, 22, 23],
+            &[5, 5, 6, 7, 7, 7, 8],
+            &[9, 8, 7, 100, 101],
+            &[0, 1, 2, 3],
+        ];
+        for table in tables {
+            let map = ScalarMap::from_offsets(table.to_vec()).expect("non-empty");
+            for (i, &host) in table.iter().enumerate() {
+                assert_eq!(map.to_host(i), host, "{table:?} at {i}");
+            }
+            // Past the end: the end offset.
+            assert_eq!(map.to_host(table.len() + 3), *table.last().expect("non-empty"));
+        }
+        assert!(ScalarMap::from_offsets(Vec::new()).is_none());
+    }
 
     /// Parses `host` (a mapping of string values) with serde-saphyr and
     /// returns, for `key`, the start offset and decoded value it reports.

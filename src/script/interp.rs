@@ -17,7 +17,7 @@ use swc_common::{BytePos, Spanned};
 use swc_ecma_ast::*;
 
 use super::env::{Env, join_values};
-use super::state::{ANY_OPTION, Flow, State, Trace, TraceEntry, insert, join_arms, union};
+use super::state::{ANY_OPTION, Flow, Slots, State, Trace, TraceEntry, insert, join_arms, union};
 
 /// The option of a step that ran with an option nobody looks at (in traces).
 pub const ANY: usize = usize::MAX;
@@ -110,7 +110,7 @@ pub struct Comparison {
     /// The string literal compared with (quotes included), when it is a literal.
     pub literal: Option<(usize, usize)>,
     /// `State::view` of every state the comparison was evaluated in.
-    pub views: BTreeSet<Vec<u8>>,
+    pub views: BTreeSet<Slots>,
     /// A `case` of a `switch` on the step field.
     pub in_switch: bool,
 }
@@ -707,7 +707,7 @@ impl<'a> Interp<'a> {
     /// Splits `flow` by the truthiness of `value`; `test` (when given) is recorded in the
     /// witnesses as the branch taken.
     fn split(&mut self, value: &Value<'a>, flow: &Flow, test: Option<&Expr>) -> (Flow, Flow) {
-        let text = test.map(|t| (self.snippet(t.span()), offset(t.span().lo)));
+        let text = test.map(|t| (Rc::<str>::from(self.snippet(t.span())), offset(t.span().lo)));
         let mut yes = Flow::new();
         let mut no = Flow::new();
         for (state, trace) in flow {
@@ -1225,12 +1225,12 @@ impl<'a> Interp<'a> {
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Flow {
-        let entry = TraceEntry::Callback { name: label, offset: at };
+        let entry = TraceEntry::Callback { name: label.into(), offset: at };
         if !refresh_view {
             let flow = flow.into_iter().map(|(s, t)| (s, t.push(entry.clone()))).collect();
             return self.call(closure, vec![Value::Unknown], flow, env).0;
         }
-        let mut by_view: BTreeMap<Vec<u8>, Flow> = BTreeMap::new();
+        let mut by_view: BTreeMap<Slots, Flow> = BTreeMap::new();
         for (mut state, trace) in flow {
             let view = std::mem::replace(&mut state.view, state.exec.clone());
             insert(by_view.entry(view).or_default(), state, trace.push(entry.clone()));

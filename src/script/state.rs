@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 /// `0` means "not run"; `k + 1` means "ran with option `k`".
 pub type Slot = u8;
 
@@ -19,15 +21,19 @@ pub const NO_SUBJECT: u8 = u8::MAX;
 /// for all its options instead of one per option (see `StepsInfo::observed`).
 pub const ANY_OPTION: Slot = u8::MAX;
 
+/// One slot per configured step. Applications have a handful of steps: kept inline, a state is
+/// copied without touching the heap (the analysis copies states at every branch).
+pub type Slots = SmallVec<[Slot; 16]>;
+
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct State {
     /// Steps in execution order: what has run by the time the next step runs.
-    pub exec: Vec<Slot>,
+    pub exec: Slots,
     /// What the currently running JavaScript sees in `context.steps`. The server evaluates a
     /// function body at once and only queues the steps it starts, so code after
     /// `executeStep(1)` in the same function still sees step 1 as not run; a callback sees every
     /// step that ran before it fired.
-    pub view: Vec<Slot>,
+    pub view: Slots,
     /// Index (into the application's steps) of the subject-identifier step.
     pub subject: u8,
 }
@@ -35,8 +41,8 @@ pub struct State {
 impl State {
     pub fn initial(steps: usize, subject: Option<usize>) -> State {
         State {
-            exec: vec![0; steps],
-            view: vec![0; steps],
+            exec: smallvec::smallvec![0; steps],
+            view: smallvec::smallvec![0; steps],
             subject: subject.and_then(|s| u8::try_from(s).ok()).unwrap_or(NO_SUBJECT),
         }
     }
@@ -77,9 +83,9 @@ pub enum TraceEntry {
     /// A step failed or was abandoned, and its callback ran.
     StepFailed { step: u32, callback: &'static str, site: usize },
     /// A callback started (`onSuccess` of step 1, or a callback of `httpGet`, ...).
-    Callback { name: String, offset: usize },
+    Callback { name: Rc<str>, offset: usize },
     /// A condition took a branch; `text` is its source.
-    Branch { text: String, taken: bool, offset: usize },
+    Branch { text: Rc<str>, taken: bool, offset: usize },
     /// The subject step changed (`markAsSubjectIdentifierStep`).
     Subject { step: u32 },
 }
@@ -190,7 +196,7 @@ mod tests {
     use super::*;
 
     fn st(x: u8) -> State {
-        State { exec: vec![x], view: vec![x], subject: 0 }
+        State { exec: smallvec::smallvec![x], view: smallvec::smallvec![x], subject: 0 }
     }
 
     #[test]

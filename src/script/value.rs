@@ -330,7 +330,7 @@ mod tests {
     }
 
     fn state(step1: Slot) -> State {
-        State { exec: vec![step1, 0], view: vec![step1, 0], subject: 0 }
+        State { exec: smallvec::smallvec![step1, 0], view: smallvec::smallvec![step1, 0], subject: 0 }
     }
     use super::super::state::Slot;
 
