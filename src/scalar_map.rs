@@ -66,6 +66,14 @@ impl Runs {
         self.len += 1;
     }
 
+    /// `count` consecutive offsets from `host` on.
+    fn push_run(&mut self, host: usize, count: usize) {
+        if count > 0 {
+            self.push(host);
+            self.len += count - 1;
+        }
+    }
+
     fn get(&self, index: usize) -> Option<usize> {
         if index >= self.len {
             return None;
@@ -197,6 +205,26 @@ impl<'a> Out<'a> {
     /// Emits a character copied verbatim from the host at `host_at`.
     fn copy(&mut self, c: char, host_at: usize) -> Option<()> {
         self.push(c, host_at, host_at + c.len_utf8())
+    }
+
+    /// Emits `text`, copied verbatim from the host at `host_at`: at once when it is ASCII (a
+    /// line of a block scalar, usually).
+    fn copy_str(&mut self, text: &str, host_at: usize) -> Option<()> {
+        if !text.is_ascii() {
+            for (i, c) in text.char_indices() {
+                self.copy(c, host_at + i)?;
+            }
+            return Some(());
+        }
+        let rest = self.expected.get(self.table.len..)?;
+        if !rest.as_bytes().starts_with(text.as_bytes()) {
+            return None;
+        }
+        self.table.push_run(host_at, text.len());
+        if !text.is_empty() {
+            self.end = host_at + text.len();
+        }
+        Some(())
     }
 
     /// Emits a space or line feed produced by the line break at `brk`.
@@ -615,9 +643,7 @@ fn decode_block(host: &str, bytes: &[u8], block: &BlockStart, out: &mut Out<'_>)
         }
         empties.clear();
         let (from, to) = line.content;
-        for (i, c) in host.get(from..to)?.char_indices() {
-            out.copy(c, from + i)?;
-        }
+        out.copy_str(host.get(from..to)?, from)?;
         prev = Some(line);
     }
 

@@ -272,7 +272,13 @@ impl Context<'_> {
                     format!("{}step {step} failed -> {callback}", at(*site))
                 }
                 TraceEntry::Callback { name, offset } => format!("{}{name}", at(*offset)),
-                TraceEntry::Branch { text, taken, offset } => format!("{}`{text}` is {taken}", at(*offset)),
+                TraceEntry::Branch { end, taken, offset } => {
+                    let text = app
+                        .script
+                        .as_ref()
+                        .map_or_else(String::new, |s| crate::script::snippet(&s.text, *offset, *end));
+                    format!("{}`{text}` is {taken}", at(*offset))
+                }
                 TraceEntry::Subject { step } => {
                     format!("step {step} becomes the subject (markAsSubjectIdentifierStep)")
                 }

@@ -217,6 +217,16 @@ pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> 
     interp.facts
 }
 
+/// Who is given callbacks, for the trace ("onSuccess of httpGet"); named only when there are
+/// callbacks to run.
+enum CalleeName<'s> {
+    /// A framework function.
+    Named(&'s str),
+    /// Any other callee: its source text.
+    Source(swc_common::Span),
+    Unnamed,
+}
+
 impl<'a> Interp<'a> {
     /// Spends budget for evaluating something in `states` states (the work grows with both);
     /// false once it is exhausted.
@@ -229,21 +239,9 @@ impl<'a> Interp<'a> {
         true
     }
 
-    /// The source of a node, whitespace collapsed and shortened, for trace entries.
+    /// The source of a node, for trace entries.
     fn snippet(&self, span: swc_common::Span) -> String {
-        // Only the start is shown: collapse at most a few hundred bytes, however large the node.
-        let (start, end) = (offset(span.lo), offset(span.hi));
-        let mut cut = end.min(start + 240);
-        while cut > start && !self.src.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let text = self.src.get(start..cut).unwrap_or("");
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if text.chars().count() > 60 {
-            format!("{}...", text.chars().take(57).collect::<String>())
-        } else {
-            text
-        }
+        super::snippet(self.src, offset(span.lo), offset(span.hi))
     }
 
     // ----- statements -------------------------------------------------------------------------
@@ -361,9 +359,7 @@ impl<'a> Interp<'a> {
     /// Keeps a flow within `MAX_STATES`, saying the analysis is incomplete when it cuts.
     fn bound(&mut self, flow: &mut Flow) {
         if flow.len() > MAX_STATES {
-            if let Some(cut) = flow.keys().nth(MAX_STATES).cloned() {
-                flow.split_off(&cut);
-            }
+            flow.truncate(MAX_STATES);
             self.facts.incomplete = true;
         }
     }
@@ -707,7 +703,8 @@ impl<'a> Interp<'a> {
     /// Splits `flow` by the truthiness of `value`; `test` (when given) is recorded in the
     /// witnesses as the branch taken.
     fn split(&mut self, value: &Value<'a>, flow: &Flow, test: Option<&Expr>) -> (Flow, Flow) {
-        let text = test.map(|t| (Rc::<str>::from(self.snippet(t.span())), offset(t.span().lo)));
+        // The condition's text is looked up only if a diagnostic shows it.
+        let text = test.map(|t| (offset(t.span().hi), offset(t.span().lo)));
         let mut yes = Flow::new();
         let mut no = Flow::new();
         for (state, trace) in flow {
@@ -715,7 +712,7 @@ impl<'a> Interp<'a> {
             let add = |into: &mut Flow, taken: bool| {
                 let trace = match &text {
                     Some((text, offset)) => {
-                        trace.push(TraceEntry::Branch { text: text.clone(), taken, offset: *offset })
+                        trace.push(TraceEntry::Branch { end: *text, taken, offset: *offset })
                     }
                     None => trace.clone(),
                 };
@@ -896,7 +893,7 @@ impl<'a> Interp<'a> {
                 OptChainBase::Call(c) => {
                     let callee = self.eval(&c.callee, flow, env);
                     let args = self.eval_args(&c.args, flow, env);
-                    self.call_value(callee, args, None, flow, env)
+                    self.call_value(callee, args, CalleeName::Unnamed, 0, flow, env)
                 }
             },
             Expr::Cond(c) => {
@@ -1129,7 +1126,9 @@ impl<'a> Interp<'a> {
                 return Value::Unknown;
             }
             let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
-            *flow = self.run_callbacks(&args, name, offset(c.span.lo), is_async, std::mem::take(flow), env);
+            let at = offset(c.span.lo);
+            *flow =
+                self.run_callbacks(&args, CalleeName::Named(name), at, is_async, std::mem::take(flow), env);
             return Value::Unknown;
         }
         // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
@@ -1151,8 +1150,7 @@ impl<'a> Interp<'a> {
         }
         let callee_value = self.eval(callee, flow, env);
         let args = self.eval_args(&c.args, flow, env);
-        let name = self.snippet(callee.span());
-        self.call_value(callee_value, args, Some((name, offset(c.span.lo))), flow, env)
+        self.call_value(callee_value, args, CalleeName::Source(callee.span()), offset(c.span.lo), flow, env)
     }
 
     /// Calls a function value; an unknown callee may run its function arguments.
@@ -1160,7 +1158,8 @@ impl<'a> Interp<'a> {
         &mut self,
         callee: Value<'a>,
         args: Vec<Value<'a>>,
-        name: Option<(String, usize)>,
+        name: CalleeName<'_>,
+        at: usize,
         flow: &mut Flow,
         env: &mut Env<'a>,
     ) -> Value<'a> {
@@ -1171,8 +1170,7 @@ impl<'a> Interp<'a> {
                 value
             }
             _ => {
-                let (name, at) = name.unwrap_or_else(|| ("a function".to_string(), 0));
-                *flow = self.run_callbacks(&args, &name, at, false, std::mem::take(flow), env);
+                *flow = self.run_callbacks(&args, name, at, false, std::mem::take(flow), env);
                 Value::Unknown
             }
         }
@@ -1183,26 +1181,39 @@ impl<'a> Interp<'a> {
     fn run_callbacks(
         &mut self,
         args: &[Value<'a>],
-        callee: &str,
+        callee: CalleeName<'_>,
         at: usize,
         is_async: bool,
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Flow {
-        let mut callbacks: Vec<(String, Closure<'a>)> = Vec::new();
+        let mut callbacks: Vec<(Option<Rc<str>>, Closure<'a>)> = Vec::new();
         for arg in args {
             match arg {
-                Value::Func(c) => callbacks.push((format!("callback of {callee}"), *c)),
+                Value::Func(c) => callbacks.push((None, *c)),
                 Value::Object(props) => {
                     for (key, v) in props.iter() {
                         if let Value::Func(c) = v {
-                            callbacks.push((format!("{key} of {callee}"), *c));
+                            callbacks.push((Some(key.clone()), *c));
                         }
                     }
                 }
                 _ => {}
             }
         }
+        // Most calls (`Log.info(...)`) are given no function: nothing to run, nothing to name.
+        if callbacks.is_empty() {
+            return flow;
+        }
+        let callee = match callee {
+            CalleeName::Named(name) => name.to_string(),
+            CalleeName::Source(span) => self.snippet(span),
+            CalleeName::Unnamed => "a function".to_string(),
+        };
+        let callbacks = callbacks.into_iter().map(|(key, closure)| match key {
+            Some(key) => (format!("{key} of {callee}"), closure),
+            None => (format!("callback of {callee}"), closure),
+        });
         let mut out = flow.clone();
         for (label, closure) in callbacks {
             // `{onSuccess: ..., onFail: ...}` handed to any function is the framework's callback
@@ -1626,7 +1637,8 @@ fn reachable_from(inputs: &Flow, outputs: &Flow) -> Flow {
         .iter()
         .filter(|(out, _)| {
             inputs.keys().any(|input| {
-                input.view == out.view && input.exec.iter().zip(&out.exec).all(|(i, o)| *i == 0 || *o != 0)
+                input.view == out.view
+                    && input.exec.iter().zip(out.exec.iter()).all(|(i, o)| *i == 0 || *o != 0)
             })
         })
         .map(|(s, t)| (s.clone(), t.clone()))

@@ -107,6 +107,18 @@ fn bracket_depth(src: &str) -> (usize, usize) {
     (max, at)
 }
 
+/// The source `start..end` of a script, whitespace collapsed and shortened, for traces.
+pub fn snippet(src: &str, start: usize, end: usize) -> String {
+    // Only the start is shown: collapse at most a few hundred bytes, however large the node.
+    let mut cut = end.min(start + 240);
+    while cut > start && !src.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let text = src.get(start..cut).unwrap_or("");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > 60 { format!("{}...", text.chars().take(57).collect::<String>()) } else { text }
+}
+
 /// Parses a script as the server does (ECMAScript, script goal, not a module).
 pub fn parse(src: &str) -> Result<Script, ScriptError> {
     // swc numbers bytes from 1 (0 is its "no position"); `interp::offset` undoes that.
@@ -126,7 +138,12 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
             too_deep: true,
         });
     }
-    if let Some(at) = label_chain(src, MAX_LABEL_CHAIN) {
+    // Both scans are skipped when a count of the characters they look for (cheap: vectorised)
+    // shows they cannot find anything.
+    let count = |set: &[u8]| src.bytes().filter(|b| set.contains(b)).count();
+    if count(b":") > MAX_LABEL_CHAIN
+        && let Some(at) = label_chain(src, MAX_LABEL_CHAIN)
+    {
         return Err(ScriptError {
             offset: at,
             end: at + 1,
@@ -134,8 +151,10 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
             too_deep: true,
         });
     }
-    let (depth, at) = bracket_depth(src);
-    if depth > MAX_BRACKET_DEPTH {
+    if count(b"([{") > MAX_BRACKET_DEPTH
+        && let (depth, at) = bracket_depth(src)
+        && depth > MAX_BRACKET_DEPTH
+    {
         return Err(ScriptError {
             offset: at,
             end: at + 1,

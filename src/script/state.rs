@@ -9,8 +9,6 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use smallvec::SmallVec;
-
 /// `0` means "not run"; `k + 1` means "ran with option `k`".
 pub type Slot = u8;
 
@@ -23,7 +21,86 @@ pub const ANY_OPTION: Slot = u8::MAX;
 
 /// One slot per configured step. Applications have a handful of steps: kept inline, a state is
 /// copied without touching the heap (the analysis copies states at every branch).
-pub type Slots = SmallVec<[Slot; 16]>;
+#[derive(Clone)]
+pub enum Slots {
+    Inline { len: u8, slots: [Slot; INLINE_SLOTS] },
+    Heap(Box<[Slot]>),
+}
+
+/// Up to this many steps, slots are kept inline (the enum is then 24 bytes, as a boxed slice).
+const INLINE_SLOTS: usize = 22;
+
+impl Slots {
+    /// `len` slots of "not run".
+    pub fn zeros(len: usize) -> Slots {
+        Slots::from(&vec![0; len][..])
+    }
+}
+
+impl From<&[Slot]> for Slots {
+    fn from(values: &[Slot]) -> Slots {
+        match u8::try_from(values.len()) {
+            Ok(len) if values.len() <= INLINE_SLOTS => {
+                let mut slots = [0; INLINE_SLOTS];
+                slots[..values.len()].copy_from_slice(values);
+                Slots::Inline { len, slots }
+            }
+            _ => Slots::Heap(values.into()),
+        }
+    }
+}
+
+impl std::ops::Deref for Slots {
+    type Target = [Slot];
+    fn deref(&self) -> &[Slot] {
+        match self {
+            Slots::Inline { len, slots } => &slots[..*len as usize],
+            Slots::Heap(slots) => slots,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Slots {
+    fn deref_mut(&mut self) -> &mut [Slot] {
+        match self {
+            Slots::Inline { len, slots } => &mut slots[..*len as usize],
+            Slots::Heap(slots) => slots,
+        }
+    }
+}
+
+// Compared, ordered and hashed as the slices they hold, whichever way they are stored.
+impl PartialEq for Slots {
+    fn eq(&self, other: &Slots) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Slots {}
+
+impl PartialOrd for Slots {
+    fn partial_cmp(&self, other: &Slots) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Slots {
+    fn cmp(&self, other: &Slots) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl std::hash::Hash for Slots {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state)
+    }
+}
+
+impl std::fmt::Debug for Slots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
 
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct State {
@@ -41,8 +118,8 @@ pub struct State {
 impl State {
     pub fn initial(steps: usize, subject: Option<usize>) -> State {
         State {
-            exec: smallvec::smallvec![0; steps],
-            view: smallvec::smallvec![0; steps],
+            exec: Slots::zeros(steps),
+            view: Slots::zeros(steps),
             subject: subject.and_then(|s| u8::try_from(s).ok()).unwrap_or(NO_SUBJECT),
         }
     }
@@ -85,7 +162,8 @@ pub enum TraceEntry {
     /// A callback started (`onSuccess` of step 1, or a callback of `httpGet`, ...).
     Callback { name: Rc<str>, offset: usize },
     /// A condition took a branch; `text` is its source.
-    Branch { text: Rc<str>, taken: bool, offset: usize },
+    /// The condition is the script's text `offset..end` (see [`crate::script::snippet`]).
+    Branch { end: usize, taken: bool, offset: usize },
     /// The subject step changed (`markAsSubjectIdentifierStep`).
     Subject { step: u32 },
 }
@@ -141,8 +219,193 @@ impl std::fmt::Debug for Trace {
     }
 }
 
-/// A set of states, each with its witness path.
-pub type Flow = BTreeMap<State, Trace>;
+/// A set of states, each with its witness path, in state order.
+///
+/// Nearly every set the analysis moves through a script holds one to a few states, and it makes
+/// and drops sets at every statement: small sets are a sorted vector (one allocation, no tree
+/// nodes), larger ones a B-tree (no quadratic insertion). Both iterate in the same order, so the
+/// representation never changes a result.
+#[derive(Clone, Default)]
+pub struct Flow(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Small(Vec<(State, Trace)>),
+    Large(BTreeMap<State, Trace>),
+}
+
+impl Default for Repr {
+    fn default() -> Repr {
+        Repr::Small(Vec::new())
+    }
+}
+
+/// Above this many states a set becomes a B-tree.
+const SMALL_FLOW: usize = 32;
+
+impl Flow {
+    pub fn new() -> Flow {
+        Flow::default()
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Small(v) => v.len(),
+            Repr::Large(m) => m.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, state: &State) -> Option<&Trace> {
+        match &self.0 {
+            Repr::Small(v) => v.binary_search_by(|(s, _)| s.cmp(state)).ok().map(|i| &v[i].1),
+            Repr::Large(m) => m.get(state),
+        }
+    }
+
+    pub fn get_mut(&mut self, state: &State) -> Option<&mut Trace> {
+        match &mut self.0 {
+            Repr::Small(v) => match v.binary_search_by(|(s, _)| s.cmp(state)) {
+                Ok(i) => Some(&mut v[i].1),
+                Err(_) => None,
+            },
+            Repr::Large(m) => m.get_mut(state),
+        }
+    }
+
+    pub fn contains_key(&self, state: &State) -> bool {
+        self.get(state).is_some()
+    }
+
+    /// Sets the witness of `state`, replacing any it had (see [`insert`] to keep the shorter).
+    pub fn insert(&mut self, state: State, trace: Trace) -> Option<Trace> {
+        match &mut self.0 {
+            Repr::Small(v) => {
+                // States often arrive in order: appending needs no search.
+                let at = match v.last() {
+                    Some((last, _)) if *last < state => Err(v.len()),
+                    None => Err(0),
+                    _ => v.binary_search_by(|(s, _)| s.cmp(&state)),
+                };
+                match at {
+                    Ok(i) => Some(std::mem::replace(&mut v[i].1, trace)),
+                    Err(i) => {
+                        v.insert(i, (state, trace));
+                        if v.len() > SMALL_FLOW {
+                            self.0 = Repr::Large(std::mem::take(v).into_iter().collect());
+                        }
+                        None
+                    }
+                }
+            }
+            Repr::Large(m) => m.insert(state, trace),
+        }
+    }
+
+    /// Keeps the first `len` states.
+    pub fn truncate(&mut self, len: usize) {
+        match &mut self.0 {
+            Repr::Small(v) => v.truncate(len),
+            Repr::Large(m) => {
+                if let Some(cut) = m.keys().nth(len).cloned() {
+                    m.split_off(&cut);
+                }
+            }
+        }
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        match &self.0 {
+            Repr::Small(v) => Iter::Small(v.iter()),
+            Repr::Large(m) => Iter::Large(m.iter()),
+        }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &State> {
+        self.iter().map(|(s, _)| s)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Trace> {
+        self.iter().map(|(_, t)| t)
+    }
+}
+
+/// The states of a [`Flow`] and their witnesses, in state order.
+pub enum Iter<'f> {
+    Small(std::slice::Iter<'f, (State, Trace)>),
+    Large(std::collections::btree_map::Iter<'f, State, Trace>),
+}
+
+impl<'f> Iterator for Iter<'f> {
+    type Item = (&'f State, &'f Trace);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Small(i) => i.next().map(|(s, t)| (s, t)),
+            Iter::Large(i) => i.next(),
+        }
+    }
+}
+
+/// A [`Flow`] taken apart, in state order.
+pub enum IntoIter {
+    Small(std::vec::IntoIter<(State, Trace)>),
+    Large(std::collections::btree_map::IntoIter<State, Trace>),
+}
+
+impl Iterator for IntoIter {
+    type Item = (State, Trace);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            IntoIter::Small(i) => i.next(),
+            IntoIter::Large(i) => i.next(),
+        }
+    }
+}
+
+impl IntoIterator for Flow {
+    type Item = (State, Trace);
+    type IntoIter = IntoIter;
+    fn into_iter(self) -> IntoIter {
+        match self.0 {
+            Repr::Small(v) => IntoIter::Small(v.into_iter()),
+            Repr::Large(m) => IntoIter::Large(m.into_iter()),
+        }
+    }
+}
+
+impl<'f> IntoIterator for &'f Flow {
+    type Item = (&'f State, &'f Trace);
+    type IntoIter = Iter<'f>;
+    fn into_iter(self) -> Iter<'f> {
+        self.iter()
+    }
+}
+
+/// Like a map's `collect`: a state given twice keeps the later witness.
+impl FromIterator<(State, Trace)> for Flow {
+    fn from_iter<I: IntoIterator<Item = (State, Trace)>>(items: I) -> Flow {
+        let mut flow = Flow::new();
+        flow.extend(items);
+        flow
+    }
+}
+
+impl Extend<(State, Trace)> for Flow {
+    fn extend<I: IntoIterator<Item = (State, Trace)>>(&mut self, items: I) {
+        for (state, trace) in items {
+            self.insert(state, trace);
+        }
+    }
+}
+
+impl std::fmt::Debug for Flow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
 
 /// Adds `state` to `flow`, keeping the shorter witness when it is already there.
 pub fn insert(flow: &mut Flow, state: State, trace: Trace) {
@@ -196,7 +459,27 @@ mod tests {
     use super::*;
 
     fn st(x: u8) -> State {
-        State { exec: smallvec::smallvec![x], view: smallvec::smallvec![x], subject: 0 }
+        State { exec: Slots::from(&[x][..]), view: Slots::from(&[x][..]), subject: 0 }
+    }
+
+    #[test]
+    fn slots_inline_and_on_the_heap_compare_as_slices() {
+        let short: Vec<u8> = vec![1, 0, 2];
+        let long: Vec<u8> = (0..40).collect();
+        for values in [&short[..], &long[..], &[][..]] {
+            let slots = Slots::from(values);
+            assert_eq!(&*slots, values);
+            let mut copy = slots.clone();
+            if let Some(first) = copy.first_mut() {
+                *first = 9;
+                assert!(copy > slots || values[0] > 9);
+                assert_ne!(copy, slots);
+            }
+        }
+        assert!(matches!(Slots::from(&short[..]), Slots::Inline { .. }));
+        assert!(matches!(Slots::from(&long[..]), Slots::Heap(_)));
+        assert_eq!(Slots::zeros(30).len(), 30);
+        assert!(Slots::from(&[1, 2][..]) < Slots::from(&[1, 3][..]));
     }
 
     #[test]
@@ -213,7 +496,7 @@ mod tests {
     fn join_arms_drops_a_branch_that_did_not_matter() {
         let mut before = Flow::new();
         before.insert(st(1), Trace::default());
-        let branch = |taken| TraceEntry::Branch { text: "x".into(), taken, offset: 0 };
+        let branch = |taken| TraceEntry::Branch { end: 1, taken, offset: 0 };
         let mut then_arm = Flow::new();
         then_arm.insert(st(1), Trace::default().push(branch(true)));
         let mut else_arm = Flow::new();

@@ -312,6 +312,7 @@ impl Cond {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::script::state::Slots;
 
     fn info() -> StepsInfo {
         StepsInfo {
@@ -330,7 +331,7 @@ mod tests {
     }
 
     fn state(step1: Slot) -> State {
-        State { exec: smallvec::smallvec![step1, 0], view: smallvec::smallvec![step1, 0], subject: 0 }
+        State { exec: Slots::from(&[step1, 0][..]), view: Slots::from(&[step1, 0][..]), subject: 0 }
     }
     use super::super::state::Slot;
 
