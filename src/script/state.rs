@@ -489,7 +489,30 @@ mod tests {
         let mut a = Flow::new();
         insert(&mut a, st(1), long);
         insert(&mut a, st(1), short.clone());
-        assert_eq!(a[&st(1)].len(), 1);
+        assert_eq!(a.get(&st(1)).map(Trace::len), Some(1));
+    }
+
+    #[test]
+    fn small_and_large_flows_hold_the_same_states_in_the_same_order() {
+        // Inserted out of order, past the size where a flow becomes a B-tree.
+        let numbers: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut flow = Flow::new();
+        for (i, &n) in numbers.iter().enumerate() {
+            assert_eq!(flow.len(), i);
+            flow.insert(st(n), Trace::default());
+            // Replacing keeps one entry per state.
+            assert!(flow.insert(st(n), Trace::default().push(TraceEntry::Subject { step: 1 })).is_some());
+            let keys: Vec<u8> = flow.keys().map(|s| s.exec[0]).collect();
+            let mut sorted = numbers[..=i].to_vec();
+            sorted.sort();
+            assert_eq!(keys, sorted);
+        }
+        assert!(flow.get(&st(37)).is_some_and(|t| t.len() == 1));
+        flow.truncate(10);
+        assert_eq!(
+            flow.into_iter().map(|(s, _)| s.exec[0]).collect::<Vec<_>>(),
+            (0..10).collect::<Vec<u8>>()
+        );
     }
 
     #[test]
@@ -504,7 +527,7 @@ mod tests {
         // A state only the then-arm produced keeps its branch entry.
         then_arm.insert(st(2), Trace::default().push(branch(true)));
         let joined = join_arms(&before, then_arm, else_arm);
-        assert!(joined[&st(1)].is_empty());
-        assert_eq!(joined[&st(2)].len(), 1);
+        assert!(joined.get(&st(1)).is_some_and(Trace::is_empty));
+        assert_eq!(joined.get(&st(2)).map(Trace::len), Some(1));
     }
 }
