@@ -275,10 +275,7 @@ fn break_len(bytes: &[u8], pos: usize) -> usize {
 
 /// Offset of the first line break at or after `pos`, or the end of the text.
 fn line_end(bytes: &[u8], pos: usize) -> usize {
-    bytes
-        .get(pos..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'\n' || b == b'\r'))
-        .map_or(bytes.len(), |i| pos + i)
+    bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)).map_or(bytes.len(), |i| pos + i)
 }
 
 /// Offset of the start of the line containing `pos`.

@@ -44,7 +44,7 @@ pub struct LineCol {
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile { display, path, text, line_starts }
     }
 
