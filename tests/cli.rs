@@ -257,3 +257,22 @@ fn human_output_of_the_guard_rules() {
     let r = run(&["check", "fixtures/err/guard-never-matches", "fixtures/err/unknown-authentication-option"]);
     insta::assert_snapshot!("guard_rules_human", r.stdout);
 }
+
+/// The hidden profiling flags: `--timings` names every stage on standard error (and leaves the
+/// report alone); `--parse-only` stops before the analysis, so it finds nothing.
+#[test]
+fn timings_and_parse_only_for_the_benchmark() {
+    let plain = run(&["check", "fixtures/tenant", "--format", "json"]);
+    let timed = run(&["check", "fixtures/tenant", "--format", "json", "--timings"]);
+    assert_eq!(timed.stdout, plain.stdout);
+    assert_eq!(timed.code, plain.code);
+    for stage in
+        ["discover", "read, parse and load files", "analyse applications and run rules", "render the report"]
+    {
+        assert!(timed.stderr.contains(stage), "no `{stage}` in:\n{}", timed.stderr);
+    }
+    let parsed = run(&["check", "fixtures/tenant", "--parse-only", "--timings", "--format", "json"]);
+    assert_eq!(parsed.code, 0, "{}", parsed.stderr);
+    assert!(parsed.stderr.contains("parse scripts"), "{}", parsed.stderr);
+    assert!(!parsed.stderr.contains("analyse applications"), "{}", parsed.stderr);
+}
