@@ -115,6 +115,20 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
         }
     }
     let mut help = String::new();
+    push_path_and_help(&mut help, d);
+    Rendered {
+        code: d.rule,
+        severity: miette_severity(d.severity),
+        message: d.message.clone(),
+        source: source(files, d.span),
+        labels,
+        help: (!help.is_empty()).then_some(help),
+        related,
+    }
+}
+
+/// The help of a finding, framed or not: the path that leads there, the fix, where to read more.
+fn push_path_and_help(help: &mut String, d: &Diagnostic) {
     if !d.trace.is_empty() {
         help.push_str("path:\n");
         for (i, step) in d.trace.iter().enumerate() {
@@ -126,15 +140,6 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
         help.push('\n');
     }
     help.push_str(&format!("more: authlint explain {}", d.rule));
-    Rendered {
-        code: d.rule,
-        severity: miette_severity(d.severity),
-        message: d.message.clone(),
-        source: source(files, d.span),
-        labels,
-        help: (!help.is_empty()).then_some(help),
-        related,
-    }
 }
 
 /// A finding on a very long line: its position and texts, without a code frame.
@@ -147,14 +152,7 @@ fn unframed(files: &SourceFiles, d: &Diagnostic) -> Rendered {
         let lc = f.line_col(label.span.start);
         help.push_str(&format!("see {}:{}:{}: {}\n", f.display, lc.line, lc.column, label.message));
     }
-    for (i, step) in d.trace.iter().enumerate() {
-        help.push_str(&format!("  {}. {step}\n", i + 1));
-    }
-    if let Some(h) = &d.help {
-        help.push_str(h);
-        help.push('\n');
-    }
-    help.push_str(&format!("more: authlint explain {}", d.rule));
+    push_path_and_help(&mut help, d);
     Rendered {
         code: d.rule,
         severity: miette_severity(d.severity),
