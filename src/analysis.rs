@@ -47,35 +47,35 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
     let mut info = steps_info(app);
     let subject = app.step_index(app.subject_step);
     let initial = State::initial(app.steps.len(), subject);
-    let run_script = |info: &StepsInfo, ast: &swc_ecma_ast::Script, text: &str| {
+    let run_script = |info: &StepsInfo, ast: &swc_ecma_ast::Script| {
         // Many steps with many options multiply into many states. Unless that product is
         // small, a first run with only the subject step kept apart finds which steps the script
         // reads or marks as the subject; the real run keeps exactly those apart.
         let combinations =
             app.steps.iter().try_fold(1usize, |acc, s| acc.checked_mul(s.options.len().max(1)));
         if combinations.is_some_and(|c| c <= SMALL_STATE_SPACE) {
-            return interp::analyze(ast, text, info, initial.clone());
+            return interp::analyze(ast, info, initial.clone());
         }
         let mut coarse = StepsInfo { steps: info.steps.clone(), observed: only(subject, app.steps.len()) };
-        let probe = interp::analyze(ast, text, &coarse, initial.clone());
+        let probe = interp::analyze(ast, &coarse, initial.clone());
         for (i, (id, _)) in info.steps.iter().enumerate() {
             coarse.observed[i] |= probe.accessed.contains(id) || probe.marked.contains(id);
         }
-        interp::analyze(ast, text, &coarse, initial.clone())
+        interp::analyze(ast, &coarse, initial.clone())
     };
     let facts = match &app.script {
         // A disabled script does not run; neither does the script of an application on the
         // tenant's default flow.
         Some(script) if script.enabled && !app.uses_default_flow => {
             let ast = js::parse(&script.text)?;
-            run_script(&info, &ast, &script.text)
+            run_script(&info, &ast)
         }
         // A disabled script is not run: every step runs in order. What it would do is kept, so
         // that a rule can say when enabling it changes the verdict.
         Some(script) => {
-            let if_enabled = js::parse(&script.text).ok().map(|ast| {
-                Box::new(AppAnalysis { facts: run_script(&info, &ast, &script.text), if_enabled: None })
-            });
+            let if_enabled = js::parse(&script.text)
+                .ok()
+                .map(|ast| Box::new(AppAnalysis { facts: run_script(&info, &ast), if_enabled: None }));
             info.observed = only(subject, app.steps.len());
             return Ok(AppAnalysis { facts: default_order(app, &info, initial), if_enabled });
         }

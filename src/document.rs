@@ -12,45 +12,48 @@
 //! WSO2's files); quoted and block scalars, and scalars tagged `!!str`, stay strings. Merge keys
 //! (`<<: *base`) are merged; a key given twice in one mapping is an error.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, StrInput};
 
 use crate::source::{FileId, Span};
 
-/// A YAML/JSON value with the span of its text.
+/// A YAML/JSON value with the span of its text. Strings are borrowed from the file's text when
+/// they are written there as they read (most plain and quoted scalars): a tenant has millions
+/// of them, and the tree lives only while its file is loaded.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub struct Node<'t> {
     pub span: Span,
-    pub kind: Kind,
+    pub kind: Kind<'t>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Kind {
+pub enum Kind<'t> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
-    Map(Vec<(Key, Node)>),
+    Str(Cow<'t, str>),
+    Seq(Vec<Node<'t>>),
+    Map(Vec<(Key<'t>, Node<'t>)>),
 }
 
 /// A mapping key (keys that are numbers or booleans are kept as their text).
 #[derive(Debug, Clone)]
-pub struct Key {
-    pub name: String,
+pub struct Key<'t> {
+    pub name: Cow<'t, str>,
     pub span: Span,
 }
 
-impl Node {
+impl<'t> Node<'t> {
     /// The value under `key` when this node is a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'t>> {
         self.entry(key).map(|(_, v)| v)
     }
 
     /// The key and value under `key` when this node is a mapping.
-    pub fn entry(&self, key: &str) -> Option<(&Key, &Node)> {
+    pub fn entry(&self, key: &str) -> Option<(&Key<'t>, &Node<'t>)> {
         match &self.kind {
             Kind::Map(entries) => entries.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v)),
             _ => None,
@@ -95,7 +98,7 @@ pub enum Format {
 }
 
 /// Parses every document of a file.
-pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node>, ParseError> {
+pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node<'_>>, ParseError> {
     if format == Format::Json
         && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
     {
@@ -116,20 +119,30 @@ const MAX_ALIAS_COPIES: usize = 1_000_000;
 const MAX_DOCUMENTS: usize = 100_000;
 
 /// A collection being built.
-enum Frame {
-    Seq { span: Span, anchor: usize, items: Vec<Node> },
-    Map { span: Span, anchor: usize, entries: Vec<(Key, Node)>, key: Option<Key>, merges: Vec<Node> },
+enum Frame<'t> {
+    Seq {
+        span: Span,
+        anchor: usize,
+        items: Vec<Node<'t>>,
+    },
+    Map {
+        span: Span,
+        anchor: usize,
+        entries: Vec<(Key<'t>, Node<'t>)>,
+        key: Option<Key<'t>>,
+        merges: Vec<Node<'t>>,
+    },
 }
 
 /// Builds nodes from parser events, with an explicit stack (no recursion on the input's nesting).
 struct Builder<'a> {
     file: FileId,
     parser: Parser<'a, StrInput<'a>>,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'a>>,
     /// Completed anchored nodes by anchor id, for aliases.
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Node<'a>>,
     copied: usize,
-    documents: Vec<Node>,
+    documents: Vec<Node<'a>>,
     /// Documents seen, including empty ones.
     document_count: usize,
 }
@@ -147,7 +160,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self) -> Result<Vec<Node>, ParseError> {
+    fn run(mut self) -> Result<Vec<Node<'a>>, ParseError> {
         while let Some(next) = self.parser.next_event() {
             let (event, span) = next.map_err(scan_error)?;
             let at = span.start.byte_offset().unwrap_or(0);
@@ -191,11 +204,11 @@ impl<'a> Builder<'a> {
                     {
                         // A key is known by its text: `y`, `1` and `true` name the keys `y`, `1`
                         // and `true`, whatever they would be as values.
-                        *pending = Some(Key { name: value.into_owned(), span });
+                        *pending = Some(Key { name: value, span });
                         continue;
                     }
                     let tag = tag.as_ref().and_then(|t| t.core_suffix());
-                    let kind = scalar(&value, style, tag);
+                    let kind = scalar(value, style, tag);
                     self.complete(Node { span, kind }, anchor)?;
                 }
                 Event::Alias(id) => {
@@ -221,7 +234,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A node is complete: it becomes an item, a key, a value or a document.
-    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+    fn complete(&mut self, node: Node<'a>, anchor: usize) -> Result<(), ParseError> {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -239,7 +252,7 @@ impl<'a> Builder<'a> {
 }
 
 /// The first key (in text order) that an earlier key of the mapping already has.
-fn first_duplicate(entries: &[(Key, Node)]) -> Option<&Key> {
+fn first_duplicate<'e, 't>(entries: &'e [(Key<'t>, Node<'t>)]) -> Option<&'e Key<'t>> {
     let mut keys = entries.iter().map(|(k, _)| k).filter(|k| k.name != COMPLEX_KEY);
     if entries.len() <= 16 {
         // Small mappings (nearly all of them): no hashing.
@@ -250,16 +263,17 @@ fn first_duplicate(entries: &[(Key, Node)]) -> Option<&Key> {
             .map(|(_, (k, _))| k);
     }
     let mut seen = std::collections::HashSet::with_capacity(entries.len());
-    keys.find(|k| !seen.insert(k.name.as_str()))
+    keys.find(|k| !seen.insert(&*k.name))
 }
 
 /// Adds the entries of merged mappings (`<<: *base` or `<<: [*a, *b]`) that the mapping does not
 /// set itself; of several merged mappings, the first that sets a key wins.
-fn merge_into(entries: &mut Vec<(Key, Node)>, merges: Vec<Node>) {
+fn merge_into<'t>(entries: &mut Vec<(Key<'t>, Node<'t>)>, merges: Vec<Node<'t>>) {
     if merges.is_empty() {
         return;
     }
-    let mut set: std::collections::HashSet<String> = entries.iter().map(|(k, _)| k.name.clone()).collect();
+    let mut set: std::collections::HashSet<Cow<'t, str>> =
+        entries.iter().map(|(k, _)| k.name.clone()).collect();
     for merged in merges {
         let maps = match merged.kind {
             Kind::Seq(items) => items,
@@ -291,44 +305,36 @@ const COMPLEX_KEY: &str = "<complex key>";
 
 /// The text a mapping key given by an alias or a collection is known by (a scalar key written
 /// out is known by its text, see [`Builder::run`]).
-fn key_text(node: &Node) -> String {
+fn key_text<'t>(node: &Node<'t>) -> Cow<'t, str> {
     match &node.kind {
-        Kind::Null => String::new(),
-        Kind::Bool(b) => b.to_string(),
-        Kind::Int(i) => i.to_string(),
-        Kind::Float(f) => f.to_string(),
+        Kind::Null => Cow::Borrowed(""),
+        Kind::Bool(b) => Cow::Owned(b.to_string()),
+        Kind::Int(i) => Cow::Owned(i.to_string()),
+        Kind::Float(f) => Cow::Owned(f.to_string()),
         Kind::Str(s) => s.clone(),
         // A complex key (`? [a, b]: v`) never names anything authlint reads.
-        Kind::Seq(_) | Kind::Map(_) => COMPLEX_KEY.to_string(),
+        Kind::Seq(_) | Kind::Map(_) => Cow::Borrowed(COMPLEX_KEY),
     }
 }
 
 /// The typed value of a scalar: `tag` is a core-schema tag (`str`, `int`, ...) if it has one.
-fn scalar(value: &str, style: ScalarStyle, tag: Option<&str>) -> Kind {
-    let text = || Kind::Str(value.to_string());
+fn scalar<'t>(value: Cow<'t, str>, style: ScalarStyle, tag: Option<&str>) -> Kind<'t> {
     let plain = matches!(style, ScalarStyle::Plain);
-    match tag {
-        Some("str") => return text(),
-        Some("null") => return Kind::Null,
-        Some("bool") => return parse_bool(value).map_or_else(text, Kind::Bool),
-        Some("int") => return parse_int(value).unwrap_or_else(text),
-        Some("float") => {
-            return parse_float(value).map_or_else(|| parse_int(value).unwrap_or_else(text), Kind::Float);
-        }
-        _ if !plain => return text(),
-        _ => {}
-    }
-    if matches!(value, "" | "~" | "null" | "Null" | "NULL") {
-        return Kind::Null;
-    }
-    // Every other typed spelling starts with a digit, a sign, a dot or a boolean's letter.
-    if let Some(b) = parse_bool(value) {
-        return Kind::Bool(b);
-    }
-    if let Some(kind) = parse_int(value) {
-        return kind;
-    }
-    parse_float(value).map_or_else(text, Kind::Float)
+    let typed = match tag {
+        Some("str") => None,
+        Some("null") => Some(Kind::Null),
+        Some("bool") => parse_bool(&value).map(Kind::Bool),
+        Some("int") => parse_int(&value),
+        Some("float") => parse_float(&value).map(Kind::Float).or_else(|| parse_int(&value)),
+        _ if !plain => None,
+        _ if matches!(&*value, "" | "~" | "null" | "Null" | "NULL") => Some(Kind::Null),
+        // Every other typed spelling starts with a digit, a sign, a dot or a boolean's letter.
+        _ => parse_bool(&value)
+            .map(Kind::Bool)
+            .or_else(|| parse_int(&value))
+            .or_else(|| parse_float(&value).map(Kind::Float)),
+    };
+    typed.unwrap_or(Kind::Str(value))
 }
 
 /// YAML 1.1 booleans, in any case: `true/yes/y/on`, `false/no/n/off`.
@@ -349,7 +355,7 @@ fn parse_bool(value: &str) -> Option<bool> {
 
 /// YAML 1.2 integers: decimal without leading zeros, `0x`, `0o`, `0b`, single `_` between digits.
 /// Integers past `i64` become floats.
-fn parse_int(value: &str) -> Option<Kind> {
+fn parse_int<'t>(value: &str) -> Option<Kind<'t>> {
     let t = value.trim_matches([' ', '\t', '\r', '\n']);
     let (negative, rest) = match t.as_bytes().first()? {
         b'-' => (true, &t[1..]),
@@ -421,7 +427,7 @@ fn limit(offset: usize, what: &str) -> ParseError {
 mod tests {
     use super::*;
 
-    fn parse_yaml(text: &str) -> Vec<Node> {
+    fn parse_yaml(text: &str) -> Vec<Node<'_>> {
         match parse(FileId(0), text, Format::Yaml) {
             Ok(docs) => docs,
             Err(e) => panic!("unexpected parse error: {e:?}"),
@@ -443,9 +449,17 @@ mod tests {
     }
 
     /// The value of `v` in a one-line YAML document.
-    fn typed(value: &str) -> Kind {
-        let docs = parse_yaml(&format!("v: {value}\n"));
-        docs[0].get("v").expect("v").kind.clone()
+    fn typed(value: &str) -> Kind<'static> {
+        let text = format!("v: {value}\n");
+        let docs = parse_yaml(&text);
+        match docs[0].get("v").expect("v").kind.clone() {
+            Kind::Str(s) => Kind::Str(Cow::Owned(s.into_owned())),
+            Kind::Null => Kind::Null,
+            Kind::Bool(b) => Kind::Bool(b),
+            Kind::Int(i) => Kind::Int(i),
+            Kind::Float(f) => Kind::Float(f),
+            other => panic!("not a scalar: {other:?}"),
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn entry_span(node: &Node, key: &str) -> Option<Span> {
     node.entry(key).map(|(k, v)| Span::new(k.span.file, k.span.start, v.span.end.max(k.span.end)))
 }
 
-fn seq<'a>(node: &'a Node, key: &str) -> Result<&'a [Node], Diagnostic> {
+fn seq<'a, 't>(node: &'a Node<'t>, key: &str) -> Result<&'a [Node<'t>], Diagnostic> {
     match node.get(key) {
         None | Some(Node { kind: Kind::Null, .. }) => Ok(&[]),
         Some(Node { kind: Kind::Seq(items), .. }) => Ok(items),
@@ -93,7 +93,7 @@ fn read_step(node: &Node) -> Result<(Step, bool), Diagnostic> {
         let idp_entry = entry_span(federated, "identityProviderName").unwrap_or(idp.span);
         // `defaultAuthenticatorConfig` is a bean with a `name`; some exports write the name alone.
         let (authenticator, authenticator_entry) = match federated.get("defaultAuthenticatorConfig") {
-            Some(Node { kind: Kind::Str(s), span }) => (Located { value: s.clone(), span: *span }, *span),
+            Some(Node { kind: Kind::Str(s), span }) => (Located { value: s.to_string(), span: *span }, *span),
             Some(config @ Node { kind: Kind::Map(_), .. }) => {
                 let name = string_field(config, "name", "`defaultAuthenticatorConfig`")?;
                 let entry = entry_span(config, "name").unwrap_or(name.span);
@@ -119,7 +119,7 @@ fn read_script(file: &SourceFile, config: &Node) -> Result<Option<EmbeddedScript
     };
     Ok(match config.get("content") {
         Some(Node { kind: Kind::Str(text), span }) if !text.trim().is_empty() => Some(EmbeddedScript {
-            text: text.clone(),
+            text: text.to_string(),
             span: *span,
             host: ScriptHost::of_scalar(&file.text, span.start, false),
             enabled,

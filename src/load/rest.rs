@@ -13,7 +13,7 @@ use crate::source::{FileId, SourceFile, Span};
 
 pub(super) fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>, Diagnostic> {
     match parent.get(key) {
-        Some(Node { kind: Kind::Str(s), span }) => Ok(Located { value: s.clone(), span: *span }),
+        Some(Node { kind: Kind::Str(s), span }) => Ok(Located { value: s.to_string(), span: *span }),
         Some(other) => {
             Err(invalid(other.span, format!("{what} `{key}` must be a string, found {}", other.type_name())))
         }
@@ -61,7 +61,7 @@ pub(super) fn read_application(
         None | Some(Node { kind: Kind::Null, .. }) => None,
         Some(Node { kind: Kind::Str(text), .. }) if text.trim().is_empty() => None,
         Some(Node { kind: Kind::Str(text), span }) => Some(EmbeddedScript {
-            text: text.clone(),
+            text: text.to_string(),
             span: *span,
             host: ScriptHost::of_scalar(&file.text, span.start, is_json(file)),
             enabled: true,

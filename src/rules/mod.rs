@@ -271,7 +271,10 @@ impl Context<'_> {
                 TraceEntry::StepFailed { step, callback, site } => {
                     format!("{}step {step} failed -> {callback}", at(*site))
                 }
-                TraceEntry::Callback { name, offset } => format!("{}{name}", at(*offset)),
+                TraceEntry::Callback { key, of, offset } => {
+                    let src = app.script.as_ref().map_or("", |s| s.text.as_str());
+                    format!("{}{}", at(*offset), of.describe(key.as_deref(), src))
+                }
                 TraceEntry::Branch { end, taken, offset } => {
                     let text = app
                         .script

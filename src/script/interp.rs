@@ -10,6 +10,7 @@
 //! iterate to a fixpoint, which exists because the set of states is finite; a step budget bounds
 //! the rest (a pathological script reports `incomplete` instead of running forever).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
@@ -17,7 +18,7 @@ use swc_common::{BytePos, Spanned};
 use swc_ecma_ast::*;
 
 use super::env::{Env, join_values};
-use super::state::{ANY_OPTION, Flow, Slots, State, Trace, TraceEntry, insert, join_arms, union};
+use super::state::{ANY_OPTION, CallbackOf, Flow, Slots, State, Trace, TraceEntry, insert, join_arms, union};
 
 /// The option of a step that ran with an option nobody looks at (in traces).
 pub const ANY: usize = usize::MAX;
@@ -168,7 +169,6 @@ struct Recursion {
 }
 
 pub struct Interp<'a> {
-    src: &'a str,
     info: &'a StepsInfo,
     facts: Facts,
     budget: u64,
@@ -187,9 +187,8 @@ pub fn offset(pos: BytePos) -> usize {
 }
 
 /// Runs `script` from its top level and `onLoginRequest`, starting in `initial`.
-pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> Facts {
+pub fn analyze(script: &Script, info: &StepsInfo, initial: State) -> Facts {
     let mut interp = Interp {
-        src,
         info,
         facts: Facts::default(),
         budget: DEFAULT_BUDGET,
@@ -217,14 +216,16 @@ pub fn analyze(script: &Script, src: &str, info: &StepsInfo, initial: State) -> 
     interp.facts
 }
 
-/// Who is given callbacks, for the trace ("onSuccess of httpGet"); named only when there are
-/// callbacks to run.
-enum CalleeName<'s> {
-    /// A framework function.
-    Named(&'s str),
-    /// Any other callee: its source text.
+/// Who is given callbacks, for the trace ("onSuccess of httpGet").
+enum CalleeName {
+    /// The callee's source text (`httpGet`, `utils.retry`).
     Source(swc_common::Span),
     Unnamed,
+}
+
+/// The trace entry of a callback `executeStep` runs (`onSuccess`, `onFail`, ...).
+fn step_callback(name: &'static str, at: usize) -> TraceEntry {
+    TraceEntry::Callback { key: None, of: CallbackOf::Step(name), offset: at }
 }
 
 impl<'a> Interp<'a> {
@@ -237,11 +238,6 @@ impl<'a> Interp<'a> {
         }
         self.budget = self.budget.saturating_sub(states.max(1) as u64);
         true
-    }
-
-    /// The source of a node, for trace entries.
-    fn snippet(&self, span: swc_common::Span) -> String {
-        super::snippet(self.src, offset(span.lo), offset(span.hi))
     }
 
     // ----- statements -------------------------------------------------------------------------
@@ -491,16 +487,16 @@ impl<'a> Interp<'a> {
                     for prop in &o.props {
                         match prop {
                             ObjectPatProp::Assign(a) if a.value.is_none() => {
-                                let part = self.freeze(member(&value, Some(&a.key.id.sym.to_string())), flow);
+                                let part = self.freeze(member(&value, Some(&a.key.id.sym)), flow);
                                 bind(env, &a.key.id.sym, part);
                             }
                             ObjectPatProp::KeyValue(kv) => {
                                 let key = match &kv.key {
-                                    PropName::Ident(i) => Some(i.sym.to_string()),
-                                    PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
+                                    PropName::Ident(i) => Some(Cow::Borrowed(&*i.sym)),
+                                    PropName::Str(s) => Some(s.value.to_string_lossy()),
                                     _ => None,
                                 };
-                                let part = self.freeze(member(&value, key.as_ref()), flow);
+                                let part = self.freeze(member(&value, key.as_deref()), flow);
                                 match &*kv.value {
                                     Pat::Ident(id) => bind(env, &id.id.sym, part),
                                     other => pattern_names(other)
@@ -871,7 +867,7 @@ impl<'a> Interp<'a> {
             Expr::Member(m) => {
                 let obj = self.eval(&m.obj, flow, env);
                 let key = self.member_key(&m.prop, flow, env);
-                let value = member(&obj, key.as_ref());
+                let value = member(&obj, key.as_deref());
                 match (&obj, &value) {
                     (Value::Steps, Value::Step(n)) => {
                         self.facts.accessed.insert(*n);
@@ -888,7 +884,7 @@ impl<'a> Interp<'a> {
                 OptChainBase::Member(m) => {
                     let obj = self.eval(&m.obj, flow, env);
                     let key = self.member_key(&m.prop, flow, env);
-                    member(&obj, key.as_ref())
+                    member(&obj, key.as_deref())
                 }
                 OptChainBase::Call(c) => {
                     let callee = self.eval(&c.callee, flow, env);
@@ -944,7 +940,7 @@ impl<'a> Interp<'a> {
                     Prop::KeyValue(kv) => {
                         let value = self.eval(&kv.value, flow, env);
                         if let Some(key) = self.prop_name(&kv.key, flow, env) {
-                            props.push((Rc::from(key.as_str()), value));
+                            props.push((Rc::from(&*key), value));
                         }
                     }
                     Prop::Shorthand(id) => {
@@ -955,7 +951,7 @@ impl<'a> Interp<'a> {
                         if let Some(key) = self.prop_name(&m.key, flow, env) {
                             let closure =
                                 Closure { code: Code::Function(&m.function), frame: env.current_id() };
-                            props.push((Rc::from(key.as_str()), Value::Func(closure)));
+                            props.push((Rc::from(&*key), Value::Func(closure)));
                         }
                     }
                     _ => {}
@@ -968,13 +964,14 @@ impl<'a> Interp<'a> {
         Value::Object(Rc::new(props))
     }
 
-    fn prop_name(&mut self, key: &'a PropName, flow: &mut Flow, env: &mut Env<'a>) -> Option<String> {
+    /// The key of an object literal's property (borrowed from the script when written there).
+    fn prop_name(&mut self, key: &'a PropName, flow: &mut Flow, env: &mut Env<'a>) -> Option<Cow<'a, str>> {
         match key {
-            PropName::Ident(id) => Some(id.sym.to_string()),
-            PropName::Str(s) => Some(s.value.to_string_lossy().into_owned()),
+            PropName::Ident(id) => Some(Cow::Borrowed(&id.sym)),
+            PropName::Str(s) => Some(s.value.to_string_lossy()),
             PropName::Num(n) => Some(number_key(n.value)),
             PropName::Computed(c) => match self.eval(&c.expr, flow, env) {
-                Value::Str(s) => Some(s.to_string()),
+                Value::Str(s) => Some(Cow::Owned(s.to_string())),
                 Value::Num(n) => Some(number_key(n)),
                 _ => None,
             },
@@ -982,11 +979,17 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn member_key(&mut self, prop: &'a MemberProp, flow: &mut Flow, env: &mut Env<'a>) -> Option<String> {
+    /// The key `o.key` or `o[key]` reads (borrowed from the script when written there).
+    fn member_key(
+        &mut self,
+        prop: &'a MemberProp,
+        flow: &mut Flow,
+        env: &mut Env<'a>,
+    ) -> Option<Cow<'a, str>> {
         match prop {
-            MemberProp::Ident(id) => Some(id.sym.to_string()),
+            MemberProp::Ident(id) => Some(Cow::Borrowed(&id.sym)),
             MemberProp::Computed(c) => match self.eval(&c.expr, flow, env) {
-                Value::Str(s) => Some(s.to_string()),
+                Value::Str(s) => Some(Cow::Owned(s.to_string())),
                 Value::Num(n) => Some(number_key(n)),
                 _ => None,
             },
@@ -1075,7 +1078,7 @@ impl<'a> Interp<'a> {
                     if let Some(Value::Object(props)) = env.lookup(&id.sym) {
                         let mut props = (**props).clone();
                         props.retain(|(k, _)| **k != *key);
-                        props.push((Rc::from(key.as_str()), value.clone()));
+                        props.push((Rc::from(&*key), value.clone()));
                         env.assign(&id.sym, Value::Object(Rc::new(props)));
                     }
                 } else {
@@ -1127,8 +1130,14 @@ impl<'a> Interp<'a> {
             }
             let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
             let at = offset(c.span.lo);
-            *flow =
-                self.run_callbacks(&args, CalleeName::Named(name), at, is_async, std::mem::take(flow), env);
+            *flow = self.run_callbacks(
+                &args,
+                CalleeName::Source(id.span),
+                at,
+                is_async,
+                std::mem::take(flow),
+                env,
+            );
             return Value::Unknown;
         }
         // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
@@ -1158,7 +1167,7 @@ impl<'a> Interp<'a> {
         &mut self,
         callee: Value<'a>,
         args: Vec<Value<'a>>,
-        name: CalleeName<'_>,
+        name: CalleeName,
         at: usize,
         flow: &mut Flow,
         env: &mut Env<'a>,
@@ -1181,7 +1190,7 @@ impl<'a> Interp<'a> {
     fn run_callbacks(
         &mut self,
         args: &[Value<'a>],
-        callee: CalleeName<'_>,
+        callee: CalleeName,
         at: usize,
         is_async: bool,
         flow: Flow,
@@ -1205,21 +1214,17 @@ impl<'a> Interp<'a> {
         if callbacks.is_empty() {
             return flow;
         }
-        let callee = match callee {
-            CalleeName::Named(name) => name.to_string(),
-            CalleeName::Source(span) => self.snippet(span),
-            CalleeName::Unnamed => "a function".to_string(),
+        let of = match callee {
+            CalleeName::Source(span) => CallbackOf::Source { start: offset(span.lo), end: offset(span.hi) },
+            CalleeName::Unnamed => CallbackOf::Unnamed,
         };
-        let callbacks = callbacks.into_iter().map(|(key, closure)| match key {
-            Some(key) => (format!("{key} of {callee}"), closure),
-            None => (format!("callback of {callee}"), closure),
-        });
         let mut out = flow.clone();
-        for (label, closure) in callbacks {
+        for (key, closure) in callbacks {
             // `{onSuccess: ..., onFail: ...}` handed to any function is the framework's callback
             // convention: such callbacks run later, like those of `httpGet`.
-            let later = is_async || label.starts_with("on");
-            let ran = self.callback(closure, label, at, later, flow.clone(), env);
+            let later = is_async || key.as_deref().is_some_and(|k| k.starts_with("on"));
+            let entry = TraceEntry::Callback { key, of: of.clone(), offset: at };
+            let ran = self.callback(closure, entry, later, flow.clone(), env);
             union(&mut out, ran);
         }
         out
@@ -1230,13 +1235,11 @@ impl<'a> Interp<'a> {
     fn callback(
         &mut self,
         closure: Closure<'a>,
-        label: String,
-        at: usize,
+        entry: TraceEntry,
         refresh_view: bool,
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Flow {
-        let entry = TraceEntry::Callback { name: label.into(), offset: at };
         if !refresh_view {
             let flow = flow.into_iter().map(|(s, t)| (s, t.push(entry.clone()))).collect();
             return self.call(closure, vec![Value::Unknown], flow, env).0;
@@ -1398,7 +1401,7 @@ impl<'a> Interp<'a> {
                 _ => None,
             };
             let after_success = match callback("onSuccess") {
-                Some(c) => self.callback(c, "onSuccess".into(), at, true, success, env),
+                Some(c) => self.callback(c, step_callback("onSuccess", at), true, success, env),
                 None => success,
             };
             union(&mut out, after_success);
@@ -1412,7 +1415,7 @@ impl<'a> Interp<'a> {
                             (s.clone(), t.push(TraceEntry::StepFailed { step: id, callback: name, site: at }))
                         })
                         .collect();
-                    let ran = self.callback(c, (*name).into(), at, true, failed, env);
+                    let ran = self.callback(c, step_callback(name, at), true, failed, env);
                     union(&mut out, ran);
                 }
             }
@@ -1682,7 +1685,7 @@ fn freeze_cond(cond: &Cond, unseen: &dyn Fn(u32) -> bool) -> Option<Cond> {
 }
 
 /// `obj.key` / `obj[key]` on abstract values.
-fn member<'a>(obj: &Value<'a>, key: Option<&String>) -> Value<'a> {
+fn member<'a>(obj: &Value<'a>, key: Option<&str>) -> Value<'a> {
     let Some(key) = key else {
         return Value::Unknown;
     };
@@ -1692,7 +1695,7 @@ fn member<'a>(obj: &Value<'a>, key: Option<&String>) -> Value<'a> {
             Ok(n) => Value::Step(n),
             Err(_) => Value::Unknown,
         },
-        Value::Step(n) => match key.as_str() {
+        Value::Step(n) => match key {
             "idp" => Value::StepField(*n, Field::Idp),
             "authenticator" => Value::StepField(*n, Field::Authenticator),
             _ => Value::Unknown,
@@ -1725,8 +1728,15 @@ fn step_number(v: &Value) -> Option<u32> {
     }
 }
 
-fn number_key(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+/// The property name a number stands for (`steps[1]` reads the property `"1"`).
+fn number_key(n: f64) -> Cow<'static, str> {
+    // Step indexes: no formatting for the numbers scripts index with.
+    const SMALL: [&str; 16] =
+        ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"];
+    if n.fract() == 0.0 && (0.0..16.0).contains(&n) {
+        return Cow::Borrowed(SMALL[n as usize]);
+    }
+    Cow::Owned(if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() })
 }
 
 /// The names a binding pattern declares.

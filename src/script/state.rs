@@ -70,9 +70,15 @@ impl std::ops::DerefMut for Slots {
 }
 
 // Compared, ordered and hashed as the slices they hold, whichever way they are stored.
+// States are compared at every insertion into a flow: two inline slot arrays of the same length
+// (always the case within one analysis) compare as integers, without a call to `memcmp`. The
+// slots past `len` are always zero, so this is the slices' order.
 impl PartialEq for Slots {
     fn eq(&self, other: &Slots) -> bool {
-        **self == **other
+        match (self, other) {
+            (Slots::Inline { len: a, slots: x }, Slots::Inline { len: b, slots: y }) => a == b && x == y,
+            _ => **self == **other,
+        }
     }
 }
 
@@ -86,8 +92,22 @@ impl PartialOrd for Slots {
 
 impl Ord for Slots {
     fn cmp(&self, other: &Slots) -> std::cmp::Ordering {
-        (**self).cmp(&**other)
+        match (self, other) {
+            (Slots::Inline { len: a, slots: x }, Slots::Inline { len: b, slots: y }) if a == b => {
+                big_endian(x).cmp(&big_endian(y))
+            }
+            _ => (**self).cmp(&**other),
+        }
     }
+}
+
+/// Inline slots as two integers that order like the bytes.
+fn big_endian(slots: &[Slot; INLINE_SLOTS]) -> (u128, u64) {
+    let mut head = [0; 16];
+    let mut tail = [0; 8];
+    head.copy_from_slice(&slots[..16]);
+    tail[..INLINE_SLOTS - 16].copy_from_slice(&slots[16..]);
+    (u128::from_be_bytes(head), u64::from_be_bytes(tail))
 }
 
 impl std::hash::Hash for Slots {
@@ -159,13 +179,38 @@ pub enum TraceEntry {
     StepRan { step: u32, option: usize, site: Option<usize> },
     /// A step failed or was abandoned, and its callback ran.
     StepFailed { step: u32, callback: &'static str, site: usize },
-    /// A callback started (`onSuccess` of step 1, or a callback of `httpGet`, ...).
-    Callback { name: Rc<str>, offset: usize },
+    /// A callback started (`onSuccess` of step 1, or a callback of `httpGet`, ...): the property
+    /// it was passed as, if any, and who ran it. Named in words only when a diagnostic shows it.
+    Callback { key: Option<Rc<str>>, of: CallbackOf, offset: usize },
     /// A condition took a branch; `text` is its source.
     /// The condition is the script's text `offset..end` (see [`crate::script::snippet`]).
     Branch { end: usize, taken: bool, offset: usize },
     /// The subject step changed (`markAsSubjectIdentifierStep`).
     Subject { step: u32 },
+}
+
+/// Who ran a callback.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallbackOf {
+    /// `executeStep`, after the step succeeded or failed: `onSuccess`, `onFail`, ...
+    Step(&'static str),
+    /// The function called at the script's text `start..end` (`httpGet`, `utils.retry`).
+    Source { start: usize, end: usize },
+    /// A function with no name to show (an optional call's result).
+    Unnamed,
+}
+
+impl CallbackOf {
+    /// The callback's name in a trace: `onSuccess`, `onSuccess of httpGet`, `callback of
+    /// retry`; `src` is the script.
+    pub fn describe(&self, key: Option<&str>, src: &str) -> String {
+        let callee = match self {
+            CallbackOf::Step(name) => return name.to_string(),
+            CallbackOf::Source { start, end } => crate::script::snippet(src, *start, *end),
+            CallbackOf::Unnamed => "a function".to_string(),
+        };
+        format!("{} of {callee}", key.unwrap_or("callback"))
+    }
 }
 
 struct TraceNode {
@@ -513,6 +558,16 @@ mod tests {
         smallest.sort();
         smallest.truncate(10);
         assert_eq!(flow.into_iter().map(|(s, _)| s.exec[0]).collect::<Vec<_>>(), smallest);
+    }
+
+    #[test]
+    fn callbacks_are_named_from_the_script_text() {
+        let src = "utils.retry(3, fn)";
+        let retry = CallbackOf::Source { start: 0, end: 11 };
+        assert_eq!(retry.describe(None, src), "callback of utils.retry");
+        assert_eq!(retry.describe(Some("onSuccess"), src), "onSuccess of utils.retry");
+        assert_eq!(CallbackOf::Step("onFail").describe(None, src), "onFail");
+        assert_eq!(CallbackOf::Unnamed.describe(Some("done"), src), "done of a function");
     }
 
     #[test]
