@@ -1534,12 +1534,19 @@ impl<'a> Interp<'a> {
             self.call_stack.pop();
             return result;
         }
+        // The inputs are kept only for a function that turns out to recurse.
+        let mut result = self.invoke(closure, &args, flow.clone(), env);
+        if !self.recursion.contains_key(&key) {
+            self.call_stack.pop();
+            return result;
+        }
         let flow_in = flow.clone();
         let mut input = flow;
-        let mut result;
         let mut rounds = 0;
         loop {
-            result = self.invoke(closure, &args, input.clone(), env);
+            if rounds > 0 {
+                result = self.invoke(closure, &args, input.clone(), env);
+            }
             let Some(rec) = self.recursion.get_mut(&key) else {
                 break;
             };
@@ -1619,6 +1626,9 @@ impl<'a> Interp<'a> {
         };
         env.pop();
         // Falling off the end returns undefined; an exception ends the sign-in.
+        if out.ret.is_empty() {
+            return (out.normal, Value::Undefined);
+        }
         let mut flow = out.normal.clone();
         let mut value = Value::Undefined;
         let mut value_flow = out.normal;

@@ -140,8 +140,7 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
     }
     // Both scans are skipped when a count of the characters they look for (cheap: vectorised)
     // shows they cannot find anything.
-    let count = |set: &[u8]| src.bytes().filter(|b| set.contains(b)).count();
-    if count(b":") > MAX_LABEL_CHAIN
+    if memchr::memchr_iter(b':', src.as_bytes()).count() > MAX_LABEL_CHAIN
         && let Some(at) = label_chain(src, MAX_LABEL_CHAIN)
     {
         return Err(ScriptError {
@@ -151,7 +150,7 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
             too_deep: true,
         });
     }
-    if count(b"([{") > MAX_BRACKET_DEPTH
+    if memchr::memchr3_iter(b'(', b'[', b'{', src.as_bytes()).count() > MAX_BRACKET_DEPTH
         && let (depth, at) = bracket_depth(src)
         && depth > MAX_BRACKET_DEPTH
     {
