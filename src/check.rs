@@ -27,6 +27,9 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub applications: usize,
     pub identity_providers: usize,
+    /// What was loaded. Kept with the report so that it is freed (or, by the command line, not
+    /// freed at all) with everything else, after the output is written.
+    pub model: FlowModel,
     /// Wall time of each stage, in order (printed by the hidden `--timings` flag).
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -69,7 +72,14 @@ pub fn check(paths: &[PathBuf], catalogue: &Catalogue) -> Result<Report, Vec<Str
 /// baseline): exit status 2.
 pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<String>> {
     let mut timings = Timings::start();
-    let discovered = discover::discover(&options.paths)?;
+    // Discovery, reading and parsing files, and analysing applications run on all cores; their
+    // results are put back in input order, so the output does not depend on scheduling.
+    let pool = rayon::ThreadPoolBuilder::new()
+        // The parsers and the analysis recurse over the input's nesting (see main.rs).
+        .stack_size(STACK_SIZE)
+        .build()
+        .map_err(|e| vec![format!("cannot start worker threads: {e}")])?;
+    let discovered = pool.install(|| discover::discover(&options.paths))?;
     timings.lap("discover");
     let mut files = SourceFiles::default();
     let mut model = FlowModel::default();
@@ -84,14 +94,6 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         let id = files.add(SourceFile::new(PathBuf::from(&problem.display), problem.display, String::new()));
         diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), problem.message));
     }
-    // Reading and parsing files, and analysing applications, are independent per item: they
-    // run on all cores, and their results are put back in input order, so the output does not
-    // depend on scheduling.
-    let pool = rayon::ThreadPoolBuilder::new()
-        // The parsers and the analysis recurse over the input's nesting (see main.rs).
-        .stack_size(STACK_SIZE)
-        .build()
-        .map_err(|e| vec![format!("cannot start worker threads: {e}")])?;
     let mut inputs: Vec<(Input, Option<String>)> = Vec::new();
     if let Some((name, text)) = &options.stdin {
         inputs.push((Input { display: name.clone(), path: PathBuf::from(name) }, Some(text.clone())));
@@ -129,6 +131,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         return Ok(Report {
             applications: model.applications.len(),
             identity_providers: model.identity_providers.len(),
+            model,
             files,
             diagnostics,
             timings: timings.laps,
@@ -152,7 +155,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         })
     };
     configure(&mut diagnostics);
-    let mut suppressions = suppress::collect(&files, &model);
+    let mut suppressions = pool.install(|| suppress::collect(&files, &model));
     let mut unused = suppress::apply(&mut diagnostics, &mut suppressions, |rule| {
         config.severity(rule, Severity::Warning).is_some()
     });
@@ -168,6 +171,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     Ok(Report {
         applications: model.applications.len(),
         identity_providers: model.identity_providers.len(),
+        model,
         files,
         diagnostics,
         timings: timings.laps,

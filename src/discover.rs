@@ -1,10 +1,11 @@
 //! The first stage: which files to read.
 //!
-//! Directories are walked (sorted, so runs are deterministic); `.yml`, `.yaml`, `.json` and `.xml` files
-//! are kept. Files named explicitly are read whatever their extension, as the user asked.
+//! Directories are walked, their subdirectories in parallel; `.yml`, `.yaml`, `.json` and
+//! `.xml` files are kept, sorted by name so that runs are deterministic. Files named explicitly are read whatever their extension, as the user asked.
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 /// Extensions authlint reads when walking a directory.
@@ -40,6 +41,63 @@ fn display(path: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
+/// Walks `walker`, not descending into symbolic links or the directories of tools.
+fn walk(walker: WalkDir) -> impl Iterator<Item = walkdir::Result<walkdir::DirEntry>> {
+    walker.follow_links(false).into_iter().filter_entry(|e| {
+        e.depth() == 0 || !matches!(e.file_name().to_str(), Some(".git" | "target" | "node_modules"))
+    })
+}
+
+/// A path that is neither a file nor a directory.
+fn special(path: &Path) -> WalkProblem {
+    WalkProblem {
+        display: display(path),
+        message: "not a regular file (a FIFO, socket or device): skipped".into(),
+    }
+}
+
+/// Files and problems found by one walk.
+#[derive(Default)]
+struct Found {
+    inputs: Vec<Input>,
+    problems: Vec<WalkProblem>,
+}
+
+impl Found {
+    /// Keeps a walked entry that is a file to read, or says why it cannot be read; `root` is
+    /// where the walk started (named when an error has no path).
+    fn add(&mut self, entry: walkdir::Result<walkdir::DirEntry>, root: &Path) {
+        match entry {
+            Ok(e) if e.file_type().is_file() && has_known_extension(e.path()) => {
+                self.inputs.push(Input { display: display(e.path()), path: e.into_path() });
+            }
+            Ok(e) if e.path_is_symlink() && has_known_extension(e.path()) => match e.path().metadata() {
+                Ok(m) if m.is_file() => {
+                    self.inputs.push(Input { display: display(e.path()), path: e.into_path() })
+                }
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => self.problems.push(special(e.path())),
+                Err(err) => self.problems.push(WalkProblem {
+                    display: display(e.path()),
+                    message: format!("broken symbolic link: {err}"),
+                }),
+            },
+            Ok(e)
+                if !e.file_type().is_dir()
+                    && !e.file_type().is_symlink()
+                    && has_known_extension(e.path()) =>
+            {
+                self.problems.push(special(e.path()))
+            }
+            Ok(_) => {}
+            Err(err) => self.problems.push(WalkProblem {
+                display: err.path().map(display).unwrap_or_else(|| display(root)),
+                message: err.io_error().map_or_else(|| err.to_string(), |io| io.to_string()),
+            }),
+        }
+    }
+}
+
 /// Lists the files under `paths`. Paths that do not exist are returned as the error (one message
 /// each): the user asked for something authlint cannot do.
 pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
@@ -51,59 +109,43 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
     if !missing.is_empty() {
         return Err(missing);
     }
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
-    let special = |path: &Path| WalkProblem {
-        display: display(path),
-        message: "not a regular file (a FIFO, socket or device): skipped".into(),
-    };
+    let mut found = Found::default();
     for root in paths {
         if !root.is_dir() {
-            // Reading a FIFO would block forever.
             if root.metadata().is_ok_and(|m| m.is_file()) {
-                inputs.push(Input { display: display(root), path: root.clone() });
+                found.inputs.push(Input { display: display(root), path: root.clone() });
             } else {
-                problems.push(special(root));
+                found.problems.push(special(root));
             }
             continue;
         }
-        let walk = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
-            // Version-control and build directories hold no tenant configuration.
-            e.depth() == 0 || !matches!(e.file_name().to_str(), Some(".git" | "target" | "node_modules"))
-        });
-        for entry in walk {
+        // The root's own entries, then each subdirectory walked on its own core: an export
+        // keeps applications and identity providers in separate directories.
+        let mut subdirectories = Vec::new();
+        for entry in walk(WalkDir::new(root).min_depth(1).max_depth(1)) {
             match entry {
-                Ok(e) if e.file_type().is_file() && has_known_extension(e.path()) => {
-                    inputs.push(Input { display: display(e.path()), path: e.path().to_path_buf() });
-                }
-                // A link to a file is read; links to directories are not followed (no loops).
-                Ok(e) if e.path_is_symlink() && has_known_extension(e.path()) => match e.path().metadata() {
-                    Ok(m) if m.is_file() => {
-                        inputs.push(Input { display: display(e.path()), path: e.path().to_path_buf() })
-                    }
-                    Ok(m) if m.is_dir() => {}
-                    Ok(_) => problems.push(special(e.path())),
-                    Err(err) => problems.push(WalkProblem {
-                        display: display(e.path()),
-                        message: format!("broken symbolic link: {err}"),
-                    }),
-                },
-                Ok(e)
-                    if !e.file_type().is_dir()
-                        && !e.file_type().is_symlink()
-                        && has_known_extension(e.path()) =>
-                {
-                    problems.push(special(e.path()))
-                }
-                Ok(_) => {}
-                Err(err) => problems.push(WalkProblem {
-                    display: err.path().map(display).unwrap_or_else(|| display(root)),
-                    message: err.io_error().map_or_else(|| err.to_string(), |io| io.to_string()),
-                }),
+                Ok(e) if e.file_type().is_dir() => subdirectories.push(e.into_path()),
+                other => found.add(other, root),
             }
         }
+        let walked: Vec<Found> = subdirectories
+            .par_iter()
+            .map(|dir| {
+                let mut found = Found::default();
+                for entry in walk(WalkDir::new(dir)) {
+                    found.add(entry, dir);
+                }
+                found
+            })
+            .collect();
+        for mut part in walked {
+            found.inputs.append(&mut part.inputs);
+            found.problems.append(&mut part.problems);
+        }
     }
-    inputs.sort();
+    // The order files are read and reported in: by name, whatever order the walk found them in.
+    let Found { mut inputs, problems } = found;
+    inputs.par_sort_unstable();
     inputs.dedup();
     Ok(Discovered { inputs, problems })
 }
