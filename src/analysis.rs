@@ -122,8 +122,8 @@ fn default_order(app: &Application, info: &StepsInfo, initial: State) -> Facts {
         for (state, trace) in &flow {
             for &(option, slot) in &moves {
                 let mut s = state.clone();
-                s.exec[index] = slot;
-                s.view[index] = slot;
+                s.set_exec(index, slot);
+                s.set_view(index, slot);
                 insert(&mut next, s, trace.push(TraceEntry::StepRan { step: step.id, option, site: None }));
             }
         }

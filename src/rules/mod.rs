@@ -165,8 +165,8 @@ pub fn mfa_runs<'a>(ctx: &'a Context, app: &'a Application, analysis: &'a AppAna
                 continue;
             };
             for (state, trace) in &event.flow {
-                let subject = state.subject as usize;
-                if state.subject == crate::script::state::NO_SUBJECT
+                let subject = state.subject() as usize;
+                if state.subject() == crate::script::state::NO_SUBJECT
                     || app.steps.get(subject).is_none_or(|s| s.id == event.step)
                 {
                     continue;

@@ -773,7 +773,7 @@ impl<'a> Interp<'a> {
             views: BTreeSet::new(),
             in_switch,
         });
-        entry.views.extend(flow.keys().map(|s| s.view.clone()));
+        entry.views.extend(flow.keys().map(State::view_slots));
     }
 
     // ----- expressions ------------------------------------------------------------------------
@@ -1246,7 +1246,8 @@ impl<'a> Interp<'a> {
         }
         let mut by_view: BTreeMap<Slots, Flow> = BTreeMap::new();
         for (mut state, trace) in flow {
-            let view = std::mem::replace(&mut state.view, state.exec.clone());
+            let view = state.view_slots();
+            state.set_view_slots(&state.exec_slots());
             insert(by_view.entry(view).or_default(), state, trace.push(entry.clone()));
         }
         // The callback runs after the code that registered it has finished: that code does not
@@ -1269,7 +1270,7 @@ impl<'a> Interp<'a> {
                 }
             }
             for (mut state, trace) in ran {
-                state.view = view.clone();
+                state.set_view_slots(&view);
                 insert(&mut out, state, trace);
             }
         }
@@ -1384,13 +1385,13 @@ impl<'a> Interp<'a> {
             for (state, trace) in &flow {
                 for &(option, slot) in &moves {
                     let mut next = state.clone();
-                    next.exec[index] = slot;
+                    next.set_exec(index, slot);
                     let mut trace = trace.push(TraceEntry::StepRan { step: id, option, site: Some(at) });
                     if marks_subject.is_none() {
                         insert(&mut success, next.clone(), trace.clone());
                     }
                     if marks_subject != Some(false) {
-                        next.subject = u8::try_from(index).unwrap_or(u8::MAX);
+                        next.set_subject(u8::try_from(index).unwrap_or(u8::MAX));
                         trace = trace.push(TraceEntry::Subject { step: id });
                     }
                     insert(&mut success, next, trace);
@@ -1650,8 +1651,8 @@ fn reachable_from(inputs: &Flow, outputs: &Flow) -> Flow {
         .iter()
         .filter(|(out, _)| {
             inputs.keys().any(|input| {
-                input.view == out.view
-                    && input.exec.iter().zip(out.exec.iter()).all(|(i, o)| *i == 0 || *o != 0)
+                input.view_slots() == out.view_slots()
+                    && input.exec_slots().iter().zip(out.exec_slots().iter()).all(|(i, o)| *i == 0 || *o != 0)
             })
         })
         .map(|(s, t)| (s.clone(), t.clone()))

@@ -27,8 +27,9 @@ pub enum Slots {
     Heap(Box<[Slot]>),
 }
 
-/// Up to this many steps, slots are kept inline (the enum is then 24 bytes, as a boxed slice).
-const INLINE_SLOTS: usize = 22;
+/// Up to this many steps, slots are kept inline (the enum is then 24 bytes, as a boxed slice),
+/// and compare as one 128-bit integer.
+const INLINE_SLOTS: usize = 16;
 
 impl Slots {
     /// `len` slots of "not run".
@@ -102,12 +103,8 @@ impl Ord for Slots {
 }
 
 /// Inline slots as two integers that order like the bytes.
-fn big_endian(slots: &[Slot; INLINE_SLOTS]) -> (u128, u64) {
-    let mut head = [0; 16];
-    let mut tail = [0; 8];
-    head.copy_from_slice(&slots[..16]);
-    tail[..INLINE_SLOTS - 16].copy_from_slice(&slots[16..]);
-    (u128::from_be_bytes(head), u64::from_be_bytes(tail))
+fn big_endian(slots: &[Slot; INLINE_SLOTS]) -> u128 {
+    u128::from_be_bytes(*slots)
 }
 
 impl std::hash::Hash for Slots {
@@ -122,50 +119,205 @@ impl std::fmt::Debug for Slots {
     }
 }
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
-pub struct State {
-    /// Steps in execution order: what has run by the time the next step runs.
-    pub exec: Slots,
-    /// What the currently running JavaScript sees in `context.steps`. The server evaluates a
-    /// function body at once and only queues the steps it starts, so code after
-    /// `executeStep(1)` in the same function still sees step 1 as not run; a callback sees every
-    /// step that ran before it fired.
-    pub view: Slots,
-    /// Index (into the application's steps) of the subject-identifier step.
-    pub subject: u8,
+/// Where a sign-in stands: for each configured step, what has run (`exec`: steps in execution
+/// order, what has run by the time the next step runs) and what the running JavaScript sees in
+/// `context.steps` (`view`), plus the subject-identifier step. The server evaluates a function
+/// body at once and only queues the steps it starts, so code after `executeStep(1)` in the same
+/// function still sees step 1 as not run; a callback sees every step that ran before it fired.
+///
+/// States are compared at every insertion into a flow and copied at every branch. Up to
+/// [`PACKED_STEPS`] steps (nearly every application), a state is 16 bytes laid out in the order
+/// states sort in (exec slots, view slots, subject; the step count last), so comparing two is
+/// one 128-bit comparison. States order by exec slots, then view slots, then subject.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct State(Packing);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Packing {
+    Packed([u8; 16]),
+    Wide(Box<WideState>),
+}
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct WideState {
+    exec: Vec<Slot>,
+    view: Vec<Slot>,
+    subject: u8,
+}
+
+/// Applications with up to this many steps have packed states.
+const PACKED_STEPS: usize = 7;
+
+impl PartialOrd for State {
+    fn partial_cmp(&self, other: &State) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for State {
+    fn cmp(&self, other: &State) -> std::cmp::Ordering {
+        match (&self.0, &other.0) {
+            (Packing::Packed(a), Packing::Packed(b)) => u128::from_be_bytes(*a).cmp(&u128::from_be_bytes(*b)),
+            (Packing::Wide(a), Packing::Wide(b)) => a.cmp(b),
+            // Never within one analysis (all its states have as many steps).
+            (Packing::Packed(_), Packing::Wide(_)) => std::cmp::Ordering::Less,
+            (Packing::Wide(_), Packing::Packed(_)) => std::cmp::Ordering::Greater,
+        }
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("exec", &self.exec_slots())
+            .field("view", &self.view_slots())
+            .field("subject", &self.subject())
+            .finish()
+    }
 }
 
 impl State {
     pub fn initial(steps: usize, subject: Option<usize>) -> State {
-        State {
-            exec: Slots::zeros(steps),
-            view: Slots::zeros(steps),
-            subject: subject.and_then(|s| u8::try_from(s).ok()).unwrap_or(NO_SUBJECT),
+        State::new(
+            &vec![0; steps],
+            &vec![0; steps],
+            subject.and_then(|s| u8::try_from(s).ok()).unwrap_or(NO_SUBJECT),
+        )
+    }
+
+    /// A state from its slots (`exec` and `view` as long as each other).
+    pub fn new(exec: &[Slot], view: &[Slot], subject: u8) -> State {
+        let n = exec.len();
+        if n <= PACKED_STEPS && view.len() == n {
+            let mut bytes = [0; 16];
+            bytes[..n].copy_from_slice(exec);
+            bytes[n..2 * n].copy_from_slice(view);
+            bytes[2 * n] = subject;
+            bytes[15] = n as u8;
+            return State(Packing::Packed(bytes));
+        }
+        State(Packing::Wide(Box::new(WideState { exec: exec.to_vec(), view: view.to_vec(), subject })))
+    }
+
+    /// The number of steps.
+    fn steps(&self) -> usize {
+        match &self.0 {
+            Packing::Packed(bytes) => bytes[15] as usize,
+            Packing::Wide(w) => w.exec.len(),
+        }
+    }
+
+    /// Steps in execution order: what has run.
+    pub fn exec_slots(&self) -> Slots {
+        match &self.0 {
+            Packing::Packed(bytes) => Slots::from(&bytes[..self.steps()]),
+            Packing::Wide(w) => Slots::from(&w.exec[..]),
+        }
+    }
+
+    /// What the running script sees.
+    pub fn view_slots(&self) -> Slots {
+        match &self.0 {
+            Packing::Packed(bytes) => {
+                let n = self.steps();
+                Slots::from(&bytes[n..2 * n])
+            }
+            Packing::Wide(w) => Slots::from(&w.view[..]),
+        }
+    }
+
+    /// The slot of step `index` in execution order.
+    pub fn exec(&self, index: usize) -> Option<Slot> {
+        match &self.0 {
+            Packing::Packed(bytes) => (index < self.steps()).then(|| bytes[index]),
+            Packing::Wide(w) => w.exec.get(index).copied(),
+        }
+    }
+
+    /// The slot of step `index` as the running script sees it.
+    pub fn view(&self, index: usize) -> Option<Slot> {
+        match &self.0 {
+            Packing::Packed(bytes) => {
+                let n = self.steps();
+                (index < n).then(|| bytes[n + index])
+            }
+            Packing::Wide(w) => w.view.get(index).copied(),
+        }
+    }
+
+    /// Index (into the application's steps) of the subject-identifier step.
+    pub fn subject(&self) -> u8 {
+        match &self.0 {
+            Packing::Packed(bytes) => bytes[2 * self.steps()],
+            Packing::Wide(w) => w.subject,
+        }
+    }
+
+    /// Step `index` ran with `slot`; a step that does not exist is ignored.
+    pub fn set_exec(&mut self, index: usize, slot: Slot) {
+        let n = self.steps();
+        match &mut self.0 {
+            Packing::Packed(bytes) if index < n => bytes[index] = slot,
+            Packing::Packed(_) => {}
+            Packing::Wide(w) => {
+                if let Some(s) = w.exec.get_mut(index) {
+                    *s = slot;
+                }
+            }
+        }
+    }
+
+    /// The running script sees step `index` as `slot`; a step that does not exist is ignored.
+    pub fn set_view(&mut self, index: usize, slot: Slot) {
+        let n = self.steps();
+        match &mut self.0 {
+            Packing::Packed(bytes) if index < n => bytes[n + index] = slot,
+            Packing::Packed(_) => {}
+            Packing::Wide(w) => {
+                if let Some(s) = w.view.get_mut(index) {
+                    *s = slot;
+                }
+            }
+        }
+    }
+
+    /// The running script sees `view` (as many slots as the state has steps).
+    pub fn set_view_slots(&mut self, view: &[Slot]) {
+        for (index, &slot) in view.iter().enumerate() {
+            self.set_view(index, slot);
+        }
+    }
+
+    pub fn set_subject(&mut self, subject: u8) {
+        let n = self.steps();
+        match &mut self.0 {
+            Packing::Packed(bytes) => bytes[2 * n] = subject,
+            Packing::Wide(w) => w.subject = subject,
         }
     }
 
     /// The option step `index` ran with, as seen by the executing flow.
     pub fn ran_with(&self, index: usize) -> Option<usize> {
-        match self.exec.get(index) {
-            Some(&slot) if slot > 0 && slot != ANY_OPTION => Some(slot as usize - 1),
+        match self.exec(index) {
+            Some(slot) if slot > 0 && slot != ANY_OPTION => Some(slot as usize - 1),
             _ => None,
         }
     }
 
     /// Whether step `index` has run, with whatever option.
     pub fn has_run(&self, index: usize) -> bool {
-        self.exec.get(index).is_some_and(|&s| s > 0)
+        self.exec(index).is_some_and(|s| s > 0)
     }
 
     /// Whether the running script sees step `index` as run.
     pub fn has_seen(&self, index: usize) -> bool {
-        self.view.get(index).is_some_and(|&s| s > 0)
+        self.view(index).is_some_and(|s| s > 0)
     }
 
     /// The option step `index` ran with, as seen by the running script.
     pub fn sees(&self, index: usize) -> Option<usize> {
-        match self.view.get(index) {
-            Some(&slot) if slot > 0 && slot != ANY_OPTION => Some(slot as usize - 1),
+        match self.view(index) {
+            Some(slot) if slot > 0 && slot != ANY_OPTION => Some(slot as usize - 1),
             _ => None,
         }
     }
@@ -504,7 +656,7 @@ mod tests {
     use super::*;
 
     fn st(x: u8) -> State {
-        State { exec: Slots::from(&[x][..]), view: Slots::from(&[x][..]), subject: 0 }
+        State::new(&[x], &[x], 0)
     }
 
     #[test]
@@ -547,7 +699,7 @@ mod tests {
             flow.insert(st(n), Trace::default());
             // Replacing keeps one entry per state.
             assert!(flow.insert(st(n), Trace::default().push(TraceEntry::Subject { step: 1 })).is_some());
-            let keys: Vec<u8> = flow.keys().map(|s| s.exec[0]).collect();
+            let keys: Vec<u8> = flow.keys().map(|s| s.exec(0).unwrap_or(0)).collect();
             let mut sorted = numbers[..=i].to_vec();
             sorted.sort();
             assert_eq!(keys, sorted);
@@ -557,7 +709,43 @@ mod tests {
         let mut smallest = numbers.clone();
         smallest.sort();
         smallest.truncate(10);
-        assert_eq!(flow.into_iter().map(|(s, _)| s.exec[0]).collect::<Vec<_>>(), smallest);
+        assert_eq!(flow.into_iter().map(|(s, _)| s.exec(0).unwrap_or(0)).collect::<Vec<_>>(), smallest);
+    }
+
+    #[test]
+    fn packed_and_wide_states_order_by_exec_then_view_then_subject() {
+        // Every pair of two-step states over a few slot values, packed (2 steps) and wide (the
+        // same slots padded to 9 steps): both orders are the order of (exec, view, subject).
+        let values = [0u8, 1, 2, ANY_OPTION];
+        let mut states = Vec::new();
+        for a in values {
+            for b in values {
+                for v in [0u8, 1] {
+                    for subject in [0u8, 1, NO_SUBJECT] {
+                        states.push((vec![a, b], vec![v, a], subject));
+                    }
+                }
+            }
+        }
+        let wide = |slots: &[u8]| [slots, &[0; 7]].concat();
+        for x in &states {
+            for y in &states {
+                let packed = State::new(&x.0, &x.1, x.2).cmp(&State::new(&y.0, &y.1, y.2));
+                let wide =
+                    State::new(&wide(&x.0), &wide(&x.1), x.2).cmp(&State::new(&wide(&y.0), &wide(&y.1), y.2));
+                assert_eq!(packed, x.cmp(y), "{x:?} {y:?}");
+                assert_eq!(wide, x.cmp(y), "{x:?} {y:?}");
+            }
+        }
+        let mut s = State::new(&[0; 9], &[0; 9], 0);
+        s.set_exec(8, 3);
+        s.set_view(8, 2);
+        s.set_subject(4);
+        s.set_exec(20, 1); // no such step: ignored
+        assert_eq!((s.exec(8), s.view(8), s.subject(), s.exec(20)), (Some(3), Some(2), 4, None));
+        let mut p = State::initial(3, Some(1));
+        p.set_view_slots(&[1, 2, 3]);
+        assert_eq!((&*p.exec_slots(), &*p.view_slots(), p.subject()), (&[0, 0, 0][..], &[1, 2, 3][..], 1));
     }
 
     #[test]

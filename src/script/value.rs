@@ -312,7 +312,6 @@ impl Cond {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::script::state::Slots;
 
     fn info() -> StepsInfo {
         StepsInfo {
@@ -331,7 +330,7 @@ mod tests {
     }
 
     fn state(step1: Slot) -> State {
-        State { exec: Slots::from(&[step1, 0][..]), view: Slots::from(&[step1, 0][..]), subject: 0 }
+        State::new(&[step1, 0], &[step1, 0], 0)
     }
     use super::super::state::Slot;
 
