@@ -74,11 +74,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     let mut timings = Timings::start();
     // Discovery, reading and parsing files, and analysing applications run on all cores; their
     // results are put back in input order, so the output does not depend on scheduling.
-    let pool = rayon::ThreadPoolBuilder::new()
-        // The parsers and the analysis recurse over the input's nesting (see main.rs).
-        .stack_size(STACK_SIZE)
-        .build()
-        .map_err(|e| vec![format!("cannot start worker threads: {e}")])?;
+    let pool = workers().map_err(|e| vec![e])?;
     let discovered = pool.install(|| discover::discover(&options.paths))?;
     timings.lap("discover");
     let mut files = SourceFiles::default();
@@ -94,7 +90,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         let id = files.add(SourceFile::new(PathBuf::from(&problem.display), problem.display, String::new()));
         diagnostics.push(io_error::diagnostic(Span::new(id, 0, 0), problem.message));
     }
-    let mut inputs: Vec<(Input, Option<String>)> = Vec::new();
+    let mut inputs: Vec<(Input, Option<String>)> = Vec::with_capacity(discovered.inputs.len() + 1);
     if let Some((name, text)) = &options.stdin {
         inputs.push((Input { display: name.clone(), path: PathBuf::from(name) }, Some(text.clone())));
     }
@@ -113,6 +109,10 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
             .collect()
     });
     timings.lap("read, parse and load files");
+    // Sized once: growing vectors of 10,000 entries one doubling at a time costs page faults.
+    files.reserve(loaded.len());
+    model.applications.reserve(loaded.iter().map(|f| f.model.applications.len()).sum());
+    diagnostics.reserve(loaded.iter().map(|f| f.diagnostics.len()).sum());
     for file in loaded {
         files.add(file.source);
         model.merge(file.model);
@@ -202,6 +202,22 @@ impl Timings {
 
 /// Stack size of the worker threads (reserved, not committed: untouched pages cost nothing).
 const STACK_SIZE: usize = 1 << 30;
+
+/// The worker threads (one per core, or `RAYON_NUM_THREADS`), started once per process: the
+/// stages of a run and the renderers share them.
+pub fn workers() -> Result<&'static rayon::ThreadPool, String> {
+    static WORKERS: std::sync::OnceLock<Result<rayon::ThreadPool, String>> = std::sync::OnceLock::new();
+    WORKERS
+        .get_or_init(|| {
+            rayon::ThreadPoolBuilder::new()
+                // The parsers and the analysis recurse over the input's nesting (see main.rs).
+                .stack_size(STACK_SIZE)
+                .build()
+                .map_err(|e| format!("cannot start worker threads: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
 
 /// Analyses one application and runs the rules on it.
 fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diagnostic> {

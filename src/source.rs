@@ -88,6 +88,11 @@ impl SourceFiles {
         FileId((self.files.len() - 1) as u32)
     }
 
+    /// Makes room for `more` files (a tenant's files are added one by one).
+    pub fn reserve(&mut self, more: usize) {
+        self.files.reserve(more);
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use rayon::prelude::*;
 
 use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -175,13 +176,24 @@ pub fn render(report: &Report, color: Color) -> String {
         // Paths and code stay on one line, to be copied and clicked.
         .with_wrap_lines(false)
         .with_links(false);
-    let mut out = String::new();
-    for d in &report.diagnostics {
-        let rendered = to_rendered(&report.files, d);
-        if handler.render_report(&mut out, &rendered).is_err() {
+    let render_one = |d: &Diagnostic| {
+        let mut out = String::new();
+        if handler.render_report(&mut out, &to_rendered(&report.files, d)).is_err() {
             out.push_str(&format!("{}: {}\n", d.rule, d.message));
         }
         out.push('\n');
+        out
+    };
+    // Each finding is drawn on its own (on all cores when there are many), then joined in order.
+    let rendered: Vec<String> = match crate::check::workers() {
+        Ok(pool) if report.diagnostics.len() > 64 => {
+            pool.install(|| report.diagnostics.par_iter().map(render_one).collect())
+        }
+        _ => report.diagnostics.iter().map(render_one).collect(),
+    };
+    let mut out = String::with_capacity(rendered.iter().map(String::len).sum::<usize>() + 200);
+    for text in rendered {
+        out.push_str(&text);
     }
     out.push_str(&summary(report));
     out

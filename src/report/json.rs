@@ -1,17 +1,11 @@
 //! `--format json`: exactly one JSON object, diagnostics in the report's (sorted) order.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceFiles, Span};
-
-#[derive(Serialize)]
-struct Output<'a> {
-    version: u32,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: Summary,
-}
 
 #[derive(Serialize)]
 struct Summary {
@@ -121,20 +115,78 @@ fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'
 }
 
 pub fn render(report: &Report) -> String {
-    let output = Output {
-        version: 1,
-        diagnostics: report.diagnostics.iter().map(|d| diagnostic(&report.files, d)).collect(),
-        summary: Summary {
-            files: report.files.len(),
-            applications: report.applications,
-            identity_providers: report.identity_providers,
-            errors: report.errors(),
-            warnings: report.warnings(),
-        },
+    let summary = Summary {
+        files: report.files.len(),
+        applications: report.applications,
+        identity_providers: report.identity_providers,
+        errors: report.errors(),
+        warnings: report.warnings(),
     };
+    // Findings are serialised on their own (on all cores when there are many) and joined into
+    // exactly what serialising the whole `Output` at once writes.
+    let one = |d: &Diagnostic| pretty(&diagnostic(&report.files, d)).replace('\n', "\n    ");
+    let findings: Vec<String> = match crate::check::workers() {
+        Ok(pool) if report.diagnostics.len() > 64 => {
+            pool.install(|| report.diagnostics.par_iter().map(one).collect())
+        }
+        _ => report.diagnostics.iter().map(one).collect(),
+    };
+    let mut out = String::with_capacity(findings.iter().map(|f| f.len() + 6).sum::<usize>() + 512);
+    out.push_str("{\n  \"version\": 1,\n  \"diagnostics\": [");
+    for (i, finding) in findings.iter().enumerate() {
+        out.push_str(if i == 0 { "\n    " } else { ",\n    " });
+        out.push_str(finding);
+    }
+    out.push_str(if findings.is_empty() { "],\n" } else { "\n  ],\n" });
+    out.push_str("  \"summary\": ");
+    out.push_str(&pretty(&summary).replace('\n', "\n  "));
+    out.push_str("\n}\n");
+    out
+}
+
+/// Pretty JSON of one part of the output.
+fn pretty<T: Serialize>(value: &T) -> String {
     // Serialising plain structs of strings and numbers cannot fail.
-    let mut text =
-        serde_json::to_string_pretty(&output).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole output, as one object.
+    #[derive(Serialize)]
+    struct Output<'a> {
+        version: u32,
+        diagnostics: Vec<JsonDiagnostic<'a>>,
+        summary: Summary,
+    }
+
+    #[test]
+    fn joined_findings_are_the_whole_object_serialised_at_once() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let catalogue = crate::catalogue::Catalogue::builtin();
+        let Ok(mut report) = crate::check::check(&[root], &catalogue) else { panic!("fixtures are there") };
+        assert!(report.diagnostics.len() > 10, "the fixtures have findings");
+        // Past the size where findings are serialised in parallel.
+        let findings = report.diagnostics.clone();
+        while report.diagnostics.len() <= 64 {
+            report.diagnostics.extend(findings.iter().cloned());
+        }
+        for diagnostics in [Vec::new(), findings, report.diagnostics.clone()] {
+            report.diagnostics = diagnostics;
+            let whole = Output {
+                version: 1,
+                diagnostics: report.diagnostics.iter().map(|d| diagnostic(&report.files, d)).collect(),
+                summary: Summary {
+                    files: report.files.len(),
+                    applications: report.applications,
+                    identity_providers: report.identity_providers,
+                    errors: report.errors(),
+                    warnings: report.warnings(),
+                },
+            };
+            assert_eq!(render(&report), pretty(&whole) + "\n");
+        }
+    }
 }

@@ -1247,7 +1247,7 @@ impl<'a> Interp<'a> {
         let mut by_view: BTreeMap<Slots, Flow> = BTreeMap::new();
         for (mut state, trace) in flow {
             let view = state.view_slots();
-            state.set_view_slots(&state.exec_slots());
+            state.see_what_ran();
             insert(by_view.entry(view).or_default(), state, trace.push(entry.clone()));
         }
         // The callback runs after the code that registered it has finished: that code does not

@@ -283,8 +283,21 @@ impl State {
 
     /// The running script sees `view` (as many slots as the state has steps).
     pub fn set_view_slots(&mut self, view: &[Slot]) {
-        for (index, &slot) in view.iter().enumerate() {
-            self.set_view(index, slot);
+        let n = self.steps();
+        match &mut self.0 {
+            Packing::Packed(bytes) if view.len() == n => bytes[n..2 * n].copy_from_slice(view),
+            Packing::Packed(_) => {}
+            Packing::Wide(w) if view.len() == n => w.view.copy_from_slice(view),
+            Packing::Wide(_) => {}
+        }
+    }
+
+    /// The running script sees every step that has run (a callback starts).
+    pub fn see_what_ran(&mut self) {
+        let n = self.steps();
+        match &mut self.0 {
+            Packing::Packed(bytes) => bytes.copy_within(..n, n),
+            Packing::Wide(w) => w.view.clone_from(&w.exec),
         }
     }
 
