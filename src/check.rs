@@ -224,7 +224,7 @@ fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diag
     match analysis::analyze_app(app) {
         Ok(result) => rules::check_application(ctx, app, &result),
         Err(e) => {
-            let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(e.offset, e.end));
+            let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(ctx.files, e.offset, e.end));
             if e.too_deep {
                 vec![analysis_incomplete::too_deep(app, span, &e.message)]
             } else {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::scalar_map::ScalarMap;
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceFiles, Span};
 
 /// The IdP name WSO2 uses for local authenticators.
 pub const LOCAL_IDP: &str = "LOCAL";
@@ -101,17 +101,73 @@ pub struct EmbeddedScript {
     pub enabled: bool,
     /// Where `enabled` is stated, if it is.
     pub enabled_span: Option<Span>,
-    /// Maps offsets in `text` to offsets in the host file; `None` when the scalar's style could
-    /// not be re-decoded, in which case positions fall back to the scalar's start.
-    pub map: Option<ScalarMap>,
+    /// Maps offsets in `text` to offsets in the host file.
+    map: OffsetMap,
+}
+
+/// How a script's offsets map to its file's: `None` when the scalar's style could not be
+/// re-decoded, in which case positions fall back to the scalar's start.
+#[derive(Debug, Clone)]
+enum OffsetMap {
+    Known(Option<ScalarMap>),
+    /// Built from the file's text the first time a position is needed: most scripts of a tenant
+    /// never show one, and building the map re-decodes the whole scalar.
+    Lazy(std::sync::OnceLock<Option<ScalarMap>>),
 }
 
 impl EmbeddedScript {
-    /// The host-file span of the script range `start..end`.
-    pub fn host_span(&self, start: usize, end: usize) -> Span {
-        match &self.map {
+    /// A script held in the YAML or JSON scalar at `span`.
+    pub fn in_scalar(
+        text: String,
+        span: Span,
+        host: ScriptHost,
+        enabled: bool,
+        enabled_span: Option<Span>,
+    ) -> Self {
+        EmbeddedScript {
+            text,
+            span,
+            host,
+            enabled,
+            enabled_span,
+            map: OffsetMap::Lazy(std::sync::OnceLock::new()),
+        }
+    }
+
+    /// A script whose offset map is already known.
+    pub fn with_map(
+        text: String,
+        span: Span,
+        host: ScriptHost,
+        enabled: bool,
+        enabled_span: Option<Span>,
+        map: Option<ScalarMap>,
+    ) -> Self {
+        EmbeddedScript { text, span, host, enabled, enabled_span, map: OffsetMap::Known(map) }
+    }
+
+    /// The host-file span of the script range `start..end`; `files` holds the script's file.
+    pub fn host_span(&self, files: &SourceFiles, start: usize, end: usize) -> Span {
+        match self.offset_map(files) {
             Some(map) => Span::new(self.span.file, map.to_host(start), map.to_host(end)),
             None => Span::new(self.span.file, self.span.start, self.span.start),
+        }
+    }
+
+    /// Whether script positions map exactly to the file (edits can be made there).
+    pub fn has_offset_map(&self, files: &SourceFiles) -> bool {
+        self.offset_map(files).is_some()
+    }
+
+    fn offset_map(&self, files: &SourceFiles) -> Option<&ScalarMap> {
+        match &self.map {
+            OffsetMap::Known(map) => map.as_ref(),
+            OffsetMap::Lazy(cell) => cell
+                .get_or_init(|| {
+                    let host = files.try_get(self.span.file).map_or("", |f| f.text.as_str());
+                    ScalarMap::build(host, self.span.start, &self.text)
+                })
+                .as_ref(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{Edit, Fix, Strategy};
 use crate::model::{Application, IdentityProvider, JitSetting, SourceFormat};
-use crate::source::{SourceFile, Span};
+use crate::source::{SourceFile, SourceFiles, Span};
 
 /// `text` with the file's own line endings (CRLF files stay CRLF).
 fn with_file_eol(file: &SourceFile, text: String) -> String {
@@ -137,9 +137,17 @@ fn leading_spaces(line: &str) -> &str {
 
 /// Wraps the `executeStep` call at script range `start..end` in `if (guard) { ... }` (or
 /// `(guard && ...)` when the call is part of a larger expression).
-pub fn wrap_call(app: &Application, start: usize, end: usize, guard: &str) -> Option<Fix> {
+pub fn wrap_call(
+    files: &SourceFiles,
+    app: &Application,
+    start: usize,
+    end: usize,
+    guard: &str,
+) -> Option<Fix> {
     let script = app.script.as_ref()?;
-    script.map.as_ref()?;
+    if !script.has_offset_map(files) {
+        return None;
+    }
     let src = script.text.as_str();
     let raw_before = src.get(..start)?;
     let before = raw_before.trim_end();
@@ -164,8 +172,8 @@ pub fn wrap_call(app: &Application, start: usize, end: usize, guard: &str) -> Op
     } else {
         (format!("({guard} && "), ")".to_string(), end)
     };
-    let open_at = script.host_span(start, start).start;
-    let close_at = script.host_span(close_at, close_at).start;
+    let open_at = script.host_span(files, start, start).start;
+    let close_at = script.host_span(files, close_at, close_at).start;
     let escape = |t: &str| script.host.escape(t);
     Some(Fix {
         strategy: Some(Strategy::Guard),

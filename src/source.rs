@@ -93,6 +93,11 @@ impl SourceFiles {
         self.files.reserve(more);
     }
 
+    /// The file `id`, if there is one.
+    pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

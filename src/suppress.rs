@@ -100,8 +100,8 @@ pub fn collect(files: &SourceFiles, model: &FlowModel) -> Vec<Suppression> {
                 let next_start = offset + line.len();
                 let next_end =
                     next_start + lines.get(i + 1).map_or(0, |l| l.trim_end_matches(['\n', '\r']).len());
-                let comment = script.host_span(offset + at, offset + line.trim_end().len());
-                let covered = script.host_span(next_start, next_end);
+                let comment = script.host_span(files, offset + at, offset + line.trim_end().len());
+                let covered = script.host_span(files, next_start, next_end);
                 out.push(Suppression {
                     used: vec![false; rules.len()],
                     rules,

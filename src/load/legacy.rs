@@ -11,7 +11,6 @@ use crate::model::{
     Application, EmbeddedScript, IdentityProvider, LOCAL_IDP, Located, ScriptHost, SourceFormat, Step,
     StepOption,
 };
-use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFile, Span};
 
 /// The span from `key` to the end of its value.
@@ -118,14 +117,15 @@ fn read_script(file: &SourceFile, config: &Node) -> Result<Option<EmbeddedScript
         }
     };
     Ok(match config.get("content") {
-        Some(Node { kind: Kind::Str(text), span }) if !text.trim().is_empty() => Some(EmbeddedScript {
-            text: text.to_string(),
-            span: *span,
-            host: ScriptHost::of_scalar(&file.text, span.start, false),
-            enabled,
-            enabled_span: entry_span(config, "enabled"),
-            map: ScalarMap::build(&file.text, span.start, text),
-        }),
+        Some(Node { kind: Kind::Str(text), span }) if !text.trim().is_empty() => {
+            Some(EmbeddedScript::in_scalar(
+                text.to_string(),
+                *span,
+                ScriptHost::of_scalar(&file.text, span.start, false),
+                enabled,
+                entry_span(config, "enabled"),
+            ))
+        }
         None | Some(Node { kind: Kind::Str(_) | Kind::Null, .. }) => None,
         Some(other) => {
             return Err(invalid(

@@ -8,7 +8,6 @@ use crate::document::{Kind, Node};
 use crate::model::{
     Application, EmbeddedScript, IdentityProvider, Located, ScriptHost, SourceFormat, Step, StepOption,
 };
-use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFile, Span};
 
 pub(super) fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>, Diagnostic> {
@@ -60,14 +59,13 @@ pub(super) fn read_application(
     let script = match seq.get("script") {
         None | Some(Node { kind: Kind::Null, .. }) => None,
         Some(Node { kind: Kind::Str(text), .. }) if text.trim().is_empty() => None,
-        Some(Node { kind: Kind::Str(text), span }) => Some(EmbeddedScript {
-            text: text.to_string(),
-            span: *span,
-            host: ScriptHost::of_scalar(&file.text, span.start, is_json(file)),
-            enabled: true,
-            enabled_span: None,
-            map: ScalarMap::build(&file.text, span.start, text),
-        }),
+        Some(Node { kind: Kind::Str(text), span }) => Some(EmbeddedScript::in_scalar(
+            text.to_string(),
+            *span,
+            ScriptHost::of_scalar(&file.text, span.start, is_json(file)),
+            true,
+            None,
+        )),
         Some(other) => {
             return Err(invalid(
                 other.span,

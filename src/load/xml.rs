@@ -204,14 +204,14 @@ impl Reader<'_> {
         let raw_range = first.range().start..last.range().end;
         let raw = self.file.text.get(raw_range.clone())?;
         let (map, host) = decode_character_data(raw, raw_range.start, &text);
-        Some(EmbeddedScript {
-            span: Span::new(self.id, map.as_ref().map_or(raw_range.start, |m| m.to_host(0)), raw_range.end),
+        Some(EmbeddedScript::with_map(
             text,
+            Span::new(self.id, map.as_ref().map_or(raw_range.start, |m| m.to_host(0)), raw_range.end),
             host,
             enabled,
-            enabled_span: enabled_attr.map(|a| Span::new(self.id, a.range().start, a.range().end)),
+            enabled_attr.map(|a| Span::new(self.id, a.range().start, a.range().end)),
             map,
-        })
+        ))
     }
 
     fn identity_provider(&self, idp: XmlNode) -> Result<IdentityProvider, Diagnostic> {

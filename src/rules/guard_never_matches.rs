@@ -136,7 +136,10 @@ fn diagnostic(
             d.fixes.push(Fix {
                 strategy: None,
                 title: format!("compare with `{right}`"),
-                edits: vec![Edit { span: script.host_span(start + 1, end - 1), replacement: right }],
+                edits: vec![Edit {
+                    span: script.host_span(ctx.files, start + 1, end - 1),
+                    replacement: right,
+                }],
             });
         }
     }

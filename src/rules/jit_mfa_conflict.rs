@@ -131,7 +131,7 @@ fn diagnostic(
     let (span, at) = match c.event.site {
         Site::Script { start, end } => {
             let script = app.script.as_ref();
-            let span = script.map_or(app.name.span, |s| s.host_span(start, end));
+            let span = script.map_or(app.name.span, |s| s.host_span(ctx.files, start, end));
             (span, ctx.script_line(app, start).map(|l| format!("{l}: ")).unwrap_or_default())
         }
         Site::Config(_) => (mfa.map_or(app.name.span, |o| o.authenticator_entry), String::new()),
@@ -209,7 +209,7 @@ fn diagnostic(
             let local_guard = context
                 .map(|name| remedy::guard_expression(name, subject_id, &jit_disabled, has_jit_enabled));
             let shown = local_guard.clone().unwrap_or_else(|| guard.clone());
-            let fix = local_guard.and_then(|g| remedy::wrap_call(app, start, end, &g));
+            let fix = local_guard.and_then(|g| remedy::wrap_call(ctx.files, app, start, end, &g));
             let why_not = if fix.is_some() {
                 ""
             } else {

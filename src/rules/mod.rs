@@ -183,7 +183,7 @@ impl Context<'_> {
     /// whole script is on one line (a JSON string).
     pub fn script_line(&self, app: &Application, offset: usize) -> Option<String> {
         let script = app.script.as_ref()?;
-        let span = script.host_span(offset, offset);
+        let span = script.host_span(self.files, offset, offset);
         let file = self.files.get(span.file);
         let lc = file.line_col(span.start);
         let one_line = file.line_col(script.span.start).line == file.line_col(script.span.end).line;
@@ -193,7 +193,7 @@ impl Context<'_> {
     /// The host-file span of a script range of `app` (the application's name when it has no
     /// script, which never happens for facts that come from a script).
     pub fn script_span(&self, app: &Application, (start, end): (usize, usize)) -> crate::source::Span {
-        app.script.as_ref().map_or(app.name.span, |s| s.host_span(start, end))
+        app.script.as_ref().map_or(app.name.span, |s| s.host_span(self.files, start, end))
     }
 
     /// The source text of a script range, whitespace collapsed.
@@ -231,7 +231,7 @@ impl Context<'_> {
         app: &Application,
         entries: &[TraceEntry],
     ) -> Vec<(String, Option<Span>)> {
-        let span_at = |offset: usize| app.script.as_ref().map(|s| s.host_span(offset, offset));
+        let span_at = |offset: usize| app.script.as_ref().map(|s| s.host_span(self.files, offset, offset));
         let step_span = |step: u32| app.step(step).map(|s| s.span);
         let texts = self.render_trace_text(app, entries);
         texts

@@ -81,7 +81,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                     strategy: None,
                     title: format!("use `{right}`"),
                     edits: vec![Edit {
-                        span: script.host_span(start, start + wrong.len()),
+                        span: script.host_span(ctx.files, start, start + wrong.len()),
                         replacement: right.to_string(),
                     }],
                 });

@@ -96,7 +96,7 @@ pub fn pipeline(inputs: &[Input]) -> Report {
         match analysis::analyze_app(app) {
             Ok(result) => diagnostics.extend(rules::check_application(&ctx, app, &result)),
             Err(e) => {
-                let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(e.offset, e.end));
+                let span = app.script.as_ref().map_or(app.name.span, |s| s.host_span(&files, e.offset, e.end));
                 if e.too_deep {
                     diagnostics.push(analysis_incomplete::too_deep(app, span, &e.message));
                 } else {
@@ -109,8 +109,10 @@ pub fn pipeline(inputs: &[Input]) -> Report {
     Report {
         applications: model.applications.len(),
         identity_providers: model.identity_providers.len(),
+        model,
         files,
         diagnostics,
+        timings: Vec::new(),
     }
 }
 
