@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::state::Flow;
-use super::value::{Cond, StepsInfo, Value};
+use super::value::{Cond, StepsInfo, Text, Value};
 
 #[derive(Clone)]
 struct Frame<'a> {
@@ -18,7 +18,7 @@ struct Frame<'a> {
     parent: Option<usize>,
     /// Shared between clones of the environment until one of them writes (branches clone the
     /// environment; most frames, like the global one with every helper function, do not change).
-    vars: Rc<Vec<(Rc<str>, Value<'a>)>>,
+    vars: Rc<Vec<(Text<'a>, Value<'a>)>>,
 }
 
 #[derive(Clone)]
@@ -63,24 +63,24 @@ impl<'a> Env<'a> {
     }
 
     /// Declares `name` in the innermost frame.
-    pub fn declare(&mut self, name: &str, value: Value<'a>) {
+    pub fn declare(&mut self, name: &'a str, value: Value<'a>) {
         let Some(frame) = self.frames.last_mut() else {
             return;
         };
         let vars = Rc::make_mut(&mut frame.vars);
         match vars.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value,
-            None => vars.push((Rc::from(name), value)),
+            None => vars.push((Text::Script(name), value)),
         }
     }
 
     /// Declares `name` in the innermost *function* frame, as `var` does, unless it exists there.
-    pub fn declare_var(&mut self, name: &str) {
+    pub fn declare_var(&mut self, name: &'a str) {
         let Some(frame) = self.frames.last_mut() else {
             return;
         };
         if !frame.vars.iter().any(|(k, _)| &**k == name) {
-            Rc::make_mut(&mut frame.vars).push((Rc::from(name), Value::Undefined));
+            Rc::make_mut(&mut frame.vars).push((Text::Script(name), Value::Undefined));
         }
     }
 
@@ -101,15 +101,15 @@ impl<'a> Env<'a> {
     }
 
     /// Assigns to the nearest binding of `name`, or creates a global (sloppy-mode JavaScript).
-    pub fn assign(&mut self, name: &str, value: Value<'a>) {
+    pub fn assign(&mut self, name: &'a str, value: Value<'a>) {
         match self.find(name) {
             Some((i, j)) => Rc::make_mut(&mut self.frames[i].vars)[j].1 = value,
-            None => Rc::make_mut(&mut self.frames[0].vars).push((Rc::from(name), value)),
+            None => Rc::make_mut(&mut self.frames[0].vars).push((Text::Script(name), value)),
         }
     }
 
     /// The variables whose value differs in `after` (same frames): (frame id, name, new value).
-    pub fn changes(&self, after: &Env<'a>) -> Vec<(u32, Rc<str>, Value<'a>)> {
+    pub fn changes(&self, after: &Env<'a>) -> Vec<(u32, Text<'a>, Value<'a>)> {
         let mut out = Vec::new();
         for frame in &self.frames {
             let Some(other) = after.frames.iter().find(|f| f.id == frame.id) else {
@@ -129,7 +129,7 @@ impl<'a> Env<'a> {
     }
 
     /// Sets the variables listed, in the frames that still exist.
-    pub fn apply(&mut self, writes: &[(u32, Rc<str>, Value<'a>)]) {
+    pub fn apply(&mut self, writes: &[(u32, Text<'a>, Value<'a>)]) {
         for (frame_id, name, value) in writes {
             if let Some(frame) = self.frames.iter_mut().find(|f| f.id == *frame_id) {
                 let vars = Rc::make_mut(&mut frame.vars);
@@ -143,9 +143,9 @@ impl<'a> Env<'a> {
 
     /// The name of a variable in scope (not shadowed) whose value satisfies `pred`, preferring
     /// `context`.
-    pub fn name_holding(&self, pred: impl Fn(&Value<'a>) -> bool) -> Option<Rc<str>> {
+    pub fn name_holding(&self, pred: impl Fn(&Value<'a>) -> bool) -> Option<Text<'a>> {
         if self.lookup("context").is_some_and(&pred) {
-            return Some(Rc::from("context"));
+            return Some(Text::Script("context"));
         }
         let mut index = Some(self.frames.len() - 1);
         while let Some(i) = index {

@@ -22,7 +22,7 @@ use super::state::{ANY_OPTION, CallbackOf, Flow, Slots, State, Trace, TraceEntry
 
 /// The option of a step that ran with an option nobody looks at (in traces).
 pub const ANY: usize = usize::MAX;
-use super::value::{Closure, Code, Cond, Field, Operand, StepsInfo, Value};
+use super::value::{Closure, Code, Cond, Field, Operand, StepsInfo, Text, Value};
 
 /// Functions that take callbacks and may continue the flow from them later (DOMAIN.md §4).
 /// Their callbacks run asynchronously: they see every step that ran before them.
@@ -178,7 +178,7 @@ pub struct Interp<'a> {
     depth: usize,
     /// Assignments made by callbacks that already ran, visible to the callbacks that run after
     /// them but not to the code that registered them: (frame id, variable, value).
-    deferred: Vec<(u32, Rc<str>, Value<'a>)>,
+    deferred: Vec<(u32, Text<'a>, Value<'a>)>,
 }
 
 /// Script byte offset of a swc position (the parser numbers bytes from 1).
@@ -477,7 +477,7 @@ impl<'a> Interp<'a> {
                 None if v.kind == VarDeclKind::Var => continue,
                 None => Value::Undefined,
             };
-            let bind = |env: &mut Env<'a>, name: &str, value: Value<'a>| {
+            let bind = |env: &mut Env<'a>, name: &'a str, value: Value<'a>| {
                 if v.kind == VarDeclKind::Var { env.assign(name, value) } else { env.declare(name, value) }
             };
             match &d.name {
@@ -794,14 +794,14 @@ impl<'a> Interp<'a> {
         }
         match e {
             Expr::Lit(lit) => match lit {
-                Lit::Str(s) => Value::str(&s.value.to_string_lossy()),
+                Lit::Str(s) => Value::Str(text(s.value.to_string_lossy())),
                 Lit::Bool(b) => Value::Bool(b.value),
                 Lit::Null(_) => Value::Null,
                 Lit::Num(n) => Value::Num(n.value),
                 _ => Value::Unknown,
             },
             Expr::Tpl(t) if t.exprs.is_empty() => match t.quasis.first().and_then(|q| q.cooked.as_ref()) {
-                Some(cooked) => Value::str(&cooked.to_string_lossy()),
+                Some(cooked) => Value::Str(text(cooked.to_string_lossy())),
                 None => Value::Unknown,
             },
             Expr::Ident(id) => match env.lookup(&id.sym) {
@@ -933,25 +933,25 @@ impl<'a> Interp<'a> {
     }
 
     fn eval_object(&mut self, o: &'a ObjectLit, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
-        let mut props: Vec<(Rc<str>, Value<'a>)> = Vec::with_capacity(o.props.len());
+        let mut props: Vec<(Text<'a>, Value<'a>)> = Vec::with_capacity(o.props.len());
         for p in &o.props {
             match p {
                 PropOrSpread::Prop(prop) => match &**prop {
                     Prop::KeyValue(kv) => {
                         let value = self.eval(&kv.value, flow, env);
                         if let Some(key) = self.prop_name(&kv.key, flow, env) {
-                            props.push((Rc::from(&*key), value));
+                            props.push((text(key), value));
                         }
                     }
                     Prop::Shorthand(id) => {
                         let value = env.lookup(&id.sym).cloned().unwrap_or(Value::Unknown);
-                        props.push((Rc::from(&*id.sym), value));
+                        props.push((Text::Script(&id.sym), value));
                     }
                     Prop::Method(m) => {
                         if let Some(key) = self.prop_name(&m.key, flow, env) {
                             let closure =
                                 Closure { code: Code::Function(&m.function), frame: env.current_id() };
-                            props.push((Rc::from(&*key), Value::Func(closure)));
+                            props.push((text(key), Value::Func(closure)));
                         }
                     }
                     _ => {}
@@ -1078,7 +1078,7 @@ impl<'a> Interp<'a> {
                     if let Some(Value::Object(props)) = env.lookup(&id.sym) {
                         let mut props = (**props).clone();
                         props.retain(|(k, _)| **k != *key);
-                        props.push((Rc::from(&*key), value.clone()));
+                        props.push((text(key), value.clone()));
                         env.assign(&id.sym, Value::Object(Rc::new(props)));
                     }
                 } else {
@@ -1196,7 +1196,7 @@ impl<'a> Interp<'a> {
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Flow {
-        let mut callbacks: Vec<(Option<Rc<str>>, Closure<'a>)> = Vec::new();
+        let mut callbacks: Vec<(Option<Text<'a>>, Closure<'a>)> = Vec::new();
         for arg in args {
             match arg {
                 Value::Func(c) => callbacks.push((None, *c)),
@@ -1223,7 +1223,8 @@ impl<'a> Interp<'a> {
             // `{onSuccess: ..., onFail: ...}` handed to any function is the framework's callback
             // convention: such callbacks run later, like those of `httpGet`.
             let later = is_async || key.as_deref().is_some_and(|k| k.starts_with("on"));
-            let entry = TraceEntry::Callback { key, of: of.clone(), offset: at };
+            let entry =
+                TraceEntry::Callback { key: key.as_ref().map(Text::to_rc), of: of.clone(), offset: at };
             let ran = self.callback(closure, entry, later, flow.clone(), env);
             union(&mut out, ran);
         }
@@ -1254,7 +1255,7 @@ impl<'a> Interp<'a> {
         // see the callback's assignments, later callbacks do. So its writes are kept aside
         // (`deferred`) and applied when the next callback starts.
         let enclosing = env.clone();
-        let mut writes: Vec<(u32, Rc<str>, Value<'a>)> = Vec::new();
+        let mut writes: Vec<(u32, Text<'a>, Value<'a>)> = Vec::new();
         let mut out = Flow::new();
         for (view, group) in by_view {
             *env = enclosing.clone();
@@ -1736,6 +1737,14 @@ fn step_number(v: &Value) -> Option<u32> {
         Value::Num(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= u32::MAX as f64 => Some(*n as u32),
         Value::Str(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// A property name as the analysis holds it.
+fn text(key: Cow<'_, str>) -> Text<'_> {
+    match key {
+        Cow::Borrowed(s) => Text::Script(s),
+        Cow::Owned(s) => Text::shared(&s),
     }
 }
 

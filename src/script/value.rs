@@ -57,6 +57,64 @@ impl Code<'_> {
     }
 }
 
+/// A string the analysis holds: borrowed from the script when it is written there (names,
+/// keys and string literals: no allocation), shared otherwise (`'a' + b`).
+#[derive(Clone)]
+pub enum Text<'a> {
+    Script(&'a str),
+    Shared(Rc<str>),
+}
+
+impl<'a> Text<'a> {
+    /// A string the script does not hold as such.
+    pub fn shared(s: &str) -> Text<'a> {
+        Text::Shared(Rc::from(s))
+    }
+
+    /// The string as an `Rc`, for what outlives the analysis of the script (traces).
+    pub fn to_rc(&self) -> Rc<str> {
+        match self {
+            Text::Script(s) => Rc::from(*s),
+            Text::Shared(s) => s.clone(),
+        }
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Script(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Text<'_>) -> bool {
+        match (self, other) {
+            // Names in a script are interned by the parser: the same name is usually the same
+            // pointer.
+            (Text::Script(a), Text::Script(b)) if std::ptr::eq(*a, *b) => true,
+            _ => **self == **other,
+        }
+    }
+}
+
+impl Eq for Text<'_> {}
+
+impl std::fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 #[derive(Clone)]
 pub enum Value<'a> {
     Unknown,
@@ -64,7 +122,7 @@ pub enum Value<'a> {
     Null,
     Bool(bool),
     Num(f64),
-    Str(Rc<str>),
+    Str(Text<'a>),
     /// The `context` argument of `onLoginRequest` and of callbacks.
     Context,
     /// `context.steps`.
@@ -74,14 +132,14 @@ pub enum Value<'a> {
     /// `context.steps[n].idp` or `.authenticator`.
     StepField(u32, Field),
     Cond(Rc<Cond>),
-    Object(Rc<Vec<(Rc<str>, Value<'a>)>>),
+    Object(Rc<Vec<(Text<'a>, Value<'a>)>>),
     Array(Rc<Vec<Value<'a>>>),
     Func(Closure<'a>),
 }
 
 impl<'a> Value<'a> {
     pub fn str(s: &str) -> Value<'a> {
-        Value::Str(Rc::from(s))
+        Value::Str(Text::shared(s))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -105,7 +163,7 @@ impl<'a> Value<'a> {
             Value::Null => Operand::Null,
             Value::Bool(b) => Operand::Bool(*b),
             Value::Num(n) => Operand::Num(*n),
-            Value::Str(s) => Operand::Str(s.clone()),
+            Value::Str(s) => Operand::Str(s.to_rc()),
             Value::StepField(n, f) => Operand::StepField(*n, *f),
             _ => return None,
         })
