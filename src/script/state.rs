@@ -619,12 +619,39 @@ impl std::fmt::Debug for Flow {
 
 /// Adds `state` to `flow`, keeping the shorter witness when it is already there.
 pub fn insert(flow: &mut Flow, state: State, trace: Trace) {
-    match flow.get_mut(&state) {
-        Some(existing) if existing.len() <= trace.len() => {}
-        Some(existing) => *existing = trace,
-        None => {
-            flow.insert(state, trace);
+    match &mut flow.0 {
+        // One search for both the lookup and the insertion (joins do this for every state).
+        Repr::Small(v) => {
+            let at = match v.last() {
+                Some((last, _)) if *last < state => Err(v.len()),
+                None => Err(0),
+                _ => v.binary_search_by(|(s, _)| s.cmp(&state)),
+            };
+            match at {
+                Ok(i) => {
+                    if trace.len() < v[i].1.len() {
+                        v[i].1 = trace;
+                    }
+                }
+                Err(i) => {
+                    v.insert(i, (state, trace));
+                    if v.len() > SMALL_FLOW {
+                        let states = std::mem::take(v);
+                        flow.0 = Repr::Large(states.into_iter().collect());
+                    }
+                }
+            }
         }
+        Repr::Large(m) => match m.entry(state) {
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                if trace.len() < e.get().len() {
+                    e.insert(trace);
+                }
+            }
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(trace);
+            }
+        },
     }
 }
 
