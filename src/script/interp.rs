@@ -1245,11 +1245,19 @@ impl<'a> Interp<'a> {
             let flow = flow.into_iter().map(|(s, t)| (s, t.push(entry.clone()))).collect();
             return self.call(closure, vec![Value::Unknown], flow, env).0;
         }
-        let mut by_view: BTreeMap<Slots, Flow> = BTreeMap::new();
+        // The states grouped by what the registering code saw, in view order (a few groups).
+        let mut by_view: Vec<(Slots, Flow)> = Vec::new();
         for (mut state, trace) in flow {
             let view = state.view_slots();
             state.see_what_ran();
-            insert(by_view.entry(view).or_default(), state, trace.push(entry.clone()));
+            let group = match by_view.binary_search_by(|(v, _)| v.cmp(&view)) {
+                Ok(i) => i,
+                Err(i) => {
+                    by_view.insert(i, (view, Flow::new()));
+                    i
+                }
+            };
+            insert(&mut by_view[group].1, state, trace.push(entry.clone()));
         }
         // The callback runs after the code that registered it has finished: that code does not
         // see the callback's assignments, later callbacks do. So its writes are kept aside
