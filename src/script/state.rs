@@ -492,6 +492,18 @@ impl Flow {
 
     /// Sets the witness of `state`, replacing any it had (see [`insert`] to keep the shorter).
     pub fn insert(&mut self, state: State, trace: Trace) -> Option<Trace> {
+        self.upsert(state, trace, |_, _| true)
+    }
+
+    /// Adds `state` with `trace`; when the state is there already, its witness is replaced if
+    /// `replace(old, new)` says so, and the old one returned. One search for both the lookup and
+    /// the insertion: joins do this for every state.
+    fn upsert(
+        &mut self,
+        state: State,
+        trace: Trace,
+        replace: impl FnOnce(&Trace, &Trace) -> bool,
+    ) -> Option<Trace> {
         match &mut self.0 {
             Repr::Small(v) => {
                 // States often arrive in order: appending needs no search.
@@ -501,17 +513,26 @@ impl Flow {
                     _ => v.binary_search_by(|(s, _)| s.cmp(&state)),
                 };
                 match at {
-                    Ok(i) => Some(std::mem::replace(&mut v[i].1, trace)),
+                    Ok(i) => replace(&v[i].1, &trace).then(|| std::mem::replace(&mut v[i].1, trace)),
                     Err(i) => {
                         v.insert(i, (state, trace));
                         if v.len() > SMALL_FLOW {
-                            self.0 = Repr::Large(std::mem::take(v).into_iter().collect());
+                            let states = std::mem::take(v);
+                            self.0 = Repr::Large(states.into_iter().collect());
                         }
                         None
                     }
                 }
             }
-            Repr::Large(m) => m.insert(state, trace),
+            Repr::Large(m) => match m.entry(state) {
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    replace(e.get(), &trace).then(|| e.insert(trace))
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(trace);
+                    None
+                }
+            },
         }
     }
 
@@ -619,40 +640,7 @@ impl std::fmt::Debug for Flow {
 
 /// Adds `state` to `flow`, keeping the shorter witness when it is already there.
 pub fn insert(flow: &mut Flow, state: State, trace: Trace) {
-    match &mut flow.0 {
-        // One search for both the lookup and the insertion (joins do this for every state).
-        Repr::Small(v) => {
-            let at = match v.last() {
-                Some((last, _)) if *last < state => Err(v.len()),
-                None => Err(0),
-                _ => v.binary_search_by(|(s, _)| s.cmp(&state)),
-            };
-            match at {
-                Ok(i) => {
-                    if trace.len() < v[i].1.len() {
-                        v[i].1 = trace;
-                    }
-                }
-                Err(i) => {
-                    v.insert(i, (state, trace));
-                    if v.len() > SMALL_FLOW {
-                        let states = std::mem::take(v);
-                        flow.0 = Repr::Large(states.into_iter().collect());
-                    }
-                }
-            }
-        }
-        Repr::Large(m) => match m.entry(state) {
-            std::collections::btree_map::Entry::Occupied(mut e) => {
-                if trace.len() < e.get().len() {
-                    e.insert(trace);
-                }
-            }
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(trace);
-            }
-        },
-    }
+    flow.upsert(state, trace, |old, new| new.len() < old.len());
 }
 
 /// Joins `from` into `into`.
