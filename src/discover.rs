@@ -144,8 +144,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Discovered, Vec<String>> {
         }
     }
     // The order files are read and reported in: by name, whatever order the walk found them in.
-    let Found { mut inputs, problems } = found;
+    let Found { mut inputs, mut problems } = found;
     inputs.par_sort_unstable();
     inputs.dedup();
+    // Problems too, or they would come in the order the file system lists entries.
+    problems.sort_by(|a, b| (&a.display, &a.message).cmp(&(&b.display, &b.message)));
     Ok(Discovered { inputs, problems })
 }

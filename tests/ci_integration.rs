@@ -435,3 +435,34 @@ fn oversized_and_special_files_are_reported_and_skipped() {
         }
     }
 }
+
+#[test]
+fn files_that_cannot_be_read_are_reported_in_path_order() {
+    let tmp = scratch();
+    let fifos = ["b-pipe.yml", "Applications/z-pipe.yml", "Applications/a-pipe.yml"];
+    let made = fifos.iter().all(|f| {
+        std::process::Command::new("mkfifo").arg(tmp.path().join(f)).status().is_ok_and(|s| s.success())
+    });
+    if !made {
+        return;
+    }
+    let broken = tmp.path().join("Applications/m-link.yml");
+    if std::os::unix::fs::symlink(tmp.path().join("missing.yml"), &broken).is_err() {
+        return;
+    }
+    // The walk meets the root's own entries first and lists directories in no particular order;
+    // the report does not depend on it.
+    let r = run_in(tmp.path(), &["check", ".", "--format", "concise"], &[], None);
+    let unreadable: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("error[io-error]"))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    assert_eq!(
+        unreadable,
+        ["Applications/a-pipe.yml", "Applications/m-link.yml", "Applications/z-pipe.yml", "b-pipe.yml"],
+        "{}",
+        r.stdout
+    );
+}

@@ -217,8 +217,10 @@ pub fn analyze(script: &Script, info: &StepsInfo, initial: State) -> Facts {
 }
 
 /// Who is given callbacks, for the trace ("onSuccess of httpGet").
-enum CalleeName {
-    /// The callee's source text (`httpGet`, `utils.retry`).
+enum CalleeName<'s> {
+    /// A framework function, by name.
+    Named(&'s str),
+    /// Any other callee: its source text (`utils.retry`).
     Source(swc_common::Span),
     Unnamed,
 }
@@ -1130,14 +1132,8 @@ impl<'a> Interp<'a> {
             }
             let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
             let at = offset(c.span.lo);
-            *flow = self.run_callbacks(
-                &args,
-                CalleeName::Source(id.span),
-                at,
-                is_async,
-                std::mem::take(flow),
-                env,
-            );
+            *flow =
+                self.run_callbacks(&args, CalleeName::Named(name), at, is_async, std::mem::take(flow), env);
             return Value::Unknown;
         }
         // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
@@ -1167,7 +1163,7 @@ impl<'a> Interp<'a> {
         &mut self,
         callee: Value<'a>,
         args: Vec<Value<'a>>,
-        name: CalleeName,
+        name: CalleeName<'_>,
         at: usize,
         flow: &mut Flow,
         env: &mut Env<'a>,
@@ -1190,7 +1186,7 @@ impl<'a> Interp<'a> {
     fn run_callbacks(
         &mut self,
         args: &[Value<'a>],
-        callee: CalleeName,
+        callee: CalleeName<'_>,
         at: usize,
         is_async: bool,
         flow: Flow,
@@ -1215,6 +1211,7 @@ impl<'a> Interp<'a> {
             return flow;
         }
         let of = match callee {
+            CalleeName::Named(name) => CallbackOf::Named(Rc::from(name)),
             CalleeName::Source(span) => CallbackOf::Source { start: offset(span.lo), end: offset(span.hi) },
             CalleeName::Unnamed => CallbackOf::Unnamed,
         };

@@ -359,6 +359,8 @@ pub enum TraceEntry {
 pub enum CallbackOf {
     /// `executeStep`, after the step succeeded or failed: `onSuccess`, `onFail`, ...
     Step(&'static str),
+    /// A framework function (`httpGet`), by name.
+    Named(Rc<str>),
     /// The function called at the script's text `start..end` (`httpGet`, `utils.retry`).
     Source { start: usize, end: usize },
     /// A function with no name to show (an optional call's result).
@@ -371,6 +373,7 @@ impl CallbackOf {
     pub fn describe(&self, key: Option<&str>, src: &str) -> String {
         let callee = match self {
             CallbackOf::Step(name) => return name.to_string(),
+            CallbackOf::Named(name) => name.to_string(),
             CallbackOf::Source { start, end } => crate::script::snippet(src, *start, *end),
             CallbackOf::Unnamed => "a function".to_string(),
         };
@@ -784,6 +787,9 @@ mod tests {
         assert_eq!(retry.describe(Some("onSuccess"), src), "onSuccess of utils.retry");
         assert_eq!(CallbackOf::Step("onFail").describe(None, src), "onFail");
         assert_eq!(CallbackOf::Unnamed.describe(Some("done"), src), "done of a function");
+        // A framework function is named by its name, however the script spells it.
+        let named = CallbackOf::Named(Rc::from("httpGet"));
+        assert_eq!(named.describe(Some("onFail"), "\\u0068ttpGet(url)"), "onFail of httpGet");
     }
 
     #[test]
