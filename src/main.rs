@@ -30,9 +30,10 @@ fn malloc_aligns(layout: std::alloc::Layout) -> bool {
     layout.align() <= MALLOC_ALIGN && layout.align() <= layout.size()
 }
 
-// SAFETY: every pointer comes from mimalloc and goes back to it; `mi_malloc`, `mi_zalloc` and
-// `mi_realloc` are used only for layouts whose alignment they guarantee (as `std::alloc::System`
-// does with `malloc`), the aligned functions for the others.
+// SAFETY: every pointer comes from mimalloc and goes back to it; `mi_malloc` and `mi_realloc`
+// are used only for layouts whose alignment they guarantee (as `std::alloc::System` does with
+// `malloc`), the aligned functions for the others. (`alloc_zeroed` is the default: `alloc`,
+// then zeroing; Rust code seldom asks for zeroed memory.)
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         use libmimalloc_sys::{mi_malloc, mi_malloc_aligned};
@@ -42,18 +43,6 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
                 mi_malloc(layout.size()).cast()
             } else {
                 mi_malloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        use libmimalloc_sys::{mi_zalloc, mi_zalloc_aligned};
-        // SAFETY: see the impl.
-        unsafe {
-            if malloc_aligns(layout) {
-                mi_zalloc(layout.size()).cast()
-            } else {
-                mi_zalloc_aligned(layout.size(), layout.align()).cast()
             }
         }
     }
