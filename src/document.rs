@@ -2,12 +2,14 @@
 //!
 //! Both formats are read as YAML 1.2 (a superset of JSON) and the tree is built straight from the
 //! parser's events: going through serde's `Spanned<T>` cost three times the parse itself on a
-//! large tenant. Two parsers share the work: saphyr-parser reads every file first (23% faster
-//! than granit-parser on the 10,000-application bench, the largest single cost of a run), and a
-//! file it rejects, or that breaks a limit, is read again by granit-parser (serde-saphyr's fork,
-//! which serde-saphyr brings anyway), whose error messages are better ("unclosed bracket '['")
-//! and whose limits authlint's messages name. JSON files are first checked with serde_json so
-//! that a JSON syntax error is reported in JSON's terms.
+//! large tenant. Two parsers share the work: saphyr-parser reads the files it suits first (ASCII
+//! text without control characters that ends with a line break: nearly every export), 23%
+//! faster than granit-parser on the 10,000-application bench, where YAML is the largest single
+//! cost of a run. Every other file, and every file saphyr rejects or that breaks a limit, is read
+//! by granit-parser (serde-saphyr's fork of saphyr, which serde-saphyr brings anyway), whose byte
+//! offsets need no conversion and whose error messages are better ("unclosed bracket '['"). The
+//! spans are granit's either way (see `SaphyrEvents`). JSON files are first checked with
+//! serde_json so that a JSON syntax error is reported in JSON's terms.
 //! The loader (`load/`) then reads applications and identity providers out of these trees;
 //! nothing here knows about WSO2.
 //!
