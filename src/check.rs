@@ -14,8 +14,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, Input};
 use crate::document::{self, Format};
 use crate::load;
-use crate::model::FlowModel;
-use crate::rules::{self, Context, analysis_incomplete, io_error, syntax_error};
+use crate::model::{Definitions, FlowModel};
+use crate::rules::{self, Context, analysis_incomplete, duplicate_definition, io_error, syntax_error};
+use crate::tenants::{self, TenantId, Tenants};
 use rayon::prelude::*;
 
 use crate::source::{FileId, SourceFile, SourceFiles, Span};
@@ -27,6 +28,8 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub applications: usize,
     pub identity_providers: usize,
+    /// The tenants of the run; each file says which it belongs to.
+    pub tenants: Tenants,
     /// What was loaded. Kept with the report so that it is freed (or, by the command line, not
     /// freed at all) with everything else, after the output is written.
     pub model: FlowModel,
@@ -42,6 +45,57 @@ impl Report {
     pub fn warnings(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.severity == crate::diagnostic::Severity::Warning).count()
     }
+
+    /// The tenant of a diagnostic (of the file it points at): `None` for files under no root.
+    pub fn tenant_of(&self, d: &Diagnostic) -> Option<&str> {
+        self.files.try_get(d.span.file).and_then(|f| self.tenants.name(f.tenant))
+    }
+
+    /// Counts per tenant, for the tenants that hold at least one file, in tenant order.
+    pub fn tenant_summaries(&self) -> Vec<TenantSummary<'_>> {
+        let mut out: Vec<TenantSummary> = self
+            .tenants
+            .ids()
+            .map(|id| TenantSummary {
+                name: self.tenants.name(id),
+                files: 0,
+                applications: self.model.applications.iter().filter(|a| a.tenant == id).count(),
+                identity_providers: self.model.identity_providers(id).count(),
+                errors: 0,
+                warnings: 0,
+            })
+            .collect();
+        for index in 0..self.files.len() {
+            let tenant = self.files.get(FileId(index as u32)).tenant;
+            if let Some(t) = out.get_mut(tenant.0 as usize) {
+                t.files += 1;
+            }
+        }
+        for d in &self.diagnostics {
+            let tenant = self.files.try_get(d.span.file).map_or(tenants::LOOSE, |f| f.tenant);
+            if let Some(t) = out.get_mut(tenant.0 as usize) {
+                match d.severity {
+                    Severity::Error => t.errors += 1,
+                    Severity::Warning => t.warnings += 1,
+                    Severity::Note => {}
+                }
+            }
+        }
+        out.retain(|t| t.files > 0);
+        out
+    }
+}
+
+/// What one tenant of a run holds and what was found in it.
+#[derive(Debug, serde::Serialize)]
+pub struct TenantSummary<'a> {
+    /// The tenant root as shown; `None` for files under no tenant root.
+    pub name: Option<&'a str>,
+    pub files: usize,
+    pub applications: usize,
+    pub identity_providers: usize,
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 /// What one run checks, and how.
@@ -98,24 +152,34 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         let text = options.overlay.get(&input.path).cloned();
         inputs.push((input, text));
     }
+    let (tenants, tenant_of) = {
+        let paths: Vec<&std::path::Path> = inputs.iter().map(|(input, _)| input.path.as_path()).collect();
+        tenants::assign(&paths, config)
+    };
+    timings.lap("discover");
     // Each worker reads, parses and loads its file and drops the parsed tree at once; only the
     // text and what was loaded from it come back, in input order.
     let base = files.len();
     let loaded: Vec<LoadedFile> = pool.install(|| {
         inputs
             .into_par_iter()
+            .zip(tenant_of)
             .enumerate()
-            .map(|(i, (input, text))| load_file(input, FileId((base + i) as u32), text, config.max_file_size))
+            .map(|(i, ((input, text), tenant))| {
+                load_file(input, FileId((base + i) as u32), tenant, text, config.max_file_size)
+            })
             .collect()
     });
     timings.lap("read, parse and load files");
     // Sized once: growing vectors of 10,000 entries one doubling at a time costs page faults.
     files.reserve(loaded.len());
-    model.applications.reserve(loaded.iter().map(|f| f.model.applications.len()).sum());
+    model.applications.reserve(loaded.iter().map(|f| f.definitions.applications.len()).sum());
     diagnostics.reserve(loaded.iter().map(|f| f.diagnostics.len()).sum());
     for file in loaded {
+        let tenant = file.source.tenant;
         files.add(file.source);
-        model.merge(file.model);
+        let duplicates = model.add(file.definitions, tenant);
+        diagnostics.extend(duplicates.iter().map(|d| duplicate_definition::diagnostic(d, &tenants, tenant)));
         diagnostics.extend(file.diagnostics);
     }
     timings.lap("merge the flow model");
@@ -130,14 +194,15 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         timings.lap("parse scripts");
         return Ok(Report {
             applications: model.applications.len(),
-            identity_providers: model.identity_providers.len(),
+            identity_providers: model.identity_provider_count(),
+            tenants,
             model,
             files,
             diagnostics,
             timings: timings.laps,
         });
     }
-    let ctx = Context { files: &files, model: &model, catalogue };
+    let ctx = Context { files: &files, model: &model, catalogue, tenants: &tenants };
     let per_app: Vec<Vec<Diagnostic>> =
         pool.install(|| model.applications.par_iter().map(|app| check_application(&ctx, app)).collect());
     diagnostics.extend(per_app.into_iter().flatten());
@@ -170,7 +235,8 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     timings.lap("suppressions, baseline, sort");
     Ok(Report {
         applications: model.applications.len(),
-        identity_providers: model.identity_providers.len(),
+        identity_providers: model.identity_provider_count(),
+        tenants,
         model,
         files,
         diagnostics,
@@ -238,15 +304,15 @@ fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diag
 /// One file read, parsed and loaded (in parallel), ready to join the run.
 struct LoadedFile {
     source: SourceFile,
-    /// What the file holds, as if it were the only file.
-    model: FlowModel,
+    /// What the file defines.
+    definitions: Definitions,
     diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads (unless `text` is given), parses and loads one file, as file `id`; failures become
 /// diagnostics.
-fn load_file(input: Input, id: FileId, text: Option<String>, max_size: u64) -> LoadedFile {
-    let mut model = FlowModel::default();
+fn load_file(input: Input, id: FileId, tenant: TenantId, text: Option<String>, max_size: u64) -> LoadedFile {
+    let mut model = Definitions::default();
     let mut diagnostics = Vec::new();
     let text = match text {
         Some(t) => Ok(t),
@@ -255,16 +321,18 @@ fn load_file(input: Input, id: FileId, text: Option<String>, max_size: u64) -> L
     let text = match text {
         Ok(text) => text,
         Err((text, diagnostic)) => {
-            let source = SourceFile::new(input.path, input.display, text);
+            let mut source = SourceFile::new(input.path, input.display, text);
+            source.tenant = tenant;
             diagnostics.push(diagnostic);
-            return LoadedFile { source, model, diagnostics };
+            return LoadedFile { source, definitions: model, diagnostics };
         }
     };
-    let source = SourceFile::new(input.path, input.display, text);
+    let mut source = SourceFile::new(input.path, input.display, text);
+    source.tenant = tenant;
     let extension = |x: &str| source.path.extension().is_some_and(|e| e.eq_ignore_ascii_case(x));
     if extension("xml") {
         load::xml::load_xml(&source, id, &mut model, &mut diagnostics);
-        return LoadedFile { source, model, diagnostics };
+        return LoadedFile { source, definitions: model, diagnostics };
     }
     let json = extension("json");
     match document::parse(id, &source.text, if json { Format::Json } else { Format::Yaml }) {
@@ -284,7 +352,7 @@ fn load_file(input: Input, id: FileId, text: Option<String>, max_size: u64) -> L
             diagnostics.push(syntax_error::diagnostic(Span::new(id, offset, offset), what, &e.message));
         }
     }
-    LoadedFile { source, model, diagnostics }
+    LoadedFile { source, definitions: model, diagnostics }
 }
 
 /// The text of file `id`, or the text to show for it (empty, or the lossy text of a file that

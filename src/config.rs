@@ -9,6 +9,8 @@
 //!   needs-local-account: [acme-push-authenticator]
 //! exclude:
 //!   - "legacy/**"
+//! tenants:                      # tenant roots (replaces detection; see `tenants.rs`)
+//!   - "environments/*"
 //! ```
 //!
 //! A bad config file stops the run (exit status 2) with a message that names the key and line:
@@ -17,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::diagnostic::Severity;
@@ -43,6 +45,12 @@ authenticators:
 # Files and directories not to check (globs, relative to this file).
 exclude:
   # - "archive/**"
+
+# Tenant roots: directories each holding one tenant's export (globs, relative to this file; `*`
+# stops at `/`). When set, they replace detection (a directory that holds `Applications/`,
+# `IdentityProviders/`, `service-providers/` or `identity-providers/` is a tenant root).
+tenants:
+  # - "environments/*"
 "#;
 
 /// A rule setting in `rules:`.
@@ -61,6 +69,7 @@ struct RawConfig {
     rules: Option<BTreeMap<String, RuleSetting>>,
     authenticators: Option<RawAuthenticators>,
     exclude: Option<Vec<String>>,
+    tenants: Option<Vec<String>>,
     #[serde(rename = "max-file-size")]
     max_file_size: Option<u64>,
 }
@@ -82,7 +91,9 @@ pub struct Config {
     /// Files larger than this many bytes are reported and skipped.
     pub max_file_size: u64,
     exclude: Option<GlobSet>,
-    /// The directory `exclude` globs are relative to.
+    /// `tenants:`: the directories that are tenant roots.
+    tenants: Option<GlobSet>,
+    /// The directory `exclude` and `tenants` globs are relative to.
     root: PathBuf,
 }
 
@@ -97,6 +108,7 @@ impl Default for Config {
             needs_local_account: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             exclude: None,
+            tenants: None,
             root: PathBuf::new(),
         }
     }
@@ -155,6 +167,20 @@ impl Config {
             globs.add(glob);
         }
         let exclude = globs.build().map_err(|e| format!("{shown}: `exclude`: {e}"))?;
+        let tenant_patterns = raw.tenants.unwrap_or_default();
+        let mut tenant_globs = GlobSetBuilder::new();
+        for pattern in &tenant_patterns {
+            // `*` stops at `/`: `environments/*` names the environments, not every folder in them.
+            let glob = GlobBuilder::new(pattern.trim_end_matches('/'))
+                .literal_separator(true)
+                .build()
+                .map_err(|e| {
+                    let line = line_of(text, pattern).map(|l| format!(":{l}")).unwrap_or_default();
+                    format!("{shown}{line}: `tenants`: {e}")
+                })?;
+            tenant_globs.add(glob);
+        }
+        let tenants = tenant_globs.build().map_err(|e| format!("{shown}: `tenants`: {e}"))?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Config {
             path: Some(path.to_path_buf()),
@@ -162,6 +188,7 @@ impl Config {
             needs_local_account,
             max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             exclude: (!exclude_patterns.is_empty()).then_some(exclude),
+            tenants: (!tenant_patterns.is_empty()).then_some(tenants),
             root,
         })
     }
@@ -178,6 +205,28 @@ impl Config {
         let root = resolve(&self.root);
         let relative = absolute.strip_prefix(&root).unwrap_or(path);
         globs.is_match(relative) || globs.is_match(path)
+    }
+
+    /// Whether `tenants:` declares the tenant roots (detection is then off).
+    pub fn has_tenant_globs(&self) -> bool {
+        self.tenants.is_some()
+    }
+
+    /// Whether directory `dir` (as the run's paths spell it) matches a `tenants:` glob, relative
+    /// to the config file's directory. Lexical: no file-system access.
+    pub fn is_tenant_root(&self, dir: &Path) -> bool {
+        let Some(globs) = &self.tenants else { return false };
+        if dir.as_os_str().is_empty() {
+            return false;
+        }
+        let absolute = |p: &Path| {
+            if p.as_os_str().is_empty() { std::env::current_dir().ok() } else { std::path::absolute(p).ok() }
+        };
+        let relative = match (absolute(dir), absolute(&self.root)) {
+            (Some(d), Some(r)) => d.strip_prefix(&r).map(Path::to_path_buf).ok(),
+            _ => None,
+        };
+        relative.is_some_and(|r| !r.as_os_str().is_empty() && globs.is_match(&r)) || globs.is_match(dir)
     }
 
     /// The severity of `rule` in this run; `None` when it is off.

@@ -34,3 +34,4 @@ pub mod scalar_map;
 pub mod script;
 pub mod source;
 pub mod suppress;
+pub mod tenants;

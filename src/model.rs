@@ -6,9 +6,16 @@ use std::collections::BTreeMap;
 
 use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFiles, Span};
+use crate::tenants::TenantId;
 
 /// The IdP name WSO2 uses for local authenticators.
 pub const LOCAL_IDP: &str = "LOCAL";
+
+/// The name of IS 7's built-in organisation login connection, which has no file of its own.
+pub const ORGANIZATION_SSO_IDP: &str = "SSO";
+
+/// The authenticator of the organisation login connection.
+pub const ORGANIZATION_AUTHENTICATOR: &str = "OrganizationAuthenticator";
 
 #[derive(Debug, Clone)]
 pub struct Located<T> {
@@ -29,6 +36,13 @@ pub struct StepOption {
 impl StepOption {
     pub fn is_local(&self) -> bool {
         self.idp.value == LOCAL_IDP
+    }
+
+    /// The built-in organisation login connection (`SSO` with `OrganizationAuthenticator`, or
+    /// with no authenticator named, as bean exports may write it).
+    pub fn is_organization_sso(&self) -> bool {
+        self.idp.value == ORGANIZATION_SSO_IDP
+            && (self.authenticator.value.is_empty() || self.authenticator.value == ORGANIZATION_AUTHENTICATOR)
     }
 }
 
@@ -175,7 +189,12 @@ impl EmbeddedScript {
 #[derive(Debug, Clone)]
 pub struct Application {
     pub name: Located<String>,
+    /// The document has no name of its own (a PATCH body, a template): `name` is taken from the
+    /// file name, and the application takes no part in duplicate checks.
+    pub name_from_file: bool,
     pub file: FileId,
+    /// Set when the file joins the model.
+    pub tenant: TenantId,
     pub steps: Vec<Step>,
     pub script: Option<EmbeddedScript>,
     /// The value of a `script` key that is present but empty (`""`, `null`): a script added by a
@@ -222,6 +241,8 @@ pub struct IdentityProvider {
     /// The `name` key, before which a missing JIT block is inserted.
     pub name_key: Span,
     pub file: FileId,
+    /// Set when the file joins the model.
+    pub tenant: TenantId,
     pub jit: JitSetting,
     /// The `provisioning` key when present.
     pub provisioning_key: Option<Span>,
@@ -234,20 +255,138 @@ impl IdentityProvider {
     }
 }
 
-/// Everything loaded in one run. IdP names are tenant-wide.
+/// The connection a step option signs in through, as far as the rules need to know it.
+#[derive(Debug, Clone, Copy)]
+pub enum Connection<'a> {
+    /// An IdP defined in a file of the application's tenant.
+    Defined(&'a IdentityProvider),
+    /// IS 7's organisation login connection `SSO`, which no file defines: the server creates it
+    /// without JIT provisioning, so its users have no local account in the root organisation.
+    OrganizationSso,
+}
+
+impl Connection<'_> {
+    pub fn jit_enabled(&self) -> bool {
+        match self {
+            Connection::Defined(idp) => idp.jit_enabled(),
+            Connection::OrganizationSso => false,
+        }
+    }
+}
+
+/// What one file defines, in document order (duplicates included: they are judged when the
+/// file joins the model).
+#[derive(Default)]
+pub struct Definitions {
+    pub applications: Vec<Application>,
+    pub identity_providers: Vec<IdentityProvider>,
+}
+
+/// A second definition of a name within one tenant.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    /// "application" or "identity provider".
+    pub kind: &'static str,
+    pub name: String,
+    pub first: Span,
+    pub later: Span,
+    /// For IdPs whose JIT settings differ: the one that disables JIT is the one checked.
+    pub jit_differs: bool,
+}
+
+/// Everything loaded in one run. IdP names are unique within a tenant: each tenant has its own.
 #[derive(Default)]
 pub struct FlowModel {
     pub applications: Vec<Application>,
-    pub identity_providers: BTreeMap<String, IdentityProvider>,
+    /// Indexed by tenant.
+    identity_providers: Vec<BTreeMap<String, IdentityProvider>>,
+    /// Named applications per tenant, for duplicate checks: (tenant, name) -> the name's span.
+    application_names: std::collections::HashMap<(TenantId, String), Span>,
 }
 
 impl FlowModel {
-    /// Adds what a later file holds. IdP names are tenant-wide; the first file (in path order)
-    /// wins.
-    pub fn merge(&mut self, later: FlowModel) {
-        self.applications.extend(later.applications);
-        for (name, idp) in later.identity_providers {
-            self.identity_providers.entry(name).or_insert(idp);
+    /// Adds what a later file (of tenant `tenant`) defines; returns the names it defines again.
+    /// Of two definitions of one IdP, the one with JIT disabled is kept when they differ (the
+    /// server may hold either, and the conflict must not be missed); otherwise the first.
+    pub fn add(&mut self, definitions: Definitions, tenant: TenantId) -> Vec<Duplicate> {
+        let mut duplicates = Vec::new();
+        for mut app in definitions.applications {
+            app.tenant = tenant;
+            if !app.name_from_file {
+                match self.application_names.entry((tenant, app.name.value.clone())) {
+                    std::collections::hash_map::Entry::Occupied(first) => duplicates.push(Duplicate {
+                        kind: "application",
+                        name: app.name.value.clone(),
+                        first: *first.get(),
+                        later: app.name.span,
+                        jit_differs: false,
+                    }),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(app.name.span);
+                    }
+                }
+            }
+            self.applications.push(app);
+        }
+        let index = tenant.0 as usize;
+        if self.identity_providers.len() <= index {
+            self.identity_providers.resize_with(index + 1, BTreeMap::new);
+        }
+        let idps = &mut self.identity_providers[index];
+        for mut idp in definitions.identity_providers {
+            idp.tenant = tenant;
+            match idps.entry(idp.name.value.clone()) {
+                std::collections::btree_map::Entry::Occupied(mut first) => {
+                    let jit_differs = first.get().jit_enabled() != idp.jit_enabled();
+                    duplicates.push(Duplicate {
+                        kind: "identity provider",
+                        name: idp.name.value.clone(),
+                        first: first.get().name.span,
+                        later: idp.name.span,
+                        jit_differs,
+                    });
+                    if jit_differs && !idp.jit_enabled() {
+                        first.insert(idp);
+                    }
+                }
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(idp);
+                }
+            }
+        }
+        duplicates
+    }
+
+    /// The IdP named `name` in `tenant`.
+    pub fn identity_provider(&self, tenant: TenantId, name: &str) -> Option<&IdentityProvider> {
+        self.identity_providers.get(tenant.0 as usize)?.get(name)
+    }
+
+    /// The IdPs of `tenant`, by name.
+    pub fn identity_providers(&self, tenant: TenantId) -> impl Iterator<Item = &IdentityProvider> {
+        self.identity_providers.get(tenant.0 as usize).into_iter().flat_map(|m| m.values())
+    }
+
+    /// Every IdP of the run, tenant by tenant.
+    pub fn all_identity_providers(&self) -> impl Iterator<Item = &IdentityProvider> {
+        self.identity_providers.iter().flat_map(|m| m.values())
+    }
+
+    pub fn identity_provider_count(&self) -> usize {
+        self.identity_providers.iter().map(BTreeMap::len).sum()
+    }
+
+    /// The connection `option` signs in through, for an application of `tenant`: an IdP of the
+    /// tenant, or the built-in organisation login when no file defines `SSO`. `None` for
+    /// `LOCAL` and for unknown IdPs.
+    pub fn connection(&self, tenant: TenantId, option: &StepOption) -> Option<Connection<'_>> {
+        if option.is_local() {
+            return None;
+        }
+        match self.identity_provider(tenant, &option.idp.value) {
+            Some(idp) => Some(Connection::Defined(idp)),
+            None if option.is_organization_sso() => Some(Connection::OrganizationSso),
+            None => None,
         }
     }
 }

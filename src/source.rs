@@ -30,6 +30,8 @@ pub struct SourceFile {
     pub display: String,
     pub path: PathBuf,
     pub text: String,
+    /// The tenant the file belongs to (see `tenants.rs`).
+    pub tenant: crate::tenants::TenantId,
     /// Byte offset where each line starts: found the first time a position in the file is
     /// shown (most files of a large tenant have nothing to show).
     line_starts: std::sync::OnceLock<Vec<usize>>,
@@ -44,7 +46,13 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> SourceFile {
-        SourceFile { display, path, text, line_starts: std::sync::OnceLock::new() }
+        SourceFile {
+            display,
+            path,
+            text,
+            tenant: crate::tenants::LOOSE,
+            line_starts: std::sync::OnceLock::new(),
+        }
     }
 
     fn line_starts(&self) -> &[usize] {

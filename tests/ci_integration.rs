@@ -359,8 +359,9 @@ fn stdin_is_one_document_with_the_name_given() {
             "check",
             "-",
             "fixtures/tenant/IdentityProviders",
+            // The name places the document in its tenant (`fixtures/tenant`), whose IdPs it uses.
             "--stdin-filename",
-            "Applications/payroll.yml",
+            "fixtures/tenant/Applications/payroll.yml",
             "--format",
             "concise",
         ],
@@ -368,7 +369,11 @@ fn stdin_is_one_document_with_the_name_given() {
         Some(&app),
     );
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.starts_with("Applications/payroll.yml:15:11: error[jit-mfa-conflict]"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("fixtures/tenant/Applications/payroll.yml:15:11: error[jit-mfa-conflict]"),
+        "{}",
+        r.stdout
+    );
     // A JSON name makes it JSON.
     let crm = std::fs::read_to_string(root().join("fixtures/tenant/Applications/crm.json")).expect("read");
     let r = run_in(
@@ -378,14 +383,18 @@ fn stdin_is_one_document_with_the_name_given() {
             "-",
             "fixtures/tenant/IdentityProviders",
             "--stdin-filename",
-            "crm.json",
+            "fixtures/tenant/Applications/crm.json",
             "--format",
             "concise",
         ],
         &[],
         Some(&crm),
     );
-    assert!(r.stdout.starts_with("crm.json:13:241: error[jit-mfa-conflict]"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("fixtures/tenant/Applications/crm.json:13:241: error[jit-mfa-conflict]"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::model::{
     StepOption,
 };
 use crate::source::{FileId, SourceFile, Span};
+use crate::tenants::TenantId;
 
 /// The span from `key` to the end of its value.
 fn entry_span(node: &Node, key: &str) -> Option<Span> {
@@ -53,6 +54,8 @@ pub fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Ap
     };
     Ok(Application {
         name,
+        name_from_file: false,
+        tenant: TenantId::default(),
         file: id,
         steps,
         script,
@@ -143,6 +146,7 @@ pub fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvide
     let name_key = node.entry("identityProviderName").map_or(name.span, |(k, _)| k.span);
     Ok(IdentityProvider {
         name,
+        tenant: TenantId::default(),
         name_key,
         file: id,
         jit,

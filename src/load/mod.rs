@@ -1,5 +1,5 @@
 //! The load stage: applications and identity providers out of every format WSO2 users keep their
-//! flows in, into one [`FlowModel`].
+//! flows in, into one [`Definitions`].
 //!
 //! Objects are told apart by their content, not by their folder or file name:
 //! - REST shapes ([`rest`]): an application has `authenticationSequence`, an IdP has
@@ -19,7 +19,7 @@ pub mod xml;
 
 use crate::diagnostic::Diagnostic;
 use crate::document::{Kind, Node};
-use crate::model::{FlowModel, IdentityProvider};
+use crate::model::{Definitions, IdentityProvider};
 use crate::rules::invalid_config;
 use crate::source::{FileId, SourceFile, Span};
 
@@ -28,7 +28,7 @@ pub fn load_documents(
     file: &SourceFile,
     id: FileId,
     docs: &[Node],
-    model: &mut FlowModel,
+    model: &mut Definitions,
     diags: &mut Vec<Diagnostic>,
 ) {
     for doc in docs {
@@ -40,7 +40,7 @@ fn load_object(
     file: &SourceFile,
     id: FileId,
     node: &Node,
-    model: &mut FlowModel,
+    model: &mut Definitions,
     diags: &mut Vec<Diagnostic>,
 ) {
     match &node.kind {
@@ -87,13 +87,11 @@ pub enum Loaded {
 }
 
 impl Loaded {
-    pub fn add_to(self, model: &mut FlowModel) {
+    pub fn add_to(self, model: &mut Definitions) {
         match self {
             Loaded::Application(app) => model.applications.push(app),
-            // IdP names are tenant-wide; the first file (in path order) wins.
-            Loaded::IdentityProvider(idp) => {
-                model.identity_providers.entry(idp.name.value.clone()).or_insert(idp);
-            }
+            // Duplicates are kept: they are judged when the file joins its tenant.
+            Loaded::IdentityProvider(idp) => model.identity_providers.push(idp),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::model::{
     Application, EmbeddedScript, IdentityProvider, Located, ScriptHost, SourceFormat, Step, StepOption,
 };
 use crate::source::{FileId, SourceFile, Span};
+use crate::tenants::TenantId;
 
 pub(super) fn string_field(parent: &Node, key: &str, what: &str) -> Result<Located<String>, Diagnostic> {
     match parent.get(key) {
@@ -81,6 +82,8 @@ pub(super) fn read_application(
     };
     Ok(Application {
         name,
+        name_from_file: false,
+        tenant: TenantId::default(),
         file: id,
         steps,
         script,
@@ -144,6 +147,7 @@ pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<Identity
     let name_key = node.entry("name").map_or(name.span, |(k, _)| k.span);
     Ok(IdentityProvider {
         name,
+        tenant: TenantId::default(),
         name_key,
         file: id,
         jit,

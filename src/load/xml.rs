@@ -8,15 +8,16 @@ use roxmltree::{Document, Node as XmlNode, ParsingOptions};
 use super::{Loaded, invalid};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Application, EmbeddedScript, FlowModel, IdentityProvider, JitSetting, LOCAL_IDP, Located, ScriptHost,
+    Application, Definitions, EmbeddedScript, IdentityProvider, JitSetting, LOCAL_IDP, Located, ScriptHost,
     SourceFormat, Step, StepOption,
 };
 use crate::rules::syntax_error;
 use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFile, Span};
+use crate::tenants::TenantId;
 
 /// Reads the applications and IdPs of one XML file into `model`.
-pub fn load_xml(file: &SourceFile, id: FileId, model: &mut FlowModel, diags: &mut Vec<Diagnostic>) {
+pub fn load_xml(file: &SourceFile, id: FileId, model: &mut Definitions, diags: &mut Vec<Diagnostic>) {
     // No DTDs: WSO2 files have none, and entity expansion is an attack surface.
     let options = ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..ParsingOptions::default() };
     let doc = match Document::parse_with_options(&file.text, options) {
@@ -130,6 +131,8 @@ impl Reader<'_> {
         let script = child(config, "AuthenticationScript").and_then(|s| self.script(s));
         Ok(Application {
             name,
+            name_from_file: false,
+            tenant: TenantId::default(),
             file: self.id,
             steps,
             script,
@@ -236,6 +239,7 @@ impl Reader<'_> {
         Ok(IdentityProvider {
             name_key: child(idp, "IdentityProviderName").map_or(name.span, |n| self.span(n)),
             name,
+            tenant: TenantId::default(),
             file: self.id,
             jit,
             provisioning_key: config.map(|c| self.span(c)),

@@ -204,12 +204,27 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 pub fn summary(report: &Report) -> String {
-    format!(
+    let mut out = format!(
         "{}, {} in {} ({}, {}).\n",
         plural(report.errors(), "error"),
         plural(report.warnings(), "warning"),
         plural(report.files.len(), "file"),
         plural(report.applications, "application"),
         plural(report.identity_providers, "identity provider"),
-    )
+    );
+    // Each environment's verdict on its own line, when the run holds more than one.
+    let tenants = report.tenant_summaries();
+    if tenants.len() > 1 {
+        for t in tenants {
+            out.push_str(&format!(
+                "  {}: {}, {} ({}, {})\n",
+                t.name.unwrap_or("files under no tenant root"),
+                plural(t.errors, "error"),
+                plural(t.warnings, "warning"),
+                plural(t.applications, "application"),
+                plural(t.identity_providers, "identity provider"),
+            ));
+        }
+    }
+    out
 }

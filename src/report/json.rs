@@ -8,12 +8,14 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{SourceFiles, Span};
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files: usize,
     applications: usize,
     identity_providers: usize,
     errors: usize,
     warnings: usize,
+    /// Per tenant (null name: files under no tenant root).
+    tenants: Vec<crate::check::TenantSummary<'a>>,
 }
 
 #[derive(Serialize)]
@@ -32,6 +34,8 @@ struct JsonDiagnostic<'a> {
     message: &'a str,
     #[serde(flatten)]
     region: Region<'a>,
+    /// The tenant root of the file (null: under no tenant root).
+    tenant: Option<&'a str>,
     app: Option<&'a str>,
     idp: Option<&'a str>,
     step: Option<u32>,
@@ -80,12 +84,14 @@ fn region(files: &SourceFiles, span: Span) -> Region<'_> {
     }
 }
 
-fn diagnostic<'a>(files: &'a SourceFiles, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+fn diagnostic<'a>(report: &'a Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    let files = &report.files;
     JsonDiagnostic {
         rule: d.rule,
         severity: d.severity,
         message: &d.message,
         region: region(files, d.span),
+        tenant: report.tenant_of(d),
         app: d.app.as_deref(),
         idp: d.idp.as_deref(),
         step: d.step,
@@ -121,10 +127,11 @@ pub fn render(report: &Report) -> String {
         identity_providers: report.identity_providers,
         errors: report.errors(),
         warnings: report.warnings(),
+        tenants: report.tenant_summaries(),
     };
     // Findings are serialised on their own (on all cores when there are many) and joined into
     // exactly what serialising the whole `Output` at once writes.
-    let one = |d: &Diagnostic| pretty(&diagnostic(&report.files, d)).replace('\n', "\n    ");
+    let one = |d: &Diagnostic| pretty(&diagnostic(report, d)).replace('\n', "\n    ");
     let findings: Vec<String> = match crate::check::workers() {
         Ok(pool) if report.diagnostics.len() > 64 => {
             pool.install(|| report.diagnostics.par_iter().map(one).collect())
@@ -159,7 +166,7 @@ mod tests {
     struct Output<'a> {
         version: u32,
         diagnostics: Vec<JsonDiagnostic<'a>>,
-        summary: Summary,
+        summary: Summary<'a>,
     }
 
     #[test]
@@ -177,13 +184,14 @@ mod tests {
             report.diagnostics = diagnostics;
             let whole = Output {
                 version: 1,
-                diagnostics: report.diagnostics.iter().map(|d| diagnostic(&report.files, d)).collect(),
+                diagnostics: report.diagnostics.iter().map(|d| diagnostic(&report, d)).collect(),
                 summary: Summary {
                     files: report.files.len(),
                     applications: report.applications,
                     identity_providers: report.identity_providers,
                     errors: report.errors(),
                     warnings: report.warnings(),
+                    tenants: report.tenant_summaries(),
                 },
             };
             assert_eq!(render(&report), pretty(&whole) + "\n");

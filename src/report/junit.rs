@@ -1,5 +1,6 @@
 //! `--format junit`: JUnit XML, which most CI systems display as test results: one test suite per
-//! file checked, one failing test case per finding (a clean file has one passing case).
+//! file checked, one failing test case per finding (a clean file has one passing case). A file
+//! under a tenant root carries its tenant as the suite's `tenant` property.
 
 use crate::check::Report;
 use crate::report::severity_name;
@@ -46,8 +47,15 @@ pub fn render(report: &Report) -> String {
         }
         total_tests += tests;
         total_failures += findings.len();
+        let properties = match report.tenants.name(file.tenant) {
+            Some(tenant) => format!(
+                "    <properties>\n      <property name=\"tenant\" value=\"{}\"/>\n    </properties>\n",
+                xml(tenant)
+            ),
+            None => String::new(),
+        };
         suites.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{}\" errors=\"0\">\n{cases}  </testsuite>\n",
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{}\" errors=\"0\">\n{properties}{cases}  </testsuite>\n",
             xml(&file.display),
             findings.len()
         ));

@@ -54,7 +54,8 @@ fn location(files: &SourceFiles, span: Span, message: Option<&str>) -> sarif::Lo
     }
 }
 
-fn result(files: &SourceFiles, d: &Diagnostic) -> sarif::Result {
+fn result(report: &Report, d: &Diagnostic) -> sarif::Result {
+    let files = &report.files;
     let primary = vec![location(files, d.span, None)];
     let related: Vec<sarif::Location> =
         d.related.iter().map(|l| location(files, l.span, Some(&l.message))).collect();
@@ -120,6 +121,11 @@ fn result(files: &SourceFiles, d: &Diagnostic) -> sarif::Result {
     if !fixes.is_empty() {
         result.fixes = Some(fixes);
     }
+    if let Some(tenant) = report.tenant_of(d) {
+        let mut properties = sarif::PropertyBag::builder().build();
+        properties.additional_properties.insert("tenant".into(), serde_json::Value::String(tenant.into()));
+        result.properties = Some(properties);
+    }
     result
 }
 
@@ -147,7 +153,7 @@ pub fn render(report: &Report) -> String {
         .build();
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
-        .results(report.diagnostics.iter().map(|d| result(&report.files, d)).collect::<Vec<_>>())
+        .results(report.diagnostics.iter().map(|d| result(report, d)).collect::<Vec<_>>())
         .build();
     let log = sarif::Sarif::builder()
         .schema("https://json.schemastore.org/sarif-2.1.0.json".to_string())

@@ -52,7 +52,7 @@ use std::collections::BTreeMap;
 use crate::analysis::AppAnalysis;
 use crate::catalogue::Authenticator;
 use crate::diagnostic::{Diagnostic, Label};
-use crate::model::{Application, IdentityProvider, JitSetting};
+use crate::model::{Application, Connection, JitSetting, SourceFormat};
 use crate::remedy;
 use crate::rules::{Context, Id, MfaRun, mfa_runs};
 use crate::script::interp::{Site, StepEvent};
@@ -83,8 +83,8 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             continue;
         }
         // An unknown IdP is `unknown-idp`'s business: its JIT state is unknown.
-        let Some(idp) = ctx.model.identity_providers.get(&via.idp.value) else { continue };
-        if idp.jit_enabled() {
+        let Some(connection) = ctx.model.connection(app.tenant, via) else { continue };
+        if connection.jit_enabled() {
             continue;
         }
         let candidate = Conflict { event, option, authenticator, subject, subject_option, trace };
@@ -107,8 +107,8 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
         .into_values()
         .filter_map(|c| {
             let via = &app.steps[c.subject].options[c.subject_option];
-            let idp = ctx.model.identity_providers.get(&via.idp.value)?;
-            Some(diagnostic(ctx, app, idp, &c, &guarded_steps))
+            let connection = ctx.model.connection(app.tenant, via)?;
+            Some(diagnostic(ctx, app, connection, &c, &guarded_steps))
         })
         .collect()
 }
@@ -116,7 +116,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
 fn diagnostic(
     ctx: &Context,
     app: &Application,
-    idp: &IdentityProvider,
+    connection: Connection,
     c: &Conflict,
     guarded_steps: &[u32],
 ) -> Diagnostic {
@@ -126,7 +126,7 @@ fn diagnostic(
     let mfa = &app.steps.iter().find(|s| s.id == step_id).map(|s| &s.options[c.option]);
     let display = &c.authenticator.display;
     let app_name = &app.name.value;
-    let idp_name = &idp.name.value;
+    let idp_name = &via.idp.value;
 
     let (span, at) = match c.event.site {
         Site::Script { start, end } => {
@@ -165,17 +165,22 @@ fn diagnostic(
     if let (Site::Script { .. }, Some(o)) = (c.event.site, mfa) {
         related.push(Label { span: o.authenticator_entry, message: format!("step {step_id} is {display}") });
     }
-    related.push(match &idp.jit {
-        JitSetting::Stated { entry, .. } => {
-            Label { span: *entry, message: format!("JIT provisioning is disabled for {idp_name}") }
-        }
-        JitSetting::Missing => Label {
-            span: idp.name.span,
-            message: format!(
-                "{idp_name} has no `provisioning.jit` block, which the console reads as JIT disabled"
-            ),
-        },
-    });
+    match connection {
+        Connection::Defined(idp) => related.push(match &idp.jit {
+            JitSetting::Stated { entry, .. } => {
+                Label { span: *entry, message: format!("JIT provisioning is disabled for {idp_name}") }
+            }
+            JitSetting::Missing => Label {
+                span: idp.name.span,
+                message: format!(
+                    "{idp_name} has no {}, which the server and the console read as JIT disabled",
+                    missing_jit_block(idp.format)
+                ),
+            },
+        }),
+        // No file: the label on the step option and the help say what it is.
+        Connection::OrganizationSso => {}
+    }
 
     // Remedy 1: the guard, in this app's step numbers.
     let subject_id = subject_step.id;
@@ -229,20 +234,36 @@ fn diagnostic(
             None,
         ),
     };
-    // Remedy 2: JIT on the IdP.
-    let idp_file = ctx.files.get(idp.file);
-    let jit_help = format!(
-        "or enable JIT provisioning for {idp_name}: set `provisioning.jit.isEnabled: true` in {}",
-        idp_file.display
-    );
+    // Remedy 2: JIT on the IdP, in the words of its file's format.
     let mut fixes = Vec::new();
     fixes.extend(guard_fix);
-    fixes.extend(remedy::enable_jit(idp_file, idp));
+    let (jit_help, why_no_account, what) = match connection {
+        Connection::Defined(idp) => {
+            let idp_file = ctx.files.get(idp.file);
+            fixes.extend(remedy::enable_jit(idp_file, idp));
+            (
+                format!(
+                    "or enable JIT provisioning for {idp_name}: set {} in {}",
+                    enable_jit_setting(idp.format),
+                    idp_file.display
+                ),
+                "without JIT provisioning they have no local account",
+                "JIT disabled",
+            )
+        }
+        Connection::OrganizationSso => (
+            format!(
+                "JIT provisioning cannot be enabled for {idp_name}: it is IS 7's built-in organisation login connection, which the server creates without JIT provisioning, so the guard is the only remedy"
+            ),
+            "organisation login creates no local account in this organisation",
+            "organisation login",
+        ),
+    };
 
     let mut d = Diagnostic::new(ID, span,
-        format!("`{app_name}`: users signing in with {idp_name} (JIT disabled) reach {display} in step {step_id}, which needs a local account"),
+        format!("`{app_name}`: users signing in with {idp_name} ({what}) reach {display} in step {step_id}, which needs a local account"),
     )
-    .with_label(format!("{display} cannot verify {idp_name} users: without JIT provisioning they have no local account"))
+    .with_label(format!("{display} cannot verify {idp_name} users: {why_no_account}"))
     .with_help(format!("{guard_help}\n{jit_help}"))
     .with_app(app_name);
     d.related = related;
@@ -263,8 +284,8 @@ fn federated_idps(ctx: &Context, app: &Application, index: usize) -> (Vec<String
         if option.is_local() {
             continue;
         }
-        match ctx.model.identity_providers.get(&option.idp.value) {
-            Some(idp) if idp.jit_enabled() => enabled = true,
+        match ctx.model.connection(app.tenant, option) {
+            Some(connection) if connection.jit_enabled() => enabled = true,
             Some(_) => disabled.push(option.idp.value.clone()),
             None => {}
         }
@@ -272,4 +293,24 @@ fn federated_idps(ctx: &Context, app: &Application, index: usize) -> (Vec<String
     disabled.sort();
     disabled.dedup();
     (disabled, enabled)
+}
+
+/// How the enable-JIT remedy reads in an IdP file of `format`.
+fn enable_jit_setting(format: SourceFormat) -> &'static str {
+    match format {
+        SourceFormat::Rest => "`provisioning.jit.isEnabled: true`",
+        SourceFormat::Legacy => "`justInTimeProvisioningConfig.provisioningEnabled: true`",
+        SourceFormat::Xml => {
+            "`<IsProvisioningEnabled>true</IsProvisioningEnabled>` inside `<JustInTimeProvisioningConfig>`"
+        }
+    }
+}
+
+/// What an IdP file of `format` lacks when it does not state JIT.
+fn missing_jit_block(format: SourceFormat) -> &'static str {
+    match format {
+        SourceFormat::Rest => "`provisioning.jit` block",
+        SourceFormat::Legacy => "`justInTimeProvisioningConfig.provisioningEnabled`",
+        SourceFormat::Xml => "`<JustInTimeProvisioningConfig>` with `<IsProvisioningEnabled>`",
+    }
 }

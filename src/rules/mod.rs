@@ -5,6 +5,7 @@
 
 pub mod analysis_incomplete;
 pub mod disabled_script;
+pub mod duplicate_definition;
 pub mod guard_never_matches;
 pub mod ignored_step_options;
 pub mod invalid_config;
@@ -26,7 +27,7 @@ use serde::Deserialize;
 use crate::analysis::AppAnalysis;
 use crate::catalogue::Catalogue;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Application, FlowModel, JitSetting};
+use crate::model::{Application, Connection, FlowModel, JitSetting};
 use crate::script::state::TraceEntry;
 use crate::source::{SourceFiles, Span};
 
@@ -43,6 +44,7 @@ const SOURCES: &[(Id, &str)] = &[
     (ignored_step_options::ID, include_str!("ignored_step_options.rs")),
     (unknown_authentication_option::ID, include_str!("unknown_authentication_option.rs")),
     (unknown_idp::ID, include_str!("unknown_idp.rs")),
+    (duplicate_definition::ID, include_str!("duplicate_definition.rs")),
     (syntax_error::ID, include_str!("syntax_error.rs")),
     (invalid_config::ID, include_str!("invalid_config.rs")),
     (io_error::ID, include_str!("io_error.rs")),
@@ -123,6 +125,7 @@ pub struct Context<'a> {
     pub files: &'a SourceFiles,
     pub model: &'a FlowModel,
     pub catalogue: &'a Catalogue,
+    pub tenants: &'a crate::tenants::Tenants,
 }
 
 /// Runs every rule on one analysed application.
@@ -210,12 +213,15 @@ impl Context<'_> {
         if opt.is_local() {
             return opt.authenticator.value.clone();
         }
-        match self.model.identity_providers.get(&opt.idp.value) {
-            Some(idp) if idp.jit_enabled() => format!("{} (JIT enabled)", opt.idp.value),
-            Some(idp) if matches!(idp.jit, JitSetting::Missing) => {
+        match self.model.connection(app.tenant, opt) {
+            Some(Connection::Defined(idp)) if idp.jit_enabled() => format!("{} (JIT enabled)", opt.idp.value),
+            Some(Connection::Defined(idp)) if matches!(idp.jit, JitSetting::Missing) => {
                 format!("{} (JIT not configured: disabled)", opt.idp.value)
             }
-            Some(_) => format!("{} (JIT disabled)", opt.idp.value),
+            Some(Connection::Defined(_)) => format!("{} (JIT disabled)", opt.idp.value),
+            Some(Connection::OrganizationSso) => {
+                format!("{} (organisation login: no local account in this organisation)", opt.idp.value)
+            }
             None => format!("{} (unknown IdP)", opt.idp.value),
         }
     }

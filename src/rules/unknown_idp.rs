@@ -1,6 +1,16 @@
 //! ## What it does
 //! Reports a step option whose `idp` is neither `LOCAL` nor the name of an identity provider
-//! found in the files being checked.
+//! found in the files of the application's own tenant (see the README, "Repositories with
+//! several environments"): an IdP defined only in another environment's export does not count,
+//! and the message says where it is defined.
+//!
+//! Built-in connections have no file of their own and are never reported: `LOCAL`, and IS 7's
+//! organisation login connection `SSO` (authenticator `OrganizationAuthenticator`). The server
+//! creates `SSO` without JIT provisioning (wso2-extensions identity-organization-management,
+//! `OrgApplicationManagerUtil.createOrganizationSSOIDP`), and the organisation authenticator
+//! signs users in as federated users of `SSO` (identity-auth-organization-login,
+//! `OrganizationAuthenticator`, an OpenID Connect authenticator): they have no local account in
+//! the root organisation, so `jit-mfa-conflict` treats `SSO` as an IdP with JIT disabled.
 //!
 //! ## Why is this bad?
 //! authlint cannot know whether that IdP provisions users (JIT), so it cannot tell whether MFA
@@ -26,31 +36,47 @@ pub const ID: Id = "unknown-idp";
 
 pub fn check(ctx: &Context, app: &Application) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let tenant = ctx.tenants.name(app.tenant);
     for step in &app.steps {
         for option in &step.options {
-            if option.is_local() || ctx.model.identity_providers.contains_key(&option.idp.value) {
+            if option.is_local() || ctx.model.connection(app.tenant, option).is_some() {
                 continue;
             }
-            let known: Vec<&str> = ctx.model.identity_providers.keys().map(String::as_str).collect();
-            let suggestion = closest(&option.idp.value, &known);
-            let mut help = format!(
-                "include the file that defines `{}` in the run, or use the name of a known IdP",
-                option.idp.value
-            );
+            let name = &option.idp.value;
+            // Only this tenant's IdPs: another environment's file is no answer.
+            let known: Vec<&str> =
+                ctx.model.identity_providers(app.tenant).map(|idp| idp.name.value.as_str()).collect();
+            let elsewhere: Vec<&str> = ctx
+                .model
+                .all_identity_providers()
+                .filter(|idp| idp.tenant != app.tenant && &idp.name.value == name)
+                .filter_map(|idp| ctx.tenants.name(idp.tenant))
+                .collect();
+            let suggestion = closest(name, &known);
+            let mut help = match tenant {
+                Some(t) => format!(
+                    "add the file that defines `{name}` to this tenant (`{t}`), or use the name of one of its IdPs"
+                ),
+                None => format!(
+                    "include the file that defines `{name}` in the run, or use the name of a known IdP"
+                ),
+            };
             if let Some(s) = suggestion {
                 help = format!("did you mean `{s}`? Otherwise {help}");
             }
-            let mut d = Diagnostic::new(
-                ID,
-                option.idp_entry,
-                format!(
-                    "step {} of `{}` uses the unknown identity provider `{}`",
-                    step.id, app.name.value, option.idp.value
-                ),
-            )
-            .with_label("no identity provider with this name was found: its JIT setting is unknown")
-            .with_help(help)
-            .with_app(&app.name.value);
+            let in_tenant = tenant.map(|t| format!(" in tenant `{t}`")).unwrap_or_default();
+            let mut message = format!(
+                "step {} of `{}` uses the identity provider `{name}`, which is not defined{in_tenant}",
+                step.id, app.name.value
+            );
+            if !elsewhere.is_empty() {
+                let list = elsewhere.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+                message.push_str(&format!(" (only in {list}, another tenant: IdP names are per tenant)"));
+            }
+            let mut d = Diagnostic::new(ID, option.idp_entry, message)
+                .with_label("no identity provider with this name was found: its JIT setting is unknown")
+                .with_help(help)
+                .with_app(&app.name.value);
             d.idp = Some(option.idp.value.clone());
             d.step = Some(step.id);
             d.authenticator = Some(option.authenticator.value.clone());
