@@ -158,6 +158,9 @@ fn why_unfixed(d: &Diagnostic, strategy: Strategy) -> String {
                 "no guard edit is available for this file".into()
             }
         }
+        Strategy::EnableJit if help.contains("JIT provisioning cannot be enabled for") => {
+            "the IdP is the built-in organisation login connection `SSO`, which has no file and no JIT switch: only the guard applies".into()
+        }
         Strategy::EnableJit => {
             "the identity provider's file has no JIT switch authlint can set safely (a `provisioning` block without `jit`, or a legacy/XML file without one): add it by hand".into()
         }

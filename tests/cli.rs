@@ -62,7 +62,9 @@ fn example_tenant_reports_payroll_and_crm_only() {
     );
     assert_eq!(
         out["summary"],
-        serde_json::json!({"files": 6, "applications": 4, "identity_providers": 2, "errors": 2, "warnings": 0})
+        serde_json::json!({"files": 6, "applications": 4, "identity_providers": 2, "errors": 2, "warnings": 0,
+            "tenants": [{"name": "fixtures/tenant", "files": 6, "applications": 4, "identity_providers": 2,
+                "errors": 2, "warnings": 0}]})
     );
 }
 
@@ -137,10 +139,19 @@ fn human_output_for_a_script_finding_and_a_warning() {
 
 #[test]
 fn clean_input_exits_zero() {
-    let r = run(&["check", "fixtures/ok"]);
+    // Each case is its own tenant (run together, their loose files would be one tenant with the
+    // same IdP names defined several times).
+    let r = run(&["check", "fixtures/ok/guarded-by-idp"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     assert!(
-        r.stdout.ends_with("0 errors, 0 warnings in 20 files (8 applications, 3 identity providers).\n"),
+        r.stdout.ends_with("0 errors, 0 warnings in 2 files (1 application, 1 identity provider).\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["check", "fixtures/ok/environments"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("0 errors, 0 warnings in 4 files (2 applications, 2 identity providers).\n  fixtures/ok/environments/dev: "),
         "{}",
         r.stdout
     );

@@ -144,3 +144,60 @@ fn guard_fixes_work_inside_every_host_format() {
         assert_eq!(after, set(&[]), "{format}: after the fix\n{text}");
     }
 }
+
+#[test]
+fn remedies_and_config_errors_speak_the_format_of_their_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/no-script");
+    for (format, key) in [
+        ("rest-yaml", "`provisioning.jit.isEnabled: true`"),
+        ("rest-json", "`provisioning.jit.isEnabled: true`"),
+        ("legacy-yaml", "`justInTimeProvisioningConfig.provisioningEnabled: true`"),
+        (
+            "xml",
+            "`<IsProvisioningEnabled>true</IsProvisioningEnabled>` inside `<JustInTimeProvisioningConfig>`",
+        ),
+    ] {
+        let report = run(&root.join(format));
+        let d = report.diagnostics.iter().find(|d| d.rule == "jit-mfa-conflict").expect("a conflict");
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(help.contains(&format!("set {key} in")), "{format}: {help}");
+        // No other format's key.
+        for other in [
+            "provisioning.jit.isEnabled",
+            "justInTimeProvisioningConfig.provisioningEnabled",
+            "<IsProvisioningEnabled>",
+        ] {
+            if !key.contains(other) {
+                assert!(!help.contains(other), "{format} speaks of {other}: {help}");
+            }
+        }
+    }
+    // An invalid object says which format it was read as.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cases = [
+        (
+            "a.xml",
+            "<ServiceProvider><ApplicationName>x</ApplicationName></ServiceProvider>",
+            "<ServiceProvider>",
+        ),
+        (
+            "b.yml",
+            "applicationName: y\nlocalAndOutBoundAuthenticationConfig:\n  authenticationSteps: 7\n",
+            "IAM-CTL",
+        ),
+        ("c.yml", "name: z\nauthenticationSequence:\n  steps: 7\n", "REST API"),
+    ];
+    for (name, text, _) in &cases {
+        std::fs::write(tmp.path().join(name), text).expect("write");
+    }
+    let report = run(tmp.path());
+    for (name, _, words) in cases {
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == "invalid-config" && report.files.get(d.span.file).display.ends_with(name))
+            .unwrap_or_else(|| panic!("{name}: no invalid-config"));
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(help.contains(words), "{name}: {help}");
+    }
+}

@@ -37,9 +37,11 @@ fn render(report: &Report, dir: &Path) -> String {
         let lc = file.line_col(span.start);
         format!("{}:{}:{}", file.display.strip_prefix(&prefix).unwrap_or(&file.display), lc.line, lc.column)
     };
+    // Tenant names in messages are paths too: relative to the case, `.` for the case itself.
+    let here = |text: &str| text.replace(&prefix, "").replace(&dir.display().to_string(), ".");
     let mut out = String::new();
     for d in &report.diagnostics {
-        out.push_str(&format!("{}: {:?}[{}] {}\n", rel(d.span), d.severity, d.rule, d.message));
+        out.push_str(&format!("{}: {:?}[{}] {}\n", rel(d.span), d.severity, d.rule, here(&d.message)));
         for step in &d.trace {
             out.push_str(&format!("    path: {step}\n"));
         }
@@ -146,15 +148,18 @@ fn fixes_resolve_every_conflict_and_are_idempotent() {
         for strategy in [&["add a script", "run this step"][..], &["enable JIT"][..]] {
             // Where no guard can help (nobody at the subject step has a local account) or it
             // cannot be inserted in place (the script does not see who signed in there, or has
-            // no `context` at hand), the help must say so; those may remain.
+            // no `context` at hand), or JIT cannot be enabled (the built-in organisation login
+            // has no file), the help must say so; those may remain.
             let may_remain: Vec<&str> = conflicts
                 .iter()
                 .filter(|d| {
-                    strategy[0] == "add a script"
-                        && d.help.as_deref().is_some_and(|h| {
-                            h.contains("authlint cannot insert the guard itself")
-                                || h.contains("so no guard can keep step")
-                        })
+                    let help = d.help.as_deref().unwrap_or("");
+                    if strategy[0] == "add a script" {
+                        help.contains("authlint cannot insert the guard itself")
+                            || help.contains("so no guard can keep step")
+                    } else {
+                        help.contains("JIT provisioning cannot be enabled for")
+                    }
                 })
                 .map(|d| d.message.as_str())
                 .collect();

@@ -12,6 +12,15 @@
 //! item by item. Anything else (claim dialects, user stores, ...) is not ours and is skipped. A
 //! malformed application or IdP becomes an `invalid-config` diagnostic and is left out; the rest
 //! of the file and the other files are still read.
+//!
+//! Every document shape the APIs accept is read, not only full exports:
+//! - an IdP create payload with a `name` and IdP fields (`claims`, `certificate`, `isPrimary`,
+//!   `roles`, ...) but no authenticators and no `provisioning` block is an IdP with JIT
+//!   disabled, as the console reads it;
+//! - an application document without a name (a PATCH body that is just an
+//!   `authenticationSequence`, or `name: ""`), and an application template (the application
+//!   under `application:` or `payload:`), are analysed under the file's name (`patch-mfa` for
+//!   `patch-mfa.json`), and take no part in duplicate checks.
 
 pub mod legacy;
 pub mod rest;
@@ -57,27 +66,50 @@ fn load_object(
                     }
                 }
             }
+            // An application template holds the application under `application` or `payload`.
+            for wrapper in ["application", "payload"] {
+                if let Some(inner) = node.get(wrapper).filter(|n| n.get("authenticationSequence").is_some()) {
+                    load_object(file, id, inner, model, diags);
+                }
+            }
+            use crate::model::SourceFormat::{Legacy, Rest};
             let result = if node.get("authenticationSequence").is_some() {
-                Some(rest::read_application(file, id, node).map(Loaded::Application))
+                Some((Rest, rest::read_application(file, id, node).map(Loaded::Application)))
             } else if node.get("localAndOutBoundAuthenticationConfig").is_some()
                 || node.get("applicationName").is_some()
             {
-                Some(legacy::read_application(file, id, node).map(Loaded::Application))
+                Some((Legacy, legacy::read_application(file, id, node).map(Loaded::Application)))
             } else if node.get("identityProviderName").is_some() {
-                Some(legacy::read_identity_provider(id, node).map(Loaded::IdentityProvider))
-            } else if node.get("provisioning").is_some() || node.get("federatedAuthenticators").is_some() {
-                Some(rest::read_identity_provider(id, node).map(Loaded::IdentityProvider))
+                Some((Legacy, legacy::read_identity_provider(id, node).map(Loaded::IdentityProvider)))
+            } else if node.get("provisioning").is_some()
+                || node.get("federatedAuthenticators").is_some()
+                || is_identity_provider_payload(node)
+            {
+                Some((Rest, rest::read_identity_provider(id, node).map(Loaded::IdentityProvider)))
             } else {
                 None
             };
             match result {
-                Some(Ok(loaded)) => loaded.add_to(model),
-                Some(Err(d)) => diags.push(d),
+                Some((_, Ok(loaded))) => loaded.add_to(model),
+                Some((format, Err(d))) => diags.push(invalid_config::in_format(d, format)),
                 None => {}
             }
         }
         _ => {}
     }
+}
+
+/// An IdP create payload without authenticators or provisioning: a `name` and at least one field
+/// that only the IdP Management API has (`claims`, `roles` and `certificate` as mappings, as
+/// the IdP API writes them; an OIDC scope's `claims` is a list).
+fn is_identity_provider_payload(node: &Node) -> bool {
+    let is_map = |key: &str| matches!(node.get(key), Some(Node { kind: Kind::Map(_), .. }));
+    let has = |key: &str| node.get(key).is_some();
+    matches!(node.get("name"), Some(Node { kind: Kind::Str(_), .. }))
+        && (["claims", "roles", "certificate", "implicitAssociation"].iter().any(|k| is_map(k))
+            || ["isPrimary", "isFederationHub", "homeRealmIdentifier", "idpIssuerName"]
+                .iter()
+                .any(|k| has(k)))
 }
 
 /// One object read from a file.

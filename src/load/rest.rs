@@ -26,9 +26,16 @@ pub(super) fn read_application(
     id: FileId,
     node: &Node,
 ) -> Result<Application, Diagnostic> {
-    let name = string_field(node, "name", "the application")?;
     let Some((seq_key, seq)) = node.entry("authenticationSequence") else {
         return Err(invalid(node.span, "the application has no `authenticationSequence`".into()));
+    };
+    // A PATCH body or a template has no name (or an empty one): the file's name stands in.
+    let (name, name_from_file) = match node.get("name") {
+        None | Some(Node { kind: Kind::Null, .. }) => (name_from_file(file, seq_key.span), true),
+        Some(Node { kind: Kind::Str(s), .. }) if s.trim().is_empty() => {
+            (name_from_file(file, seq_key.span), true)
+        }
+        _ => (string_field(node, "name", "the application")?, false),
     };
     if !matches!(seq.kind, Kind::Map(_)) {
         return Err(invalid(
@@ -82,7 +89,7 @@ pub(super) fn read_application(
     };
     Ok(Application {
         name,
-        name_from_file: false,
+        name_from_file,
         tenant: TenantId::default(),
         file: id,
         steps,
@@ -95,6 +102,13 @@ pub(super) fn read_application(
         sequence_type,
         format: SourceFormat::Rest,
     })
+}
+
+/// The name of an application document that has none: the file's name without its extension.
+fn name_from_file(file: &SourceFile, span: Span) -> Located<String> {
+    let stem =
+        file.path.file_stem().map_or_else(|| file.display.clone(), |s| s.to_string_lossy().into_owned());
+    Located { value: stem, span }
 }
 
 fn is_json(file: &SourceFile) -> bool {

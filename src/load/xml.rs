@@ -51,7 +51,7 @@ pub fn load_xml(file: &SourceFile, id: FileId, model: &mut Definitions, diags: &
         };
         match loaded {
             Ok(loaded) => loaded.add_to(model),
-            Err(d) => diags.push(d),
+            Err(d) => diags.push(crate::rules::invalid_config::in_format(d, SourceFormat::Xml)),
         }
     }
 }

@@ -75,8 +75,21 @@ fn source(files: &SourceFiles, span: Span) -> NamedSource<String> {
     NamedSource::new(&file.display, file.text.clone())
 }
 
-fn source_span(span: Span) -> SourceSpan {
-    SourceSpan::new(span.start.into(), span.end - span.start)
+/// A span of more lines than this is drawn as its first line: a frame of a whole object of a
+/// document of hundreds of lines helps nobody.
+const MAX_FRAMED_LINES: usize = 6;
+
+fn source_span(files: &SourceFiles, span: Span) -> SourceSpan {
+    let file = files.get(span.file);
+    let (start, end) = (file.line_col(span.start).line, file.line_col(span.end).line);
+    let end_offset = if end - start >= MAX_FRAMED_LINES {
+        let line = file.line_text(span.start);
+        let line_start = file.line_start(start).unwrap_or(span.start);
+        (line_start + line.len()).max(span.start)
+    } else {
+        span.end
+    };
+    SourceSpan::new(span.start.into(), end_offset - span.start)
 }
 
 /// Columns past this are not drawn in a code frame (miette cannot pad that far, and a frame of a
@@ -94,11 +107,15 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
     if !framed(files, d.span) || d.related.iter().any(|l| !framed(files, l.span)) {
         return unframed(files, d);
     }
-    let mut labels = vec![LabeledSpan::new_primary_with_span(Some(d.label.clone()), source_span(d.span))];
+    let mut labels =
+        vec![LabeledSpan::new_primary_with_span(Some(d.label.clone()), source_span(files, d.span))];
     let mut related = Vec::new();
     for label in &d.related {
         if label.span.file == d.span.file {
-            labels.push(LabeledSpan::new_with_span(Some(label.message.clone()), source_span(label.span)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(label.message.clone()),
+                source_span(files, label.span),
+            ));
         } else {
             // Another file: its own frame, after the main one.
             related.push(Rendered {
@@ -108,7 +125,7 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
                 source: source(files, label.span),
                 labels: vec![LabeledSpan::new_primary_with_span(
                     Some(label.message.clone()),
-                    source_span(label.span),
+                    source_span(files, label.span),
                 )],
                 help: None,
                 related: Vec::new(),

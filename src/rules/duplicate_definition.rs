@@ -39,12 +39,15 @@ pub fn diagnostic(duplicate: &Duplicate, tenants: &Tenants, tenant: crate::tenan
         Some(t) => format!("tenant `{t}`"),
         None => "this run".to_string(),
     };
-    let why = if *jit_differs {
-        " The two disagree about JIT provisioning: the one with JIT disabled is the one checked."
+    let (why, differs) = if *jit_differs {
+        (
+            " The two disagree about JIT provisioning: the one with JIT disabled is the one checked.",
+            ", with different JIT settings",
+        )
     } else {
-        ""
+        ("", "")
     };
-    let mut d = Diagnostic::new(ID, *later, format!("{kind} `{name}` is defined twice in {within}"))
+    let mut d = Diagnostic::new(ID, *later, format!("{kind} `{name}` is defined twice in {within}{differs}"))
         .with_label(format!("a second definition of `{name}`"))
         .with_help(format!(
             "the server holds one {kind} per name, and which one depends on the order of deployment.{why} Delete or rename one of them; if they belong to different environments, keep each under its own tenant root (or list the roots under `tenants:` in .authlint.yaml)"

@@ -64,14 +64,16 @@ pub fn check(ctx: &Context, app: &Application) -> Vec<Diagnostic> {
             if let Some(s) = suggestion {
                 help = format!("did you mean `{s}`? Otherwise {help}");
             }
-            let in_tenant = tenant.map(|t| format!(" in tenant `{t}`")).unwrap_or_default();
             let mut message = format!(
-                "step {} of `{}` uses the identity provider `{name}`, which is not defined{in_tenant}",
+                "step {} of `{}` uses the unknown identity provider `{name}`",
                 step.id, app.name.value
             );
             if !elsewhere.is_empty() {
                 let list = elsewhere.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
-                message.push_str(&format!(" (only in {list}, another tenant: IdP names are per tenant)"));
+                let own = tenant.map(|t| format!(" `{t}`")).unwrap_or_default();
+                message.push_str(&format!(
+                    ": it is defined only in {list}, not in this tenant{own} (IdP names are per tenant)"
+                ));
             }
             let mut d = Diagnostic::new(ID, option.idp_entry, message)
                 .with_label("no identity provider with this name was found: its JIT setting is unknown")
