@@ -1,23 +1,38 @@
 #!/usr/bin/env bash
 # authlint benchmark: wall time and peak memory of `authlint check` on synthetic tenants of
-# 1,000 / 10,000 / 50,000 applications (issue: "Lint a 10,000-application tenant in half a
-# second"), plus one application whose script has 60 independent ifs. See bench/README.md.
+# 1,000 / 10,000 / 50,000 applications in the REST shapes (issue: "Lint a 10,000-application
+# tenant in half a second"), a 10,000-application tenant in IAM-CTL's bean YAML, three
+# environments of 3,000 bean applications side by side, plus one application whose script has 60
+# independent ifs. See bench/README.md.
 #
 # Settings (environment):
-#   BENCH_SIZES="1000 10000 50000"  application counts       BENCH_IDPS=200   IdPs per tenant
-#   BENCH_SEED=1                    generator seed           BENCH_RUNS=5     timed runs per case
-#   BENCH_DIR=/tmp/authlint-bench   where tenants are cached
+#   BENCH_CASES="rest bean envs wide"  which cases to run (any subset, in any order)
+#   BENCH_SIZES="1000 10000 50000"  REST application counts  BENCH_IDPS=200   IdPs per tenant/environment
+#   BENCH_BEAN_SIZES=10000          bean application counts  BENCH_SEED=1     generator seed
+#   BENCH_ENVS=dev,staging,prod     environments (or a count) BENCH_ENV_APPS=3000 applications per environment
+#   BENCH_RUNS=5                    timed runs per case      BENCH_DIR=/tmp/authlint-bench  tenant cache
 #   AUTHLINT=path                   benchmark this binary instead of building target/release/authlint
 #   BENCH_FALLBACK=1                act as if hyperfine and GNU time were missing (tests the fallbacks)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+cases=${BENCH_CASES:-rest bean envs wide}
 sizes=${BENCH_SIZES:-1000 10000 50000}
+bean_sizes=${BENCH_BEAN_SIZES:-10000}
+envs=${BENCH_ENVS:-dev,staging,prod}
+env_apps=${BENCH_ENV_APPS:-3000}
 idps=${BENCH_IDPS:-200}
 seed=${BENCH_SEED:-1}
 runs=${BENCH_RUNS:-5}
 work=${BENCH_DIR:-/tmp/authlint-bench}
 wide_ifs=60
+
+for c in $cases; do
+  case $c in
+    rest | bean | envs | wide) ;;
+    *) echo "BENCH_CASES: unknown case '$c' (rest, bean, envs, wide)" >&2; exit 2 ;;
+  esac
+done
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -67,7 +82,7 @@ tenant() {
   local name=$1
   shift
   local key
-  key=$(cksum < "$root/bench/gen/src/main.rs" | cut -d' ' -f1)
+  key=$(cat "$root"/bench/gen/src/*.rs | cksum | cut -d' ' -f1)
   local dir=$work/$name-$key
   if [ ! -d "$dir" ]; then
     log "generating $dir"
@@ -144,7 +159,10 @@ time_runs() {
 
 # findings JSON DIR: "apps-with-findings (unexpected)" from authlint's JSON. Every generated app
 # says in a comment whether it was made flawed on purpose; an app with findings that was not is
-# either a generator mistake or an authlint false positive, and worth a look.
+# either a generator mistake or an authlint false positive, and worth a look. With environments
+# side by side the same name is one application per environment: each finding is counted for the
+# file of its own environment (the directory holding the `Applications/` or `IdentityProviders/`
+# folder of the diagnostic's file).
 findings() {
   local json=$1 dir=$2
   if ! $have_jq; then
@@ -159,22 +177,34 @@ findings() {
     exit 1
   fi
   local found unexpected
-  found=$(jq -r '[.diagnostics[].app | select(. != null)] | unique | .[]' "$json")
-  unexpected=0
-  for app in $found; do
-    grep -q '^# authlint-bench: flawed on purpose' "$dir/Applications/$app.yml" || unexpected=$((unexpected + 1))
+  found=$(mktemp)
+  jq -r '[.diagnostics[] | select(.app != null)
+      | (.file | sub("/(Applications|IdentityProviders)/[^/]*$"; "")) + "/Applications/" + .app + ".yml"]
+    | unique | .[]' "$json" > "$found"
+  # grep -L: the files without the marker (one grep for all of them).
+  unexpected=$(xargs -r -d '\n' grep -L '^# authlint-bench: flawed on purpose' < "$found" | wc -l)
+  echo "$(wc -l < "$found") ($unexpected unexpected)"
+  rm -f "$found"
+}
+
+# file_sizes DIR: the average application and IdP file size in KB (1,000 bytes).
+file_sizes() {
+  local kind
+  for kind in Applications IdentityProviders; do
+    find "$1" -path "*/$kind/*" -type f -printf '%s\n' |
+      awk -v k="$kind" '{s += $1} END {printf "%s %.1f KB  ", (k == "Applications" ? "apps" : "IdPs"), NR ? s / NR / 1000 : 0}'
   done
-  echo "$(printf '%s\n' $found | grep -c . || true) ($unexpected unexpected)"
 }
 
 rows=()
+notes=()
 
 # bench LABEL DIR [EXTRA-FLAGS]: warms the page cache, measures peak RSS and CPU time (that run is
 # also the warm-up and the sanity check), then times the runs.
 bench() {
   local label=$1 dir=$2 extra=${3:-}
   local apps files size json once timing findings_text=""
-  apps=$(find "$dir/Applications" -type f | wc -l)
+  apps=$(find "$dir" -path '*/Applications/*' -type f | wc -l)
   files=$(find "$dir" -type f | wc -l)
   size=$(du -sh "$dir" | cut -f1)
   # Read every file once so all runs see the same, warm, page cache.
@@ -198,24 +228,52 @@ bench() {
   else
     timing=$(time_runs "$n" "$authlint check $extra $dir > /dev/null")
   fi
-  rows+=("$(printf '%-22s %7s %7s %6s %4s %s %s  %s' "$label" "$apps" "$files" "$size" "$n" \
+  rows+=("$(printf '%-29s %7s %7s %6s %4s %s %s  %s' "$label" "$apps" "$files" "$size" "$n" \
     "$(awk '{printf "%8.1f ± %6.1f %8.1f %8.1f", $1 * 1000, $2 * 1000, $4 * 1000, $3 * 1000}' <<< "$timing")" \
     "$(awk '{printf "%8s %8s", ($2 == "-" ? "-" : $2 == 0 ? "<10" : sprintf("%.0f", $2 * 1000)), ($1 == "-" ? "-" : sprintf("%.1f", $1 / 1024))}' <<< "$once")" \
     "$findings_text")")
 }
 
-# --- the cases ---------------------------------------------------------------------------------
-for n in $sizes; do
-  dir=$(tenant "tenant-a$n-i$idps-s$seed" --apps "$n" --idps "$idps" --seed "$seed")
-  bench "check ${n} apps" "$dir"
+# bench_tenant LABEL DIR: the check case, and the parse-only one when authlint offers it.
+bench_tenant() {
+  bench "check $1" "$2"
   if $parse_only; then
-    bench "parse-only ${n} apps" "$dir" --parse-only
+    bench "parse-only $1" "$2" --parse-only
   fi
+  notes+=("$(printf '%-29s %s' "$1" "$(file_sizes "$2")")")
+}
+
+# --- the cases ---------------------------------------------------------------------------------
+for c in $cases; do
+  case $c in
+    rest)
+      for n in $sizes; do
+        bench_tenant "${n} apps" "$(tenant "tenant-a$n-i$idps-s$seed" --apps "$n" --idps "$idps" --seed "$seed")"
+      done
+      ;;
+    bean)
+      # IAM-CTL's bean YAML: 4-6 KB applications, 10-20 KB IdPs.
+      for n in $bean_sizes; do
+        bench_tenant "bean ${n} apps" \
+          "$(tenant "bean-a$n-i$idps-s$seed" --format bean --apps "$n" --idps "$idps" --seed "$seed")"
+      done
+      ;;
+    envs)
+      # One bean export per environment side by side (DIR/dev, DIR/staging, DIR/prod), the same
+      # names in each and JIT settings that differ between them.
+      if [[ $envs =~ ^[0-9]+$ ]]; then n_envs=$envs; else n_envs=$(tr ',' '\n' <<< "$envs" | grep -c .); fi
+      bench_tenant "$n_envs envs x $env_apps bean" \
+        "$(tenant "envs-${envs//,/-}-a$env_apps-i$idps-s$seed" --format bean --environments "$envs" \
+          --apps "$env_apps" --idps "$idps" --seed "$seed")"
+      ;;
+    wide)
+      # One application, 60 independent ifs: 2^60 paths if the analysis enumerated them. Two IdPs
+      # keep the run about the script, not about reading files.
+      dir=$(tenant "wide-if$wide_ifs-s$seed" --apps 1 --idps 2 --wide-ifs "$wide_ifs" --seed "$seed")
+      bench "one script, $wide_ifs ifs" "$dir"
+      ;;
+  esac
 done
-# One application, 60 independent ifs: 2^60 paths if the analysis enumerated them. Two IdPs keep
-# the run about the script, not about reading files.
-dir=$(tenant "wide-if$wide_ifs-s$seed" --apps 1 --idps 2 --wide-ifs "$wide_ifs" --seed "$seed")
-bench "one script, $wide_ifs ifs" "$dir"
 
 # --- report ------------------------------------------------------------------------------------
 echo
@@ -226,9 +284,16 @@ echo "timing:   $($have_hyperfine && echo "hyperfine $(hyperfine --version | cut
   "peak RSS: $([ -x "$gnu_time" ] && echo "GNU time -v" || echo "/proc VmHWM sampling (a lower bound)")"
 $parse_only || echo "parse-only: not offered by this authlint (skipped)"
 echo
-printf '%-22s %7s %7s %6s %4s %8s   %6s %8s %8s %8s %8s  %s\n' case apps files size runs "mean ms" "sd" "median" "min ms" \
+printf '%-29s %7s %7s %6s %4s %8s   %6s %8s %8s %8s %8s  %s\n' case apps files size runs "mean ms" "sd" "median" "min ms" \
   "cpu ms" "RSS MiB" "apps with findings"
 printf '%s\n' "${rows[@]}"
 echo
 echo "mean/sd/median/min: wall time of the timed runs. cpu ms (user + system) and RSS MiB (peak): one run under GNU time."
-echo "goal (issue): 10,000 applications in 500 ms of wall time. 'unexpected': findings in apps generated clean."
+echo "goals: 10,000 applications (REST) in 500 ms of wall time; bean 10,000 apps + 200 IdPs and 3 envs x 3,000"
+echo "bean apps (200 IdPs each): 500 ms median, 200 MB peak RSS. 'unexpected': findings in apps generated clean"
+echo "(in their own environment)."
+if [ ${#notes[@]} -gt 0 ]; then
+  echo
+  echo "average file size:"
+  printf '  %s\n' "${notes[@]}"
+fi

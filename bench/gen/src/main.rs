@@ -1,12 +1,21 @@
 //! Synthetic tenant generator for the authlint benchmark (`bench/run.sh`).
 //!
-//! Writes a tenant the way IAM-CTL exports it, in the REST shapes of the Application and IdP
-//! Management APIs (v1):
-//! `OUT/IdentityProviders/<name>.yml` and `OUT/Applications/<name>.yml`.
+//! Writes a tenant the way IAM-CTL exports it: `OUT/IdentityProviders/<name>.yml` and
+//! `OUT/Applications/<name>.yml`, in the REST shapes of the Application and IdP Management APIs
+//! (v1, `--format rest`, the default) or as the bean YAML IAM-CTL writes from the
+//! `ServiceProvider` / `IdentityProvider` models (`--format bean`, see [`bean`]).
 //!
 //! ```text
-//! gen --apps N --idps M --out DIR [--seed S] [--wide-ifs K]
+//! gen --apps N --idps M --out DIR [--seed S] [--wide-ifs K] [--format rest|bean]
+//!     [--environments dev,staging,prod | --environments N]
 //! ```
+//!
+//! `--environments` writes one complete export per environment side by side
+//! (`OUT/dev/Applications`, `OUT/dev/IdentityProviders`, `OUT/staging/...`), as CI/CD
+//! repositories keep them: the same application and IdP names in each, the applications the same
+//! but for their URLs, and the IdPs' JIT settings drifting between environments (see
+//! [`Idp::in_environment`]). Each application's marker is computed for its own environment: an
+//! application is flawed where one of its federated IdPs that reaches MFA unguarded has JIT off.
 //!
 //! - About half the IdPs have JIT provisioning enabled; of the rest, some say `isEnabled: false`
 //!   and some have no `provisioning` block at all (read as disabled).
@@ -35,7 +44,28 @@ use std::process::ExitCode;
 /// Percentage of applications generated with a deliberate flaw (the issue wants 10-20% with findings).
 const FLAW_PERCENT: u64 = 15;
 
-const USAGE: &str = "usage: gen --apps N --idps M --out DIR [--seed S] [--wide-ifs K]";
+const USAGE: &str = "usage: gen --apps N --idps M --out DIR [--seed S] [--wide-ifs K] [--format rest|bean]\n           [--environments dev,staging,prod | --environments N]";
+
+/// In each environment, the percentage of the IdPs (other than the first two) with JIT enabled in
+/// the base settings that have it off there, and of those with it off that have it on. Switching
+/// one off exposes every application that trusts it, so that direction is rarer: the share of
+/// flawed applications stays near [`FLAW_PERCENT`] (16-18% per environment with seed 1).
+const DRIFT_OFF_PERCENT: u64 = 4;
+const DRIFT_ON_PERCENT: u64 = 15;
+
+/// Environment names for `--environments N`: the first N of these, then `env4`, `env5`...
+const ENV_NAMES: &[&str] = &["dev", "staging", "prod"];
+
+mod bean;
+
+/// PRNG stream kinds (see [`Rng::stream`]): each kind of draw has its own streams, so adding a
+/// kind never changes the files an older kind made.
+const KIND_IDP: u64 = 0;
+const KIND_APP: u64 = 1;
+const KIND_BEAN_APP: u64 = 2;
+const KIND_BEAN_IDP: u64 = 3;
+/// `KIND_DRIFT + e`: the JIT drift of environment `e`.
+const KIND_DRIFT: u64 = 16;
 
 fn main() -> ExitCode {
     if std::env::args().any(|a| a == "-h" || a == "--help") {
@@ -51,17 +81,29 @@ fn main() -> ExitCode {
     }
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    /// The REST shapes of the Application and IdP Management APIs (v1).
+    Rest,
+    /// IAM-CTL's bean YAML (`--- !!org.wso2...ServiceProvider`).
+    Bean,
+}
+
 struct Args {
     apps: usize,
     idps: usize,
     out: PathBuf,
     seed: u64,
     wide_ifs: Option<usize>,
+    format: Format,
+    /// Empty: one tenant in `out`; otherwise one export per environment under `out/<name>`.
+    environments: Vec<String>,
 }
 
 impl Args {
     fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         let (mut apps, mut idps, mut out, mut seed, mut wide_ifs) = (None, None, None, 1, None);
+        let (mut format, mut environments) = (Format::Rest, vec![]);
         while let Some(flag) = argv.next() {
             let mut value = || argv.next().ok_or_else(|| format!("{flag} needs a value"));
             let number =
@@ -72,6 +114,14 @@ impl Args {
                 "--out" => out = Some(PathBuf::from(value()?)),
                 "--seed" => seed = number(value()?)?,
                 "--wide-ifs" => wide_ifs = Some(number(value()?)? as usize),
+                "--format" => {
+                    format = match value()?.as_str() {
+                        "rest" => Format::Rest,
+                        "bean" => Format::Bean,
+                        other => return Err(format!("--format: expected rest or bean, found {other}")),
+                    }
+                }
+                "--environments" => environments = parse_environments(&value()?)?,
                 _ => return Err(format!("unknown argument {flag}")),
             }
         }
@@ -81,29 +131,126 @@ impl Args {
             out: out.ok_or("--out is required")?,
             seed,
             wide_ifs,
+            format,
+            environments,
         })
     }
 }
 
+/// `--environments`: a count (`3`: dev, staging, prod) or a comma-separated list of names.
+fn parse_environments(text: &str) -> Result<Vec<String>, String> {
+    let names: Vec<String> = match text.parse::<usize>() {
+        Ok(n) => {
+            (0..n).map(|e| ENV_NAMES.get(e).map_or(format!("env{}", e + 1), |n| n.to_string())).collect()
+        }
+        Err(_) => text.split(',').map(|n| n.trim().to_string()).collect(),
+    };
+    for (e, name) in names.iter().enumerate() {
+        let valid = !name.is_empty()
+            && name != "."
+            && name != ".."
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !valid {
+            return Err(format!("--environments: not a directory name: {name:?}"));
+        }
+        if names[..e].contains(name) {
+            return Err(format!("--environments: {name} given twice"));
+        }
+    }
+    if names.is_empty() {
+        return Err("--environments: no environment".into());
+    }
+    Ok(names)
+}
+
+/// One export to write: the whole tenant, or one environment of it.
+struct Env {
+    /// `None` for the single tenant of a run without `--environments`.
+    name: Option<String>,
+    app_dir: PathBuf,
+    /// The IdPs with this environment's JIT settings.
+    idps: Vec<Idp>,
+    jit: std::collections::HashMap<String, Jit>,
+}
+
 fn run(args: &Args) -> Result<(), String> {
-    let idp_dir = args.out.join("IdentityProviders");
-    let app_dir = args.out.join("Applications");
-    for dir in [&idp_dir, &app_dir] {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let base: Vec<Idp> =
+        (0..args.idps).map(|i| Idp::generate(i, &mut Rng::stream(args.seed, KIND_IDP, i))).collect();
+    let envs: Vec<Env> = if args.environments.is_empty() {
+        vec![(None, args.out.clone(), base.clone())]
+    } else {
+        args.environments
+            .iter()
+            .enumerate()
+            .map(|(e, name)| {
+                let idps =
+                    base.iter().enumerate().map(|(i, idp)| idp.in_environment(i, e, args.seed)).collect();
+                (Some(name.clone()), args.out.join(name), idps)
+            })
+            .collect()
     }
-    let idps: Vec<Idp> =
-        (0..args.idps).map(|i| Idp::generate(i, &mut Rng::stream(args.seed, 0, i))).collect();
-    for idp in &idps {
-        write(&idp_dir.join(format!("{}.yml", idp.name)), &idp.to_yaml())?;
+    .into_iter()
+    .map(|(name, root, idps): (Option<String>, PathBuf, Vec<Idp>)| Env {
+        name,
+        app_dir: root.join("Applications"),
+        jit: idps.iter().map(|idp| (idp.name.clone(), idp.jit)).collect(),
+        idps,
+    })
+    .collect();
+
+    for env in &envs {
+        let idp_dir = env.app_dir.with_file_name("IdentityProviders");
+        for dir in [&idp_dir, &env.app_dir] {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        for (i, idp) in env.idps.iter().enumerate() {
+            let text = match args.format {
+                Format::Rest => idp.to_yaml(),
+                Format::Bean => bean::identity_provider(idp, &mut Rng::stream(args.seed, KIND_BEAN_IDP, i)),
+            };
+            write(&idp_dir.join(format!("{}.yml", idp.name)), &text)?;
+        }
     }
-    let pools = Pools::new(&idps);
+
+    // Applications are built against the base JIT settings (the single-tenant pools), then marked
+    // for each environment by the settings there.
+    let pools = Pools::new(&base);
     for i in 0..args.apps {
-        let mut rng = Rng::stream(args.seed, 1, i);
+        let mut rng = Rng::stream(args.seed, KIND_APP, i);
         let app = match args.wide_ifs {
             Some(k) => App::wide(i, k, &pools),
             None => App::generate(i, &mut rng, &pools),
         };
-        write(&app_dir.join(format!("{}.yml", app.name)), &app.to_yaml())?;
+        for env in &envs {
+            let flaw = match &env.name {
+                None => {
+                    // The generator's own consistency check: the flaw it meant is the flaw the
+                    // base settings give (with fewer than two IdPs a pool may be empty).
+                    if base.len() >= 2 {
+                        let computed = app.flaw_in(&env.jit, "this tenant").is_some();
+                        assert_eq!(
+                            computed,
+                            app.flaw.is_some(),
+                            "generator: marker of {} is wrong",
+                            app.name
+                        );
+                    }
+                    app.flaw.map(str::to_string)
+                }
+                Some(name) => app.flaw_in(&env.jit, name),
+            };
+            let text = match args.format {
+                Format::Rest => app.to_yaml(flaw.as_deref(), env.name.as_deref()),
+                Format::Bean => bean::application(
+                    &app,
+                    i,
+                    flaw.as_deref(),
+                    env.name.as_deref(),
+                    &mut Rng::stream(args.seed, KIND_BEAN_APP, i),
+                ),
+            };
+            write(&env.app_dir.join(format!("{}.yml", app.name)), &text)?;
+        }
     }
     Ok(())
 }
@@ -168,7 +315,7 @@ const IDP_KINDS: &[(&str, &str)] = &[
     ("ADFS", "SAMLSSOAuthenticator"),
 ];
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Jit {
     Enabled,
     Disabled,
@@ -176,6 +323,7 @@ enum Jit {
     Missing,
 }
 
+#[derive(Clone)]
 struct Idp {
     name: String,
     authenticator: &'static str,
@@ -194,6 +342,25 @@ impl Idp {
             _ => Jit::Missing,
         };
         Idp { name: format!("{prefix}-{i:04}"), authenticator, jit }
+    }
+
+    /// This IdP (the `i`th) as environment `e` has it: in each environment some IdPs have JIT
+    /// provisioning switched the other way ([`DRIFT_OFF_PERCENT`], [`DRIFT_ON_PERCENT`]: one
+    /// enabled in dev for convenience, one disabled in prod after a review...). The first two
+    /// IdPs keep their setting everywhere, so every environment has both kinds.
+    fn in_environment(&self, i: usize, e: usize, seed: u64) -> Idp {
+        let mut rng = Rng::stream(seed, KIND_DRIFT + e as u64, i);
+        let enabled = self.jit == Jit::Enabled;
+        let drift = rng.chance(if enabled { DRIFT_OFF_PERCENT } else { DRIFT_ON_PERCENT });
+        let jit = if i < 2 || !drift {
+            self.jit
+        } else if enabled {
+            // Switched off: written `false`, or the block removed altogether.
+            if rng.chance(30) { Jit::Missing } else { Jit::Disabled }
+        } else {
+            Jit::Enabled
+        };
+        Idp { jit, ..self.clone() }
     }
 
     fn to_yaml(&self) -> String {
@@ -320,6 +487,12 @@ struct App {
     /// `steps[0]` is step 1; each step is its list of (idp, authenticator) options.
     steps: Vec<Vec<StepOption>>,
     script: Option<Vec<String>>,
+    /// How users of any step-1 IdP reach an MFA step (no script, or a script that starts it
+    /// without checking the IdP), or `None` when every MFA step is guarded. With such an
+    /// exposure the application is flawed wherever one of its federated IdPs has JIT off.
+    exposure: Option<&'static str>,
+    /// A guard that never matches (`'local'`): flawed whatever the IdPs' settings.
+    broken_guard: bool,
 }
 
 /// How a step after step 1 is started from the script.
@@ -403,8 +576,8 @@ impl App {
         }
 
         let mut flaw = flawed.then_some("no script: every step runs, MFA included");
-        let script = scripted.then(|| {
-            let guards: Vec<Guard> = (2..=steps.len())
+        let guards: Option<Vec<Guard>> = scripted.then(|| {
+            (2..=steps.len())
                 .map(|k| {
                     let options = &steps[k - 1];
                     if flawed && k == 2 {
@@ -415,7 +588,9 @@ impl App {
                         *rng.pick(GUARDED)
                     }
                 })
-                .collect();
+                .collect()
+        });
+        let script = guards.as_ref().map(|guards| {
             if flawed {
                 flaw = Some(match guards[0] {
                     Guard::Unguarded => "step 2 (MFA) runs for every user",
@@ -424,9 +599,37 @@ impl App {
                     _ => "the guard of step 2 compares the IdP with 'local'",
                 });
             }
-            Script::new(&name, &steps).build(&guards, rng)
+            Script::new(&name, &steps).build(guards, rng)
         });
-        App { name, flaw, steps, script }
+        let exposure = match &guards {
+            None if has_mfa => Some("no script guards MFA"),
+            None => None,
+            Some(guards) => guards.iter().zip(&steps[1..]).find_map(|(guard, options)| {
+                needs_local(options)
+                    .then_some(match guard {
+                        Guard::Unguarded => Some("the script starts MFA for every user"),
+                        Guard::RoleOnly => Some("the script guards MFA by a role check only"),
+                        Guard::HttpOnly => Some("the script guards MFA by an HTTP result only"),
+                        _ => None,
+                    })
+                    .flatten()
+            }),
+        };
+        let broken_guard = guards.as_ref().is_some_and(|g| g.contains(&Guard::Lowercase));
+        App { name, flaw, steps, script, exposure, broken_guard }
+    }
+
+    /// The flaw of this application where the IdPs have the JIT settings `jit` (by name), for
+    /// the marker of its file in environment `env`.
+    fn flaw_in(&self, jit: &std::collections::HashMap<String, Jit>, env: &str) -> Option<String> {
+        if self.broken_guard {
+            return Some("the guard of step 2 compares the IdP with 'local'".into());
+        }
+        let exposure = self.exposure?;
+        let off = self.steps[0]
+            .iter()
+            .find(|(idp, _)| idp != "LOCAL" && jit.get(idp).is_none_or(|j| *j != Jit::Enabled))?;
+        Some(format!("{} has JIT off in {env} and {exposure}", off.0))
     }
 
     /// One application whose script is `k` independent `if (checkN(context)) { executeStep(2); }`.
@@ -461,20 +664,29 @@ impl App {
             flaw: None,
             steps: vec![step1, vec![local("totp")]],
             script: Some(c.lines),
+            // Two checks in three do not test the IdP: clean only because the IdP provisions.
+            exposure: Some("the checks do not all test the IdP"),
+            broken_guard: false,
         }
     }
 
-    fn to_yaml(&self) -> String {
-        let mut y = match self.flaw {
-            Some(flaw) => format!("# authlint-bench: flawed on purpose: {flaw}\n"),
-            None => "# authlint-bench: clean\n".to_string(),
-        };
+    /// The host of the application's URLs (`<name>.example.com`, or `<name>.<env>.example.com`).
+    fn host(&self, env: Option<&str>) -> String {
+        match env {
+            Some(env) => format!("{}.{env}.example.com", self.name),
+            None => format!("{}.example.com", self.name),
+        }
+    }
+
+    /// The REST shape; `flaw` is the marker for this file (see [`App::flaw_in`]).
+    fn to_yaml(&self, flaw: Option<&str>, env: Option<&str>) -> String {
+        let mut y = marker(flaw);
         let _ = write!(
             y,
             "name: {name}\n\
              description: Synthetic application for the authlint benchmark\n\
              imageUrl: \"\"\n\
-             accessUrl: https://{name}.example.com/login\n\
+             accessUrl: https://{host}/login\n\
              templateId: custom-application\n\
              isManagementApp: false\n\
              claimConfiguration:\n  \
@@ -497,11 +709,12 @@ impl App {
                    - authorization_code\n      \
                    - refresh_token\n    \
                  callbackURLs:\n      \
-                   - https://{name}.example.com/callback\n\
+                   - https://{host}/callback\n\
              authenticationSequence:\n  \
                type: USER_DEFINED\n  \
                steps:\n",
-            name = self.name
+            name = self.name,
+            host = self.host(env),
         );
         for (n, options) in self.steps.iter().enumerate() {
             let _ = write!(y, "    - id: {}\n      options:\n", n + 1);
@@ -525,6 +738,14 @@ impl App {
             "advancedConfigurations:\n  saas: false\n  skipLoginConsent: true\n  skipLogoutConsent: true\n",
         );
         y
+    }
+}
+
+/// The first line of every application file: what the generator meant, for `run.sh`.
+fn marker(flaw: Option<&str>) -> String {
+    match flaw {
+        Some(flaw) => format!("# authlint-bench: flawed on purpose: {flaw}\n"),
+        None => "# authlint-bench: clean\n".to_string(),
     }
 }
 
