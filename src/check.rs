@@ -137,7 +137,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     let config = &options.config;
     // Custom MFA authenticators from the config file join the catalogue.
     let mut catalogue = catalogue.clone();
-    catalogue.add_needing_local_account(&config.needs_local_account);
+    catalogue.add_custom(&config.authenticators);
     let catalogue = &catalogue;
 
     for problem in discovered.problems {

@@ -6,7 +6,9 @@
 //!   unused-step: off            # off | warn | error
 //!   guard-never-matches: error
 //! authenticators:
-//!   needs-local-account: [acme-push-authenticator]
+//!   needs-local-account: [acme-push-authenticator]   # behaves like TOTP
+//!   custom:                                          # any class of rules/authenticators.yaml
+//!     - { name: acme-otp, class: uses-idp-attribute, attribute: email }
 //! exclude:
 //!   - "legacy/**"
 //! tenants:                      # tenant roots (replaces detection; see `tenants.rs`)
@@ -35,9 +37,13 @@ rules:
   # unused-step: off
   # guard-never-matches: error
 
-# Custom MFA authenticators that, like TOTP, need the user to have a local account.
+# Custom MFA authenticators: those that, like TOTP, refuse users without a local account, and
+# others with the class they behave like (rules/authenticators.yaml lists the classes).
 authenticators:
   # needs-local-account: [acme-push-authenticator]
+  # custom:
+  #   - { name: acme-otp, class: uses-idp-attribute, attribute: email }
+  #   - { name: acme-sms, class: depends-on-server-setting, setting: acme.sendToFederatedMobile }
 
 # Files larger than this (bytes) are reported and skipped; the default is 8 MiB.
 # max-file-size: 8388608
@@ -79,6 +85,18 @@ struct RawConfig {
 struct RawAuthenticators {
     #[serde(rename = "needs-local-account")]
     needs_local_account: Option<Vec<String>>,
+    custom: Option<Vec<RawCustomAuthenticator>>,
+}
+
+/// One entry of `authenticators.custom`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustomAuthenticator {
+    name: String,
+    class: crate::catalogue::Class,
+    display: Option<String>,
+    attribute: Option<crate::catalogue::Attribute>,
+    setting: Option<String>,
 }
 
 /// The settings of one run.
@@ -87,7 +105,8 @@ pub struct Config {
     /// The file the settings came from, if any.
     pub path: Option<PathBuf>,
     pub rules: BTreeMap<String, RuleSetting>,
-    pub needs_local_account: Vec<String>,
+    /// Custom authenticators (`needs-local-account` entries as `refuses-federated-user`).
+    pub authenticators: Vec<crate::catalogue::Authenticator>,
     /// Files larger than this many bytes are reported and skipped.
     pub max_file_size: u64,
     exclude: Option<GlobSet>,
@@ -105,7 +124,7 @@ impl Default for Config {
         Config {
             path: None,
             rules: BTreeMap::new(),
-            needs_local_account: Vec::new(),
+            authenticators: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             exclude: None,
             tenants: None,
@@ -149,7 +168,10 @@ impl Config {
         };
         let rules = raw.rules.unwrap_or_default();
         let exclude_patterns = raw.exclude.unwrap_or_default();
-        let needs_local_account = raw.authenticators.and_then(|a| a.needs_local_account).unwrap_or_default();
+        let authenticators = custom_authenticators(raw.authenticators, |message, needle| {
+            let line = line_of(text, needle).map(|l| format!(":{l}")).unwrap_or_default();
+            format!("{shown}{line}: {message}")
+        })?;
         for rule in rules.keys() {
             if crate::rules::find(rule).is_none() {
                 let line = line_of(text, rule).map(|l| format!(":{l}")).unwrap_or_default();
@@ -185,7 +207,7 @@ impl Config {
         Ok(Config {
             path: Some(path.to_path_buf()),
             rules,
-            needs_local_account,
+            authenticators,
             max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             exclude: (!exclude_patterns.is_empty()).then_some(exclude),
             tenants: (!tenant_patterns.is_empty()).then_some(tenants),
@@ -240,6 +262,63 @@ impl Config {
     }
 }
 
+/// The catalogue entries of `authenticators:`; `error` turns a message and the text to find its
+/// line by into the error to return.
+fn custom_authenticators(
+    raw: Option<RawAuthenticators>,
+    error: impl Fn(String, &str) -> String,
+) -> Result<Vec<crate::catalogue::Authenticator>, String> {
+    use crate::catalogue::{Authenticator, Class};
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let source = "`authenticators` in the config file".to_string();
+    let mut out: Vec<Authenticator> = raw
+        .needs_local_account
+        .unwrap_or_default()
+        .into_iter()
+        .map(|name| Authenticator {
+            display: name.clone(),
+            name,
+            aliases: Vec::new(),
+            class: Class::RefusesFederatedUser,
+            attribute: None,
+            setting: None,
+            failure: Some("refuses users without a local account (config: needs-local-account)".into()),
+            source: source.clone(),
+        })
+        .collect();
+    for entry in raw.custom.unwrap_or_default() {
+        let key = |what: &str| format!("`authenticators.custom` entry `{}`: {what}", entry.name);
+        match (entry.class, &entry.attribute, &entry.setting) {
+            (Class::UsesIdpAttribute, None, _) => {
+                return Err(error(
+                    key("class `uses-idp-attribute` needs `attribute: email` or `attribute: mobile`"),
+                    &entry.name,
+                ));
+            }
+            (Class::DependsOnServerSetting, _, None) => {
+                return Err(error(
+                    key(
+                        "class `depends-on-server-setting` needs `setting:` (the server setting that decides)",
+                    ),
+                    &entry.name,
+                ));
+            }
+            _ => {}
+        }
+        out.push(Authenticator {
+            display: entry.display.unwrap_or_else(|| entry.name.clone()),
+            name: entry.name,
+            aliases: Vec::new(),
+            class: entry.class,
+            attribute: entry.attribute.filter(|_| entry.class == Class::UsesIdpAttribute),
+            setting: entry.setting.filter(|_| entry.class == Class::DependsOnServerSetting),
+            failure: Some(format!("behaves like the class `{}` (config)", entry.class.name())),
+            source: source.clone(),
+        });
+    }
+    Ok(out)
+}
+
 /// The first line of `text` that mentions `needle`, for messages.
 fn line_of(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
@@ -259,9 +338,25 @@ mod tests {
         assert_eq!(c.severity("unused-step", Severity::Warning), None);
         assert_eq!(c.severity("guard-never-matches", Severity::Warning), Some(Severity::Error));
         assert_eq!(c.severity("jit-mfa-conflict", Severity::Error), Some(Severity::Error));
-        assert_eq!(c.needs_local_account, ["acme"]);
+        assert_eq!(c.authenticators.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["acme"]);
+        assert_eq!(c.authenticators[0].class, crate::catalogue::Class::RefusesFederatedUser);
         assert!(c.excludes(Path::new("/p/old/a.yml")));
         assert!(!c.excludes(Path::new("/p/new/a.yml")));
+    }
+
+    #[test]
+    fn custom_authenticators_name_their_class() {
+        use crate::catalogue::{Attribute, Class};
+        let c = parse("authenticators:\n  custom:\n    - { name: acme-otp, class: uses-idp-attribute, attribute: email }\n    - { name: acme-sms, class: depends-on-server-setting, setting: x.y }\n").expect("valid");
+        assert_eq!(c.authenticators[0].class, Class::UsesIdpAttribute);
+        assert_eq!(c.authenticators[0].attribute, Some(Attribute::Email));
+        assert_eq!(c.authenticators[1].setting.as_deref(), Some("x.y"));
+        let e = parse("authenticators:\n  custom:\n    - { name: acme-otp, class: uses-idp-attribute }\n")
+            .expect_err("no attribute");
+        assert!(e.contains(":3:") && e.contains("attribute"), "{e}");
+        let e = parse("authenticators:\n  custom:\n    - { name: a, class: sometimes }\n")
+            .expect_err("bad class");
+        assert!(e.contains("sometimes") || e.contains("class"), "{e}");
     }
 
     #[test]

@@ -246,7 +246,38 @@ pub struct IdentityProvider {
     pub jit: JitSetting,
     /// The `provisioning` key when present.
     pub provisioning_key: Option<Span>,
+    /// The IdP's claim configuration, as far as the file states it.
+    pub claims: IdpClaims,
     pub format: SourceFormat,
+}
+
+/// What an IdP file says about the claims it sends: the OTP authenticators read the email address
+/// or mobile number a federated user's IdP asserts through this configuration.
+#[derive(Debug, Clone, Default)]
+pub struct IdpClaims {
+    /// Where the claim configuration is (`claims`, `claimConfig`, `<ClaimConfig>`); `None` when
+    /// the file has none.
+    pub span: Option<Span>,
+    /// The IdP sends claims in the local (WSO2) dialect: no mapping is needed.
+    pub local_dialect: bool,
+    /// Each mapping of a remote claim to a local claim.
+    pub mappings: Vec<ClaimMapping>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimMapping {
+    /// The local claim URI (`http://wso2.org/claims/emailaddress`).
+    pub local: String,
+    /// The IdP's own claim name.
+    pub remote: String,
+    pub span: Span,
+}
+
+impl IdpClaims {
+    /// The mapping to the local claim `local`, if the IdP states one.
+    pub fn mapping_to(&self, local: &str) -> Option<&ClaimMapping> {
+        self.mappings.iter().find(|m| m.local == local)
+    }
 }
 
 impl IdentityProvider {

@@ -142,7 +142,7 @@ fn sarif_output_is_valid_against_the_sarif_2_1_0_schema() {
 fn github_format_is_chosen_on_github_actions() {
     let r = run_in(&root(), &["check", "fixtures/tenant"], &[("GITHUB_ACTIONS", "true")], None);
     assert!(
-        r.stdout.starts_with("::error file=fixtures/tenant/Applications/crm.json,line=13,col=241,"),
+        r.stdout.starts_with("::warning file=fixtures/tenant/Applications/crm.json,line=13,col=241,"),
         "{}",
         r.stdout
     );
@@ -153,7 +153,7 @@ fn github_format_is_chosen_on_github_actions() {
         &[("GITHUB_ACTIONS", "true")],
         None,
     );
-    assert!(r.stdout.starts_with("fixtures/tenant/Applications/crm.json:13:241: error[jit-mfa-conflict]"));
+    assert!(r.stdout.starts_with("fixtures/tenant/Applications/crm.json:13:241: warning[jit-mfa-conflict]"));
 }
 
 #[test]
@@ -391,7 +391,7 @@ fn stdin_is_one_document_with_the_name_given() {
         Some(&crm),
     );
     assert!(
-        r.stdout.starts_with("fixtures/tenant/Applications/crm.json:13:241: error[jit-mfa-conflict]"),
+        r.stdout.starts_with("fixtures/tenant/Applications/crm.json:13:241: warning[jit-mfa-conflict]"),
         "{}",
         r.stdout
     );

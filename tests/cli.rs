@@ -62,9 +62,9 @@ fn example_tenant_reports_payroll_and_crm_only() {
     );
     assert_eq!(
         out["summary"],
-        serde_json::json!({"files": 6, "applications": 4, "identity_providers": 2, "errors": 2, "warnings": 0,
+        serde_json::json!({"files": 6, "applications": 4, "identity_providers": 2, "errors": 1, "warnings": 1,
             "tenants": [{"name": "fixtures/tenant", "files": 6, "applications": 4, "identity_providers": 2,
-                "errors": 2, "warnings": 0}]})
+                "errors": 1, "warnings": 1}]})
     );
 }
 

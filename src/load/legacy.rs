@@ -8,8 +8,8 @@ use super::rest::string_field;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Kind, Node};
 use crate::model::{
-    Application, EmbeddedScript, IdentityProvider, LOCAL_IDP, Located, ScriptHost, SourceFormat, Step,
-    StepOption,
+    Application, ClaimMapping, EmbeddedScript, IdentityProvider, IdpClaims, LOCAL_IDP, Located, ScriptHost,
+    SourceFormat, Step, StepOption,
 };
 use crate::source::{FileId, SourceFile, Span};
 use crate::tenants::TenantId;
@@ -151,6 +151,32 @@ pub fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvide
         file: id,
         jit,
         provisioning_key: node.entry("justInTimeProvisioningConfig").map(|(k, _)| k.span),
+        claims: read_claims(node),
         format: SourceFormat::Legacy,
     })
+}
+
+/// `claimConfig` of the IdentityProvider bean: `localClaimDialect` and `claimMappings[]` with
+/// `localClaim.claimUri` and `remoteClaim.claimUri`.
+fn read_claims(node: &Node) -> IdpClaims {
+    let Some((key, config)) = node.entry("claimConfig") else { return IdpClaims::default() };
+    if matches!(config.kind, Kind::Null) {
+        return IdpClaims::default();
+    }
+    let uri = |m: &Node, side: &str| m.get(side)?.get("claimUri")?.as_str().map(str::to_string);
+    let mappings = match config.get("claimMappings") {
+        Some(Node { kind: Kind::Seq(items), .. }) => items
+            .iter()
+            .filter_map(|m| {
+                Some(ClaimMapping {
+                    local: uri(m, "localClaim")?,
+                    remote: uri(m, "remoteClaim")?,
+                    span: m.span,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let local_dialect = matches!(config.get("localClaimDialect"), Some(Node { kind: Kind::Bool(true), .. }));
+    IdpClaims { span: Some(key.span), local_dialect, mappings }
 }

@@ -6,7 +6,8 @@ use super::invalid;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Kind, Node};
 use crate::model::{
-    Application, EmbeddedScript, IdentityProvider, Located, ScriptHost, SourceFormat, Step, StepOption,
+    Application, ClaimMapping, EmbeddedScript, IdentityProvider, IdpClaims, Located, ScriptHost,
+    SourceFormat, Step, StepOption,
 };
 use crate::source::{FileId, SourceFile, Span};
 use crate::tenants::TenantId;
@@ -159,6 +160,7 @@ pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<Identity
     let switch = provisioning.and_then(|(_, p)| p.get("jit")).and_then(|j| j.entry("isEnabled"));
     let jit = super::jit_setting(id, switch, "provisioning.jit.isEnabled")?;
     let name_key = node.entry("name").map_or(name.span, |(k, _)| k.span);
+    let claims = read_claims(node);
     Ok(IdentityProvider {
         name,
         tenant: TenantId::default(),
@@ -166,6 +168,27 @@ pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<Identity
         file: id,
         jit,
         provisioning_key: provisioning.map(|(k, _)| k.span),
+        claims,
         format: SourceFormat::Rest,
     })
+}
+
+/// `claims.mappings[]` of the IdP Management API: `{idpClaim: email, localClaim: {uri: ...}}`.
+/// An IdP whose `claims` has no mappings uses the local claim dialect (the API stores it so).
+fn read_claims(node: &Node) -> IdpClaims {
+    let Some((key, claims)) = node.entry("claims") else { return IdpClaims::default() };
+    let mappings: Vec<ClaimMapping> = match claims.get("mappings") {
+        Some(Node { kind: Kind::Seq(items), .. }) => items
+            .iter()
+            .filter_map(|m| {
+                let remote = m.get("idpClaim")?.as_str()?;
+                let local = m.get("localClaim")?.get("uri")?.as_str()?;
+                Some(ClaimMapping { local: local.to_string(), remote: remote.to_string(), span: m.span })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let has_mappings =
+        matches!(claims.get("mappings"), Some(Node { kind: Kind::Seq(items), .. }) if !items.is_empty());
+    IdpClaims { span: Some(key.span), local_dialect: !has_mappings, mappings }
 }

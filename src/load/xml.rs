@@ -8,8 +8,8 @@ use roxmltree::{Document, Node as XmlNode, ParsingOptions};
 use super::{Loaded, invalid};
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Application, Definitions, EmbeddedScript, IdentityProvider, JitSetting, LOCAL_IDP, Located, ScriptHost,
-    SourceFormat, Step, StepOption,
+    Application, ClaimMapping, Definitions, EmbeddedScript, IdentityProvider, IdpClaims, JitSetting,
+    LOCAL_IDP, Located, ScriptHost, SourceFormat, Step, StepOption,
 };
 use crate::rules::syntax_error;
 use crate::scalar_map::ScalarMap;
@@ -243,8 +243,34 @@ impl Reader<'_> {
             file: self.id,
             jit,
             provisioning_key: config.map(|c| self.span(c)),
+            claims: self.claims(idp),
             format: SourceFormat::Xml,
         })
+    }
+}
+
+impl Reader<'_> {
+    /// `<ClaimConfig>`: `<LocalClaimDialect>` and `<ClaimMappings><ClaimMapping>` with
+    /// `<LocalClaim><ClaimUri>` and `<RemoteClaim><ClaimUri>`.
+    fn claims(&self, idp: XmlNode) -> IdpClaims {
+        let Some(config) = child(idp, "ClaimConfig") else { return IdpClaims::default() };
+        let uri = |m: XmlNode, side: &str| {
+            child(m, side).and_then(|c| child(c, "ClaimUri")).and_then(|u| self.text(u))
+        };
+        let mappings = child(config, "ClaimMappings")
+            .into_iter()
+            .flat_map(|c| children(c, &["ClaimMapping"]))
+            .filter_map(|m| {
+                Some(ClaimMapping {
+                    local: uri(m, "LocalClaim")?.value,
+                    remote: uri(m, "RemoteClaim")?.value,
+                    span: self.span(m),
+                })
+            })
+            .collect();
+        let local_dialect =
+            child(config, "LocalClaimDialect").and_then(|d| self.text(d)).is_some_and(|d| d.value == "true");
+        IdpClaims { span: Some(self.span(config)), local_dialect, mappings }
     }
 }
 

@@ -1,7 +1,25 @@
 //! ## What it does
 //! Finds every sign-in path on which a user of a federated identity provider with Just-in-Time
-//! (JIT) provisioning disabled reaches an MFA step whose authenticator needs a local account
-//! (TOTP, Backup Code, Email OTP, SMS OTP; the list is `rules/authenticators.yaml`).
+//! (JIT) provisioning disabled reaches a second factor that cannot serve a user without a local
+//! account, and says how sure that is, as the servers' own code decides
+//! (`rules/authenticators.yaml`, DOMAIN.md section 2):
+//!
+//! | class | authenticators | what the server does | severity |
+//! |---|---|---|---|
+//! | refuses the user | `totp`, `backup-code-authenticator`, `IproovAuthenticator` | error 65003 (iProov: 65023) before anything else (identity-outbound-auth-totp `TOTPAuthenticator`, -backup-code, -iproov) | error |
+//! | needs a linked local account | `FIDOAuthenticator` (passkeys) | the page `provisioned.user.not.found` unless the user linked a local account by hand (identity-local-auth-fido) | error |
+//! | uses an attribute the IdP sends | `email-otp-authenticator`, `sms-otp-authenticator` | no JIT check: the code goes to the email address or mobile number the IdP asserts (identity-local-auth-emailotp, -smsotp) | error where the configuration shows the IdP cannot send it (65024/65025), otherwise a warning |
+//! | depends on a server setting | `EmailOTP`, `SMSOTP` (older connectors), `DuoAuthenticator` | served only with `sendOTPToFederatedEmailAttribute` / `SendOtpToFederatedMobile` / `sendDuoToFederatedMobileAttribute` | warning naming the setting |
+//! | no local account needed | `push-notification-authenticator`, `MagicLinkAuthenticator` | works | not reported |
+//!
+//! For the attribute class, the subject step's authenticator decides first: OpenID Connect
+//! authenticators (`OpenIDConnectAuthenticator`, `GoogleOIDCAuthenticator`, the organisation
+//! login...) receive `email` / `phone_number` without a mapping (a warning: the flow depends on
+//! the IdP sending it). Otherwise the IdP file decides: a claim mapped to
+//! `http://wso2.org/claims/emailaddress` (or `.../mobile`), or claims in the local dialect, give a
+//! warning; mappings without it, or no claim configuration at all, give an error. Custom
+//! authenticators join with a class in `.authlint.yaml` (`authenticators.custom`). A step that
+//! offers TOTP beside Email OTP is judged by its worst option: still an error.
 //!
 //! The subject of the MFA step is the user of the subject-identifier step (`subjectStepId`,
 //! default 1, or a step run with `markAsSubjectIdentifierStep: 'true'`). authlint follows the
@@ -13,8 +31,14 @@
 //! JIT provisioning is what creates a local account for a federated user. Without it the user
 //! has none, and an authenticator that verifies a local account cannot verify them: TOTP fails
 //! with error 65003 ("Can not handle federated user authentication with TOTP as JIT Provision is
-//! not enabled for the IDP") and the user cannot sign in. The WSO2 console's own warning ignores
-//! the script, so it both misses real conflicts and flags correctly guarded flows.
+//! not enabled for the IDP") and the user cannot sign in.
+//!
+//! The WSO2 console's own check (identity-apps `isConnectionsJITUPConflictWithMFA`) never reads
+//! the script, so it flags correctly guarded flows and misses unguarded ones that look fine step
+//! by step; it looks for MFA after the first step whatever `subjectStepId` says; it counts only
+//! TOTP, iProov, Duo and the password-reset enforcer, so it misses backup codes and passkeys,
+//! warns about Duo as if it always failed, and says nothing about Email OTP. authlint follows
+//! the script and the subject step, and grades each authenticator by what its code does.
 //!
 //! ## Example
 //! ```yaml
@@ -48,12 +72,14 @@
 //! creates accounts: choose knowingly.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use crate::analysis::AppAnalysis;
 use crate::catalogue::Authenticator;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Application, Connection, JitSetting, SourceFormat};
 use crate::remedy;
+use crate::rules::evidence::{self, Verdict};
 use crate::rules::{Context, Id, MfaRun, mfa_runs};
 use crate::script::interp::{Site, StepEvent};
 use crate::script::state::Trace;
@@ -70,10 +96,13 @@ struct Conflict<'a> {
     subject: usize,
     subject_option: usize,
     trace: &'a Trace,
+    verdict: Verdict,
 }
 
 pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
-    // One diagnostic per (IdP, MFA step): the first site in script order, shortest witness.
+    // One diagnostic per (IdP, MFA step): the most severe option of the step (a TOTP option
+    // beside an Email OTP one keeps the error), then the first site in script order and the
+    // shortest witness.
     let mut conflicts: BTreeMap<(&str, u32), Conflict> = BTreeMap::new();
     for run in mfa_runs(ctx, app, analysis) {
         let MfaRun { event, option, authenticator, state, trace, subject } = run;
@@ -87,15 +116,23 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
         if connection.jit_enabled() {
             continue;
         }
-        let candidate = Conflict { event, option, authenticator, subject, subject_option, trace };
-        conflicts
-            .entry((via.idp.value.as_str(), event.step))
-            .and_modify(|c| {
-                if c.event.site == event.site && c.trace.len() > trace.len() {
-                    *c = Conflict { event, option, authenticator, subject, subject_option, trace };
+        let verdict = evidence::verdict(ctx.catalogue, authenticator, via, connection);
+        let candidate = Conflict { event, option, authenticator, subject, subject_option, trace, verdict };
+        match conflicts.entry((via.idp.value.as_str(), event.step)) {
+            Entry::Vacant(v) => {
+                v.insert(candidate);
+            }
+            Entry::Occupied(mut o) => {
+                let c = o.get();
+                let worse = candidate.verdict.severity < c.verdict.severity;
+                let shorter = candidate.verdict.severity == c.verdict.severity
+                    && c.event.site == event.site
+                    && c.trace.len() > trace.len();
+                if worse || shorter {
+                    o.insert(candidate);
                 }
-            })
-            .or_insert(candidate);
+            }
+        }
     }
     let guarded_steps: Vec<u32> = {
         let mut v: Vec<u32> = conflicts.keys().map(|(_, step)| *step).collect();
@@ -153,7 +190,8 @@ fn diagnostic(
         Site::Script { .. } => format!("{at}executeStep({step_id})"),
         Site::Config(_) => format!("step {step_id} runs (no script: every step runs in order)"),
     };
-    trace.push((format!("{how} -> {display} needs a local account"), Some(span)));
+    let verdict = &c.verdict;
+    trace.push((format!("{how} -> {}", verdict.needs), Some(span)));
 
     let mut related = vec![Label {
         span: via.idp_entry,
@@ -181,6 +219,7 @@ fn diagnostic(
         // No file: the label on the step option and the help say what it is.
         Connection::OrganizationSso => {}
     }
+    related.extend(verdict.related.clone());
 
     // Remedy 1: the guard, in this app's step numbers.
     let subject_id = subject_step.id;
@@ -237,7 +276,7 @@ fn diagnostic(
     // Remedy 2: JIT on the IdP, in the words of its file's format.
     let mut fixes = Vec::new();
     fixes.extend(guard_fix);
-    let (jit_help, why_no_account, what) = match connection {
+    let (jit_help, what) = match connection {
         Connection::Defined(idp) => {
             let idp_file = ctx.files.get(idp.file);
             fixes.extend(remedy::enable_jit(idp_file, idp));
@@ -247,7 +286,6 @@ fn diagnostic(
                     enable_jit_setting(idp.format),
                     idp_file.display
                 ),
-                "without JIT provisioning they have no local account",
                 "JIT disabled",
             )
         }
@@ -255,17 +293,23 @@ fn diagnostic(
             format!(
                 "JIT provisioning cannot be enabled for {idp_name}: it is IS 7's built-in organisation login connection, which the server creates without JIT provisioning, so the guard is the only remedy"
             ),
-            "organisation login creates no local account in this organisation",
             "organisation login",
         ),
     };
 
-    let mut d = Diagnostic::new(ID, span,
-        format!("`{app_name}`: users signing in with {idp_name} ({what}) reach {display} in step {step_id}, which needs a local account"),
+    let note = verdict.note.as_ref().map(|n| format!("{n}.\n")).unwrap_or_default();
+    let mut d = Diagnostic::new(
+        ID,
+        span,
+        format!(
+            "`{app_name}`: users signing in with {idp_name} ({what}) reach {display} in step {step_id}, {}",
+            verdict.consequence
+        ),
     )
-    .with_label(format!("{display} cannot verify {idp_name} users: {why_no_account}"))
-    .with_help(format!("{guard_help}\n{jit_help}"))
+    .with_label(verdict.label.clone())
+    .with_help(format!("{note}{guard_help}\n{jit_help}"))
     .with_app(app_name);
+    d.severity = verdict.severity;
     d.related = related;
     (d.trace, d.trace_spans) = trace.into_iter().unzip();
     d.fixes = fixes;

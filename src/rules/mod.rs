@@ -6,6 +6,7 @@
 pub mod analysis_incomplete;
 pub mod disabled_script;
 pub mod duplicate_definition;
+pub mod evidence;
 pub mod guard_never_matches;
 pub mod ignored_step_options;
 pub mod invalid_config;
@@ -310,6 +311,11 @@ mod tests {
             assert!(!rule.summary.is_empty());
         }
         assert_eq!(default_severity("jit-mfa-conflict"), Severity::Error);
+        // `explain jit-mfa-conflict` lists every authenticator of the catalogue with its class.
+        let doc = &find("jit-mfa-conflict").map(|r| r.doc.clone()).unwrap_or_default();
+        for a in &Catalogue::builtin().authenticators {
+            assert!(doc.contains(&format!("`{}`", a.name)), "{} is not in the documentation", a.name);
+        }
         assert_eq!(default_severity("unknown-idp"), Severity::Warning);
     }
 }
