@@ -46,6 +46,27 @@ impl StepOption {
     }
 }
 
+/// Whether one `authenticationOptions` entry (`{idp, authenticator}`, either may be absent) keeps
+/// the step option `option_idp`/`option_authenticator`, as the framework applies it
+/// (carbon-identity-framework `JsGraphBuilder.filterOptions`): an entry with an authenticator and
+/// no idp means idp `LOCAL`; an entry with an idp alone keeps every authenticator of that IdP;
+/// with both, both must match. Names match exactly (authenticator names are the internal names,
+/// as with `AdaptiveAuth.AuthenticatorNameInAuthConfig.Enable`, which the IS 7 docs assume). An
+/// entry with neither keeps nothing.
+pub fn filter_entry_matches(
+    idp: Option<&str>,
+    authenticator: Option<&str>,
+    option_idp: &str,
+    option_authenticator: &str,
+) -> bool {
+    let idp = match (idp, authenticator) {
+        (None, None) => return false,
+        (None, Some(_)) => LOCAL_IDP,
+        (Some(idp), _) => idp,
+    };
+    idp == option_idp && authenticator.is_none_or(|a| a == option_authenticator)
+}
+
 #[derive(Debug, Clone)]
 pub struct Step {
     pub id: u32,

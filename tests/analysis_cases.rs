@@ -380,6 +380,58 @@ fn execute_step_options() {
             "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ authenticator: 'BasicAuthenticator' }] }, {});\n  executeStep(4, { stepOptions: { markAsSubjectIdentifierStep: 'true' } }, {});\n  executeStep(2);\n};".to_string(),
             vec!["Google->2".into()],
         ),
+        // Filters as the framework applies them (DOMAIN.md section 4), each next to its
+        // correct form.
+        (
+            "an authenticator without idp means LOCAL: a federated one matches nothing, all offered",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ authenticator: 'GoogleOIDCAuthenticator' }] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "the same filter naming its IdP keeps Google only",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ idp: 'Google', authenticator: 'GoogleOIDCAuthenticator' }] }, {});\n  executeStep(2);\n};".to_string(),
+            vec!["Google->2".into()],
+        ),
+        (
+            "IdP names match exactly: 'google' matches nothing, all offered",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ idp: 'google' }] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "authenticator names match exactly: a wrong case matches nothing, all offered",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ authenticator: 'basicauthenticator' }] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "an empty filter is ignored: all offered",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "both keys must match: LOCAL's authenticator under Facebook matches nothing",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ idp: 'Facebook', authenticator: 'BasicAuthenticator' }] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "an entry that matches nothing beside one that keeps LOCAL: LOCAL only",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ idp: 'Nope' }, { authenticator: 'BasicAuthenticator' }] }, {});\n  executeStep(2);\n};".to_string(),
+            vec![],
+        ),
+        (
+            "a filter built at run time may match nothing: all offered",
+            "var onLoginRequest = function (context) {\n  var idp = lookupIdp(context);\n  executeStep(1, { authenticationOptions: [{ idp: idp }] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "a run-time entry beside a local one: Google may be kept, so it is",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ authenticator: 'BasicAuthenticator' }, { idp: lookupIdp(context) }] }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
+        (
+            "a filter list from a lookup: all offered",
+            "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: lookupOptions(context) }, {});\n  executeStep(2);\n};".to_string(),
+            both(2),
+        ),
         (
             "without the mark the local step 1 user is the subject",
             "var onLoginRequest = function (context) {\n  executeStep(1, { authenticationOptions: [{ authenticator: 'BasicAuthenticator' }] }, {});\n  executeStep(4);\n  executeStep(2);\n};".to_string(),

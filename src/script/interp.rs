@@ -136,6 +136,21 @@ pub struct Filter {
     pub span: (usize, usize),
     pub idp: Option<String>,
     pub authenticator: Option<String>,
+    /// Whether the analysis knows the entry: an object whose `idp` and `authenticator` are
+    /// absent or strings. An entry built at run time may name anything.
+    pub known: bool,
+}
+
+/// The `idp` and `authenticator` of an `authenticationOptions` entry (each absent or a string);
+/// `None` when the entry is not an object or a present key is not a known string.
+fn filter_entry<'v>(entry: &'v Value) -> Option<(Option<&'v str>, Option<&'v str>)> {
+    let Value::Object(_) = entry else { return None };
+    let field = |key: &str| match entry.prop(key) {
+        None | Some(Value::Undefined | Value::Null) => Some(None),
+        Some(Value::Str(s)) => Some(Some(&**s)),
+        Some(_) => None,
+    };
+    Some((field("idp")?, field("authenticator")?))
 }
 
 /// Control-flow results of running a statement.
@@ -1469,10 +1484,14 @@ impl<'a> Interp<'a> {
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| Filter {
-                    span: written.get(i).copied().unwrap_or(site),
-                    idp: item.prop("idp").and_then(Value::as_str).map(str::to_string),
-                    authenticator: item.prop("authenticator").and_then(Value::as_str).map(str::to_string),
+                .map(|(i, item)| {
+                    let entry = filter_entry(item);
+                    Filter {
+                        span: written.get(i).copied().unwrap_or(site),
+                        idp: entry.and_then(|(idp, _)| idp).map(str::to_string),
+                        authenticator: entry.and_then(|(_, a)| a).map(str::to_string),
+                        known: entry.is_some(),
+                    }
                 })
                 .collect(),
             _ => Vec::new(),
@@ -1481,24 +1500,26 @@ impl<'a> Interp<'a> {
         self.facts.calls.insert(site, StepCall { step, arg_count: args.len(), ignored_options, filters });
     }
 
-    /// The options of step `index` that `options.authenticationOptions` keeps. Filters that name
-    /// nothing the step offers, or that the analysis cannot read, keep every option.
+    /// The options of step `index` that `options.authenticationOptions` keeps, as the framework
+    /// applies the filter (`model::filter_entry_matches`). A filter that keeps none of the
+    /// step's options is ignored by the server, which offers them all; so is, for the analysis,
+    /// a filter it cannot read (built at run time, it may match nothing).
     fn allowed_options(&self, index: usize, options: Option<&Value<'a>>) -> Vec<usize> {
         let configured = self.info.steps.get(index).map(|(_, o)| o.as_slice()).unwrap_or(&[]);
         let all: Vec<usize> = (0..configured.len().min(u8::MAX as usize - 1)).collect();
-        let Some(Value::Array(filters)) = options.and_then(|o| o.prop("authenticationOptions")) else {
-            return all;
+        let filters = match options.and_then(|o| o.prop("authenticationOptions")) {
+            None | Some(Value::Undefined | Value::Null) => return all,
+            Some(Value::Array(filters)) => filters,
+            Some(_) => return all,
         };
         let mut kept = BTreeSet::new();
         for filter in filters.iter() {
-            let idp = filter.prop("idp").and_then(Value::as_str);
-            let authenticator = filter.prop("authenticator").and_then(Value::as_str);
-            if idp.is_none() && authenticator.is_none() {
+            let Some((idp, authenticator)) = filter_entry(filter) else {
                 return all;
-            }
+            };
             for &i in &all {
                 let (o_idp, o_auth) = &configured[i];
-                if idp.is_none_or(|x| x == o_idp) && authenticator.is_none_or(|x| x == o_auth) {
+                if crate::model::filter_entry_matches(idp, authenticator, o_idp, o_auth) {
                     kept.insert(i);
                 }
             }
