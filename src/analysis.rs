@@ -67,15 +67,17 @@ pub fn analyze_app(app: &Application) -> Result<AppAnalysis, ScriptError> {
         // A disabled script does not run; neither does the script of an application on the
         // tenant's default flow.
         Some(script) if script.enabled && !app.uses_default_flow => {
-            let ast = js::parse(&script.text)?;
-            run_script(&info, &ast)
+            // Parsed, analysed and dropped on a stack deep enough for the script's nesting.
+            js::on_parse_stack(&script.text, || js::parse(&script.text).map(|ast| run_script(&info, &ast)))?
         }
         // A disabled script is not run: every step runs in order. What it would do is kept, so
         // that a rule can say when enabling it changes the verdict.
         Some(script) => {
-            let if_enabled = js::parse(&script.text)
-                .ok()
-                .map(|ast| Box::new(AppAnalysis { facts: run_script(&info, &ast), if_enabled: None }));
+            let if_enabled = js::on_parse_stack(&script.text, || {
+                js::parse(&script.text)
+                    .ok()
+                    .map(|ast| Box::new(AppAnalysis { facts: run_script(&info, &ast), if_enabled: None }))
+            });
             info.observed = only(subject, app.steps.len());
             return Ok(AppAnalysis { facts: default_order(app, &info, initial), if_enabled });
         }

@@ -128,7 +128,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     let mut timings = Timings::start();
     // Discovery, reading and parsing files, and analysing applications run on all cores; their
     // results are put back in input order, so the output does not depend on scheduling.
-    let pool = workers().map_err(|e| vec![e])?;
+    let pool = crate::workers::pool();
     let discovered = pool.install(|| discover::discover(&options.paths))?;
     timings.lap("discover");
     let mut files = SourceFiles::default();
@@ -188,7 +188,7 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         pool.install(|| {
             model.applications.par_iter().filter_map(|a| a.script.as_ref()).for_each(|s| {
                 // Parsed and dropped: only the cost is wanted.
-                let _ = crate::script::parse(&s.text);
+                let _ = crate::script::on_parse_stack(&s.text, || crate::script::parse(&s.text).is_ok());
             })
         });
         timings.lap("parse scripts");
@@ -264,25 +264,6 @@ impl Timings {
             None => self.laps.push((stage, spent)),
         }
     }
-}
-
-/// Stack size of the worker threads (reserved, not committed: untouched pages cost nothing).
-const STACK_SIZE: usize = 1 << 30;
-
-/// The worker threads (one per core, or `RAYON_NUM_THREADS`), started once per process: the
-/// stages of a run and the renderers share them.
-pub fn workers() -> Result<&'static rayon::ThreadPool, String> {
-    static WORKERS: std::sync::OnceLock<Result<rayon::ThreadPool, String>> = std::sync::OnceLock::new();
-    WORKERS
-        .get_or_init(|| {
-            rayon::ThreadPoolBuilder::new()
-                // The parsers and the analysis recurse over the input's nesting (see main.rs).
-                .stack_size(STACK_SIZE)
-                .build()
-                .map_err(|e| format!("cannot start worker threads: {e}"))
-        })
-        .as_ref()
-        .map_err(Clone::clone)
 }
 
 /// Analyses one application and runs the rules on it.

@@ -58,6 +58,10 @@ struct FixArgs {
     /// Print a unified diff and write nothing.
     #[arg(long)]
     diff: bool,
+    /// Worker threads [default: AUTHLINT_THREADS, or the CPUs available, container quota
+    /// included].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// The config file (default: `.authlint.yaml` in the current directory or above).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -107,6 +111,10 @@ struct CheckArgs {
     /// When to use colours [default: auto; NO_COLOR turns auto off].
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Worker threads [default: AUTHLINT_THREADS, or the CPUs available, container quota
+    /// included].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -173,6 +181,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run_fix(args: FixArgs) -> ExitCode {
+    if let Some(n) = args.threads {
+        crate::workers::request(usize::from(n));
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     let config = match Config::discover(&cwd, args.config.as_deref()) {
         Ok(c) => c,
@@ -252,6 +263,9 @@ fn cannot_run(messages: &[String]) -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
+    if let Some(n) = args.threads {
+        crate::workers::request(usize::from(n));
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     let config = match Config::discover(&cwd, args.config.as_deref()) {
         Ok(c) => c,

@@ -35,3 +35,4 @@ pub mod script;
 pub mod source;
 pub mod suppress;
 pub mod tenants;
+pub mod workers;

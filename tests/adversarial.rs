@@ -9,8 +9,10 @@
 //! - still checks the neighbour: its `jit-mfa-conflict` is reported at its own line;
 //! - keeps every span inside its file, and renders both outputs.
 //!
-//! Like the binary (src/main.rs), each check runs on a thread with a 1 GiB stack: the parsers
-//! recurse over the input's nesting. Cases where authlint is wrong today are `#[ignore]`d with
+//! Like the binary (src/main.rs), each check runs on a thread with the stack authlint gives its
+//! threads (`workers::STACK_SIZE`, 64 MiB): the parsers recurse over the input's nesting, and a
+//! script that could need more parses on a stack grown for it. `.ci/run` runs this suite once
+//! more under `ulimit -v 2097152` (2 GiB of address space). Cases where authlint is wrong today are `#[ignore]`d with
 //! the reason; run them with `cargo test --test adversarial -- --ignored` (one of them,
 //! `script_200k_unary_operators`, overflows the stack in process and aborts the whole run: run it
 //! alone). Operator chains deep enough to overflow run the real binary (`binary_*`), where a crash
@@ -25,7 +27,7 @@ use authlint::check::{Report, check};
 use authlint::report::{human, json};
 
 /// The stack `authlint` runs its work on (src/main.rs).
-const STACK_SIZE: usize = 1 << 30;
+const STACK_SIZE: usize = authlint::workers::STACK_SIZE;
 /// A whole check of one case must finish within this (debug build, 2 cores, tests in parallel).
 const HANG_GUARD: Duration = Duration::from_secs(30);
 /// Past this the case is reported as a hang rather than waited for.
@@ -104,7 +106,7 @@ fn line_of(text: &[u8], needle: &str) -> usize {
     1 + text[..at].iter().filter(|&&b| b == b'\n').count()
 }
 
-/// Runs `check` on `dir` on a 1 GiB-stack thread; panics on a panic, or past `GIVE_UP`.
+/// Runs `check` on `dir` on a thread with authlint's stack; panics on a panic, or past `GIVE_UP`.
 fn check_on_big_stack(dir: PathBuf) -> (Report, Duration) {
     let (tx, rx) = mpsc::channel();
     let started = Instant::now();

@@ -202,11 +202,10 @@ pub fn render(report: &Report, color: Color) -> String {
         out
     };
     // Each finding is drawn on its own (on all cores when there are many), then joined in order.
-    let rendered: Vec<String> = match crate::check::workers() {
-        Ok(pool) if report.diagnostics.len() > 64 => {
-            pool.install(|| report.diagnostics.par_iter().map(render_one).collect())
-        }
-        _ => report.diagnostics.iter().map(render_one).collect(),
+    let rendered: Vec<String> = if report.diagnostics.len() > 64 {
+        crate::workers::pool().install(|| report.diagnostics.par_iter().map(render_one).collect())
+    } else {
+        report.diagnostics.iter().map(render_one).collect()
     };
     let mut out = String::with_capacity(rendered.iter().map(String::len).sum::<usize>() + 200);
     for text in rendered {

@@ -132,11 +132,10 @@ pub fn render(report: &Report) -> String {
     // Findings are serialised on their own (on all cores when there are many) and joined into
     // exactly what serialising the whole `Output` at once writes.
     let one = |d: &Diagnostic| pretty(&diagnostic(report, d)).replace('\n', "\n    ");
-    let findings: Vec<String> = match crate::check::workers() {
-        Ok(pool) if report.diagnostics.len() > 64 => {
-            pool.install(|| report.diagnostics.par_iter().map(one).collect())
-        }
-        _ => report.diagnostics.iter().map(one).collect(),
+    let findings: Vec<String> = if report.diagnostics.len() > 64 {
+        crate::workers::pool().install(|| report.diagnostics.par_iter().map(one).collect())
+    } else {
+        report.diagnostics.iter().map(one).collect()
     };
     let mut out = String::with_capacity(findings.iter().map(|f| f.len() + 6).sum::<usize>() + 512);
     out.push_str("{\n  \"version\": 1,\n  \"diagnostics\": [");

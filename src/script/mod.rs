@@ -27,6 +27,49 @@ pub const MAX_SCRIPT_BYTES: usize = 256 << 10;
 /// Longer chains of labels (`a: b: c: …`) are not parsed: swc reports each duplicate pair.
 pub const MAX_LABEL_CHAIN: usize = 64;
 
+// swc's parser recurses once per level of prefix operators (`!!!…`), right-associative chains
+// (`a = b = …`, `c ? x : c ? …`, `a => a => …`) and statements without brackets (`if (a) if (b)
+// …`), which no bracket count sees. The stack a parse can need is bounded from the script's
+// bytes, operator characters and arrows, with costs measured per level on the debug build (the
+// larger; `bench/stack.sh`), twice over: prefix `!` 1.5 KiB, `a = ` 3 KiB, `typeof` 3.4 KiB, an
+// arrow 20 KiB. Scripts whose bound exceeds the thread's stack parse on a stack grown for them;
+// scripts past `MAX_PARSE_STACK` are refused.
+const PARSE_STACK_BASE: usize = 1 << 20;
+const PARSE_STACK_PER_BYTE: usize = 1 << 10;
+const PARSE_STACK_PER_OPERATOR: usize = 2 << 10;
+const PARSE_STACK_PER_ARROW: usize = 24 << 10;
+/// Scripts whose parse could need more stack than this are not parsed.
+pub const MAX_PARSE_STACK: usize = 512 << 20;
+/// Stack kept free below what a parse is given (for the analysis that follows, and drops).
+const RED_ZONE: usize = 4 << 20;
+
+/// An upper bound of the stack swc's parser can need for `src` (see the costs above).
+pub fn parse_stack_bound(src: &str) -> usize {
+    let bytes = src.as_bytes();
+    let arrows = memchr::memmem::find_iter(bytes, b"=>").count();
+    let without_operators = PARSE_STACK_BASE
+        .saturating_add(bytes.len().saturating_mul(PARSE_STACK_PER_BYTE))
+        .saturating_add(arrows.saturating_mul(PARSE_STACK_PER_ARROW));
+    // Counting operators costs a pass over the script: only when it can matter.
+    let at_most = without_operators.saturating_add(bytes.len().saturating_mul(PARSE_STACK_PER_OPERATOR));
+    if at_most <= crate::workers::STACK_SIZE / 2 {
+        return at_most;
+    }
+    let operators =
+        bytes.iter().filter(|b| matches!(b, b'!' | b'~' | b'-' | b'+' | b'=' | b'?' | b':' | b'*')).count();
+    without_operators.saturating_add(operators.saturating_mul(PARSE_STACK_PER_OPERATOR))
+}
+
+/// Runs `f` (which parses `src` and walks or drops its tree) on a stack deep enough for it: this
+/// thread's, or one grown for this script when this thread has too little left.
+pub fn on_parse_stack<R>(src: &str, f: impl FnOnce() -> R) -> R {
+    let needed = parse_stack_bound(src).min(MAX_PARSE_STACK).saturating_add(RED_ZONE);
+    match stacker::remaining_stack() {
+        Some(left) if left > needed => f(),
+        _ => stacker::grow(needed, f),
+    }
+}
+
 /// Where a chain of more than `limit` consecutive labels (`name:` followed by another) starts,
 /// roughly (strings are skipped, other tokens break the chain).
 fn label_chain(src: &str, limit: usize) -> Option<usize> {
@@ -147,6 +190,19 @@ pub fn parse(src: &str) -> Result<Script, ScriptError> {
             offset: at,
             end: at + 1,
             message: format!("more than {MAX_LABEL_CHAIN} labels in a row here"),
+            too_deep: true,
+        });
+    }
+    let stack = parse_stack_bound(src);
+    if stack > MAX_PARSE_STACK {
+        return Err(ScriptError {
+            offset: 0,
+            end: 0,
+            message: format!(
+                "the script's operator and arrow chains could need {} MiB of stack to parse (authlint parses up to {} MiB)",
+                stack >> 20,
+                MAX_PARSE_STACK >> 20
+            ),
             too_deep: true,
         });
     }

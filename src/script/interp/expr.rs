@@ -1,0 +1,401 @@
+//! Expressions: literals, names, objects and arrays, member reads, operators and assignments.
+//!
+//! Evaluating an expression gives an abstract value and may move the flow on (through the calls
+//! it makes, see `calls`). `member` and the key helpers say which property `o.key` / `o[key]`
+//! reads and what it holds.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use swc_ecma_ast::*;
+
+use super::framework::CalleeName;
+use super::{Interp, RED_ZONE, STACK_SEGMENT, collect_names, collect_object_names};
+use crate::script::env::{Env, join_values};
+use crate::script::state::{Flow, join_arms, union};
+use crate::script::value::{Closure, Code, Cond, Field, Text, Value};
+
+impl<'a> Interp<'a> {
+    // ----- expressions ------------------------------------------------------------------------
+
+    /// Evaluates `e` in every state of `flow`; calls in `e` may move `flow` on.
+    pub(super) fn eval(&mut self, e: &'a Expr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        if !self.enter() {
+            return Value::Unknown;
+        }
+        // The nesting limit bounds the depth; the stack grows when the thread's runs short.
+        let value = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_inner(e, flow, env));
+        self.depth -= 1;
+        value
+    }
+
+    fn eval_inner(&mut self, e: &'a Expr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        if flow.is_empty() || !self.tick(flow.len()) {
+            return Value::Unknown;
+        }
+        match e {
+            Expr::Lit(lit) => match lit {
+                Lit::Str(s) => Value::Str(text(s.value.to_string_lossy())),
+                Lit::Bool(b) => Value::Bool(b.value),
+                Lit::Null(_) => Value::Null,
+                Lit::Num(n) => Value::Num(n.value),
+                _ => Value::Unknown,
+            },
+            Expr::Tpl(t) if t.exprs.is_empty() => match t.quasis.first().and_then(|q| q.cooked.as_ref()) {
+                Some(cooked) => Value::Str(text(cooked.to_string_lossy())),
+                None => Value::Unknown,
+            },
+            Expr::Ident(id) => match env.lookup(&id.sym) {
+                Some(v) => v.clone(),
+                None => match &*id.sym {
+                    "undefined" => Value::Undefined,
+                    "NaN" => Value::Num(f64::NAN),
+                    "Infinity" => Value::Num(f64::INFINITY),
+                    _ => Value::Unknown,
+                },
+            },
+            Expr::Paren(p) => self.eval(&p.expr, flow, env),
+            Expr::Seq(s) => {
+                let mut last = Value::Undefined;
+                for e in &s.exprs {
+                    last = self.eval(e, flow, env);
+                }
+                last
+            }
+            Expr::Array(a) => {
+                let mut items = Vec::with_capacity(a.elems.len());
+                for el in &a.elems {
+                    items.push(match el {
+                        Some(ExprOrSpread { spread: None, expr }) => self.eval(expr, flow, env),
+                        Some(ExprOrSpread { expr, .. }) => {
+                            self.eval(expr, flow, env);
+                            Value::Unknown
+                        }
+                        None => Value::Undefined,
+                    });
+                }
+                Value::Array(Rc::new(items))
+            }
+            Expr::Object(o) => self.eval_object(o, flow, env),
+            Expr::Fn(f) => {
+                Value::Func(Closure { code: Code::Function(&f.function), frame: env.current_id() })
+            }
+            Expr::Arrow(a) => Value::Func(Closure { code: Code::Arrow(a), frame: env.current_id() }),
+            Expr::Unary(u) => {
+                let arg = self.eval(&u.arg, flow, env);
+                match u.op {
+                    UnaryOp::Bang => match arg {
+                        Value::Bool(b) => Value::Bool(!b),
+                        other => Value::Cond(Rc::new(Cond::Not(other.to_cond()))),
+                    },
+                    UnaryOp::Void => Value::Undefined,
+                    UnaryOp::Minus => match arg {
+                        Value::Num(n) => Value::Num(-n),
+                        _ => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Update(u) => {
+                self.eval(&u.arg, flow, env);
+                if let Expr::Ident(id) = &*u.arg {
+                    env.assign(&id.sym, Value::Unknown);
+                }
+                Value::Unknown
+            }
+            Expr::Bin(b) => self.eval_binary(b, flow, env),
+            Expr::Assign(a) => self.eval_assign(a, flow, env),
+            Expr::Member(m) => {
+                let obj = self.eval(&m.obj, flow, env);
+                let key = self.member_key(&m.prop, flow, env);
+                let value = member(&obj, key.as_deref());
+                match (&obj, &value) {
+                    (Value::Steps, Value::Step(n)) => {
+                        self.facts.accessed.insert(*n);
+                    }
+                    // `context.steps[i]` with an index the analysis cannot tell: any step.
+                    (Value::Steps, _) => {
+                        self.facts.accessed.extend(self.info.steps.iter().map(|(id, _)| *id))
+                    }
+                    _ => {}
+                }
+                value
+            }
+            Expr::OptChain(o) => match &*o.base {
+                OptChainBase::Member(m) => {
+                    let obj = self.eval(&m.obj, flow, env);
+                    let key = self.member_key(&m.prop, flow, env);
+                    member(&obj, key.as_deref())
+                }
+                OptChainBase::Call(c) => {
+                    let callee = self.eval(&c.callee, flow, env);
+                    let args = self.eval_args(&c.args, flow, env);
+                    self.call_value(callee, args, CalleeName::Unnamed, 0, flow, env)
+                }
+            },
+            Expr::Cond(c) => {
+                let test = self.eval(&c.test, flow, env);
+                let (mut yes, mut no) = self.split(&test, flow, Some(&c.test));
+                let mut env_yes = env.clone();
+                let a = self.eval(&c.cons, &mut yes, &mut env_yes);
+                let b = self.eval(&c.alt, &mut no, env);
+                let value = join_values(&a, &yes, &b, &no, self.info);
+                env.join(&no, &env_yes, &yes, self.info, false);
+                *flow = join_arms(flow, yes, no);
+                value
+            }
+            Expr::Call(c) => self.eval_call(c, flow, env),
+            Expr::New(n) => {
+                self.eval(&n.callee, flow, env);
+                if let Some(args) = &n.args {
+                    self.eval_args(args, flow, env);
+                }
+                Value::Unknown
+            }
+            Expr::Tpl(t) => {
+                for e in &t.exprs {
+                    self.eval(e, flow, env);
+                }
+                Value::Unknown
+            }
+            Expr::TaggedTpl(t) => {
+                self.eval(&t.tag, flow, env);
+                for e in &t.tpl.exprs {
+                    self.eval(e, flow, env);
+                }
+                Value::Unknown
+            }
+            Expr::Await(a) => {
+                self.eval(&a.arg, flow, env);
+                Value::Unknown
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    fn eval_object(&mut self, o: &'a ObjectLit, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        let mut props: Vec<(Text<'a>, Value<'a>)> = Vec::with_capacity(o.props.len());
+        for p in &o.props {
+            match p {
+                PropOrSpread::Prop(prop) => match &**prop {
+                    Prop::KeyValue(kv) => {
+                        let value = self.eval(&kv.value, flow, env);
+                        if let Some(key) = self.prop_name(&kv.key, flow, env) {
+                            props.push((text(key), value));
+                        }
+                    }
+                    Prop::Shorthand(id) => {
+                        let value = env.lookup(&id.sym).cloned().unwrap_or(Value::Unknown);
+                        props.push((Text::Script(&id.sym), value));
+                    }
+                    Prop::Method(m) => {
+                        if let Some(key) = self.prop_name(&m.key, flow, env) {
+                            let closure =
+                                Closure { code: Code::Function(&m.function), frame: env.current_id() };
+                            props.push((text(key), Value::Func(closure)));
+                        }
+                    }
+                    _ => {}
+                },
+                PropOrSpread::Spread(s) => {
+                    self.eval(&s.expr, flow, env);
+                }
+            }
+        }
+        Value::Object(Rc::new(props))
+    }
+
+    /// The key of an object literal's property (borrowed from the script when written there).
+    fn prop_name(&mut self, key: &'a PropName, flow: &mut Flow, env: &mut Env<'a>) -> Option<Cow<'a, str>> {
+        match key {
+            PropName::Ident(id) => Some(Cow::Borrowed(&id.sym)),
+            PropName::Str(s) => Some(s.value.to_string_lossy()),
+            PropName::Num(n) => Some(number_key(n.value)),
+            PropName::Computed(c) => match self.eval(&c.expr, flow, env) {
+                Value::Str(s) => Some(Cow::Owned(s.to_string())),
+                Value::Num(n) => Some(number_key(n)),
+                _ => None,
+            },
+            PropName::BigInt(_) => None,
+        }
+    }
+
+    /// The key `o.key` or `o[key]` reads (borrowed from the script when written there).
+    fn member_key(
+        &mut self,
+        prop: &'a MemberProp,
+        flow: &mut Flow,
+        env: &mut Env<'a>,
+    ) -> Option<Cow<'a, str>> {
+        match prop {
+            MemberProp::Ident(id) => Some(Cow::Borrowed(&id.sym)),
+            MemberProp::Computed(c) => match self.eval(&c.expr, flow, env) {
+                Value::Str(s) => Some(Cow::Owned(s.to_string())),
+                Value::Num(n) => Some(number_key(n)),
+                _ => None,
+            },
+            MemberProp::PrivateName(_) => None,
+        }
+    }
+
+    fn eval_binary(&mut self, b: &'a BinExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        match b.op {
+            BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::NullishCoalescing => {
+                let left = self.eval(&b.left, flow, env);
+                // The right operand runs only where the left one does not decide; its side
+                // effects (`isLocal && executeStep(2)`) happen only there.
+                let (mut runs, skips) = match b.op {
+                    BinaryOp::LogicalAnd => self.split(&left, flow, None),
+                    BinaryOp::LogicalOr => {
+                        let (t, f) = self.split(&left, flow, None);
+                        (f, t)
+                    }
+                    _ => (flow.clone(), Flow::new()),
+                };
+                if runs.is_empty() {
+                    // The left operand decides everywhere: it is the value.
+                    *flow = skips;
+                    return left;
+                }
+                let right = self.eval(&b.right, &mut runs, env);
+                union(&mut runs, skips);
+                *flow = runs;
+                // `a && b` is `a` or `b`; either way its truthiness is exactly that of the
+                // boolean formula, which is all a test needs.
+                match (b.op, &left, &right) {
+                    // `context.steps[1].idp || ''`: the field, or a default that no guard compares
+                    // with; keeping the field keeps comparisons with it exact.
+                    (
+                        BinaryOp::LogicalOr | BinaryOp::NullishCoalescing,
+                        Value::StepField(..),
+                        Value::Str(s),
+                    ) if s.is_empty() => left,
+                    (BinaryOp::LogicalAnd, ..) => {
+                        Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond())))
+                    }
+                    (BinaryOp::LogicalOr, ..) => {
+                        Value::Cond(Rc::new(Cond::Or(left.to_cond(), right.to_cond())))
+                    }
+                    _ => Value::Unknown,
+                }
+            }
+            BinaryOp::EqEq | BinaryOp::EqEqEq | BinaryOp::NotEq | BinaryOp::NotEqEq => {
+                let left = self.eval(&b.left, flow, env);
+                let right = self.eval(&b.right, flow, env);
+                let strict = matches!(b.op, BinaryOp::EqEqEq | BinaryOp::NotEqEq);
+                let negated = matches!(b.op, BinaryOp::NotEq | BinaryOp::NotEqEq);
+                self.record_comparison(b.span, (&left, &b.left), (&right, &b.right), negated, false, flow);
+                match (left.operand(), right.operand()) {
+                    (Some(a), Some(b)) => Value::Cond(Rc::new(Cond::Eq { a, b, strict, negated })),
+                    _ => Value::Unknown,
+                }
+            }
+            BinaryOp::Add => {
+                let left = self.eval(&b.left, flow, env);
+                let right = self.eval(&b.right, flow, env);
+                match (&left, &right) {
+                    (Value::Str(a), Value::Str(b)) => Value::str(&format!("{a}{b}")),
+                    (Value::Num(a), Value::Num(b)) => Value::Num(a + b),
+                    _ => Value::Unknown,
+                }
+            }
+            _ => {
+                self.eval(&b.left, flow, env);
+                self.eval(&b.right, flow, env);
+                Value::Unknown
+            }
+        }
+    }
+
+    fn eval_assign(&mut self, a: &'a AssignExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
+        let value = self.eval(&a.right, flow, env);
+        let value = if a.op == AssignOp::Assign { self.freeze(value, flow) } else { Value::Unknown };
+        match &a.left {
+            AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => env.assign(&id.id.sym, value.clone()),
+            AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
+                let key = self.member_key(&m.prop, flow, env);
+                // `options.stepOptions = {...}` on an object literal held in a variable.
+                if let (Expr::Ident(id), Some(key)) = (&*m.obj, key) {
+                    if let Some(Value::Object(props)) = env.lookup(&id.sym) {
+                        let mut props = (**props).clone();
+                        props.retain(|(k, _)| **k != *key);
+                        props.push((text(key), value.clone()));
+                        env.assign(&id.sym, Value::Object(Rc::new(props)));
+                    }
+                } else {
+                    self.eval(&m.obj, flow, env);
+                }
+            }
+            AssignTarget::Simple(_) => {}
+            AssignTarget::Pat(p) => {
+                // Destructuring assignment: the parts are not tracked.
+                let mut names = Vec::new();
+                match p {
+                    AssignTargetPat::Array(a) => {
+                        a.elems.iter().flatten().for_each(|p| collect_names(p, &mut names))
+                    }
+                    AssignTargetPat::Object(o) => collect_object_names(o, &mut names),
+                    AssignTargetPat::Invalid(_) => {}
+                }
+                for name in names {
+                    env.assign(name, Value::Unknown);
+                }
+            }
+        }
+        value
+    }
+}
+
+/// `obj.key` / `obj[key]` on abstract values.
+pub(super) fn member<'a>(obj: &Value<'a>, key: Option<&str>) -> Value<'a> {
+    let Some(key) = key else {
+        return Value::Unknown;
+    };
+    match obj {
+        Value::Context if key == "steps" => Value::Steps,
+        Value::Steps => match key.parse::<u32>() {
+            Ok(n) => Value::Step(n),
+            Err(_) => Value::Unknown,
+        },
+        Value::Step(n) => match key {
+            "idp" => Value::StepField(*n, Field::Idp),
+            "authenticator" => Value::StepField(*n, Field::Authenticator),
+            _ => Value::Unknown,
+        },
+        Value::Object(_) => obj.prop(key).cloned().unwrap_or(Value::Undefined),
+        Value::Array(items) => match key.parse::<usize>() {
+            Ok(i) => items.get(i).cloned().unwrap_or(Value::Undefined),
+            Err(_) if key == "length" => Value::Num(items.len() as f64),
+            Err(_) => Value::Unknown,
+        },
+        Value::Str(s) if key == "length" => Value::Num(s.chars().count() as f64),
+        _ => Value::Unknown,
+    }
+}
+
+pub(super) fn prop_key_is(key: &PropName, name: &str) -> bool {
+    match key {
+        PropName::Ident(id) => &*id.sym == name,
+        PropName::Str(s) => s.value.to_string_lossy() == name,
+        _ => false,
+    }
+}
+
+/// A property name as the analysis holds it.
+fn text(key: Cow<'_, str>) -> Text<'_> {
+    match key {
+        Cow::Borrowed(s) => Text::Script(s),
+        Cow::Owned(s) => Text::shared(&s),
+    }
+}
+
+/// The property name a number stands for (`steps[1]` reads the property `"1"`).
+fn number_key(n: f64) -> Cow<'static, str> {
+    // Step indexes: no formatting for the numbers scripts index with.
+    const SMALL: [&str; 16] =
+        ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"];
+    if n.fract() == 0.0 && (0.0..16.0).contains(&n) {
+        return Cow::Borrowed(SMALL[n as usize]);
+    }
+    Cow::Owned(if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() })
+}

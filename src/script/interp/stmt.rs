@@ -1,0 +1,480 @@
+//! Statements: hoisting, blocks, declarations, `if` / `switch` / `try` and loops.
+//!
+//! Running a statement moves a set of states on and says how they leave it ([`Out`]: normally,
+//! by `return`, `break`, `continue` or `throw`). Branches split the set and join it again;
+//! loops run to a fixpoint.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use swc_common::Spanned;
+use swc_ecma_ast::*;
+
+use super::expr::member;
+use super::{Interp, MAX_ROUNDS, RED_ZONE, STACK_SEGMENT, WIDEN_AFTER, pattern_names};
+use crate::script::env::Env;
+use crate::script::state::{Flow, join_arms, union};
+use crate::script::value::{Closure, Code, Cond, Value};
+
+/// Control-flow results of running a statement.
+#[derive(Default)]
+pub(super) struct Out<'a> {
+    pub(super) normal: Flow,
+    pub(super) ret: Vec<(Flow, Value<'a>)>,
+    pub(super) brk: Flow,
+    pub(super) cont: Flow,
+    pub(super) thrown: Flow,
+}
+
+impl<'a> Out<'a> {
+    fn normal(flow: Flow) -> Out<'a> {
+        Out { normal: flow, ..Out::default() }
+    }
+
+    /// Adds the jumps (not the normal flow) of `other`.
+    fn absorb_jumps(&mut self, other: &mut Out<'a>) {
+        self.ret.append(&mut other.ret);
+        union(&mut self.brk, std::mem::take(&mut other.brk));
+        union(&mut self.cont, std::mem::take(&mut other.cont));
+        union(&mut self.thrown, std::mem::take(&mut other.thrown));
+    }
+}
+
+impl<'a> Interp<'a> {
+    // ----- statements -------------------------------------------------------------------------
+
+    /// Declares what JavaScript hoists to the top of a function: function declarations (with
+    /// their values) and `var` names, also those nested in blocks.
+    pub(super) fn hoist(&mut self, stmts: &'a [Stmt], env: &mut Env<'a>) {
+        for stmt in stmts {
+            self.hoist_stmt(stmt, env);
+        }
+    }
+
+    fn hoist_stmt(&mut self, stmt: &'a Stmt, env: &mut Env<'a>) {
+        match stmt {
+            Stmt::Decl(Decl::Fn(f)) => {
+                let closure = Closure { code: Code::Function(&f.function), frame: env.current_id() };
+                env.declare(&f.ident.sym, Value::Func(closure));
+            }
+            Stmt::Decl(Decl::Var(v)) => self.hoist_var(v, env),
+            Stmt::Block(b) => self.hoist(&b.stmts, env),
+            Stmt::If(s) => {
+                self.hoist_stmt(&s.cons, env);
+                if let Some(alt) = &s.alt {
+                    self.hoist_stmt(alt, env);
+                }
+            }
+            Stmt::While(s) => self.hoist_stmt(&s.body, env),
+            Stmt::DoWhile(s) => self.hoist_stmt(&s.body, env),
+            Stmt::For(s) => {
+                if let Some(VarDeclOrExpr::VarDecl(v)) = &s.init {
+                    self.hoist_var(v, env);
+                }
+                self.hoist_stmt(&s.body, env);
+            }
+            Stmt::ForIn(s) => {
+                if let ForHead::VarDecl(v) = &s.left {
+                    self.hoist_var(v, env);
+                }
+                self.hoist_stmt(&s.body, env);
+            }
+            Stmt::ForOf(s) => {
+                if let ForHead::VarDecl(v) = &s.left {
+                    self.hoist_var(v, env);
+                }
+                self.hoist_stmt(&s.body, env);
+            }
+            Stmt::Labeled(s) => self.hoist_stmt(&s.body, env),
+            Stmt::Try(s) => {
+                self.hoist(&s.block.stmts, env);
+                if let Some(h) = &s.handler {
+                    self.hoist(&h.body.stmts, env);
+                }
+                if let Some(f) = &s.finalizer {
+                    self.hoist(&f.stmts, env);
+                }
+            }
+            Stmt::Switch(s) => {
+                for case in &s.cases {
+                    self.hoist(&case.cons, env);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn hoist_var(&mut self, v: &'a VarDecl, env: &mut Env<'a>) {
+        if v.kind == VarDeclKind::Var {
+            for d in &v.decls {
+                for name in pattern_names(&d.name) {
+                    env.declare_var(name);
+                }
+            }
+        }
+    }
+
+    pub(super) fn exec_stmts(&mut self, stmts: &'a [Stmt], flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let mut acc = Out::default();
+        let mut flow = flow;
+        for stmt in stmts {
+            if flow.is_empty() {
+                break;
+            }
+            let mut out = self.exec_stmt(stmt, flow, env);
+            acc.absorb_jumps(&mut out);
+            flow = out.normal;
+        }
+        acc.normal = flow;
+        acc
+    }
+
+    fn exec_block(&mut self, stmts: &'a [Stmt], flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let lexical = stmts.iter().any(|s| {
+            matches!(s, Stmt::Decl(Decl::Var(v)) if v.kind != VarDeclKind::Var)
+                || matches!(s, Stmt::Decl(Decl::Class(_)))
+        });
+        if lexical {
+            env.push_block();
+        }
+        let out = self.exec_stmts(stmts, flow, env);
+        if lexical {
+            env.pop();
+        }
+        out
+    }
+
+    fn exec_stmt(&mut self, stmt: &'a Stmt, flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        if !self.enter() {
+            return Out::default();
+        }
+        let out = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.exec_stmt_inner(stmt, flow, env));
+        self.depth -= 1;
+        out
+    }
+
+    fn exec_stmt_inner(&mut self, stmt: &'a Stmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        if flow.is_empty() || !self.tick(flow.len()) {
+            return Out::default();
+        }
+        self.bound(&mut flow);
+        match stmt {
+            Stmt::Block(b) => self.exec_block(&b.stmts, flow, env),
+            Stmt::Empty(_) | Stmt::Debugger(_) => Out::normal(flow),
+            Stmt::With(w) => {
+                self.eval(&w.obj, &mut flow, env);
+                self.exec_stmt(&w.body, flow, env)
+            }
+            Stmt::Return(r) => {
+                let value = match &r.arg {
+                    Some(e) => self.eval(e, &mut flow, env),
+                    None => Value::Undefined,
+                };
+                Out { ret: vec![(flow, value)], ..Out::default() }
+            }
+            Stmt::Labeled(l) => {
+                // A labelled break leaves the labelled statement; continue-with-label is treated
+                // like a plain continue of the innermost loop (an over-approximation).
+                let mut out = self.exec_stmt(&l.body, flow, env);
+                let brk = std::mem::take(&mut out.brk);
+                union(&mut out.normal, brk);
+                out
+            }
+            Stmt::Break(_) => Out { brk: flow, ..Out::default() },
+            Stmt::Continue(_) => Out { cont: flow, ..Out::default() },
+            Stmt::If(s) => self.exec_if(s, flow, env),
+            Stmt::Switch(s) => self.exec_switch(s, flow, env),
+            Stmt::Throw(t) => {
+                self.eval(&t.arg, &mut flow, env);
+                Out { thrown: flow, ..Out::default() }
+            }
+            Stmt::Try(t) => self.exec_try(t, flow, env),
+            Stmt::While(w) => self.exec_loop(Some(&w.test), &w.body, None, false, flow, env),
+            Stmt::DoWhile(w) => self.exec_loop(Some(&w.test), &w.body, None, true, flow, env),
+            Stmt::For(f) => {
+                match &f.init {
+                    Some(VarDeclOrExpr::VarDecl(v)) => self.exec_var_decl(v, &mut flow, env),
+                    Some(VarDeclOrExpr::Expr(e)) => {
+                        self.eval(e, &mut flow, env);
+                    }
+                    None => {}
+                }
+                self.exec_loop(f.test.as_deref(), &f.body, f.update.as_deref(), false, flow, env)
+            }
+            Stmt::ForIn(f) => {
+                self.eval(&f.right, &mut flow, env);
+                self.bind_for_head(&f.left, env);
+                self.exec_loop(None, &f.body, None, false, flow, env)
+            }
+            Stmt::ForOf(f) => {
+                self.eval(&f.right, &mut flow, env);
+                self.bind_for_head(&f.left, env);
+                self.exec_loop(None, &f.body, None, false, flow, env)
+            }
+            Stmt::Decl(Decl::Var(v)) => {
+                self.exec_var_decl(v, &mut flow, env);
+                Out::normal(flow)
+            }
+            Stmt::Decl(Decl::Fn(f)) => {
+                // Hoisted already; re-declaring binds the closure to the current frame, which
+                // matters for functions declared inside blocks.
+                let closure = Closure { code: Code::Function(&f.function), frame: env.current_id() };
+                env.assign(&f.ident.sym, Value::Func(closure));
+                Out::normal(flow)
+            }
+            Stmt::Decl(_) => Out::normal(flow),
+            Stmt::Expr(e) => {
+                self.eval(&e.expr, &mut flow, env);
+                Out::normal(flow)
+            }
+        }
+    }
+
+    fn bind_for_head(&mut self, head: &'a ForHead, env: &mut Env<'a>) {
+        match head {
+            ForHead::VarDecl(v) => {
+                for d in &v.decls {
+                    for name in pattern_names(&d.name) {
+                        env.declare(name, Value::Unknown);
+                    }
+                }
+            }
+            ForHead::Pat(p) => {
+                for name in pattern_names(p) {
+                    env.assign(name, Value::Unknown);
+                }
+            }
+            ForHead::UsingDecl(_) => {}
+        }
+    }
+
+    fn exec_var_decl(&mut self, v: &'a VarDecl, flow: &mut Flow, env: &mut Env<'a>) {
+        for d in &v.decls {
+            let value = match &d.init {
+                Some(init) => {
+                    let value = self.eval(init, flow, env);
+                    self.freeze(value, flow)
+                }
+                // `var x;` keeps the hoisted binding; `let x;` is undefined.
+                None if v.kind == VarDeclKind::Var => continue,
+                None => Value::Undefined,
+            };
+            let bind = |env: &mut Env<'a>, name: &'a str, value: Value<'a>| {
+                if v.kind == VarDeclKind::Var { env.assign(name, value) } else { env.declare(name, value) }
+            };
+            match &d.name {
+                Pat::Ident(id) => bind(env, &id.id.sym, value),
+                // `var { idp, authenticator: auth } = context.steps[1];`
+                Pat::Object(o) if o.props.iter().all(|p| !matches!(p, ObjectPatProp::Rest(_))) => {
+                    for prop in &o.props {
+                        match prop {
+                            ObjectPatProp::Assign(a) if a.value.is_none() => {
+                                let part = self.freeze(member(&value, Some(&a.key.id.sym)), flow);
+                                bind(env, &a.key.id.sym, part);
+                            }
+                            ObjectPatProp::KeyValue(kv) => {
+                                let key = match &kv.key {
+                                    PropName::Ident(i) => Some(Cow::Borrowed(&*i.sym)),
+                                    PropName::Str(s) => Some(s.value.to_string_lossy()),
+                                    _ => None,
+                                };
+                                let part = self.freeze(member(&value, key.as_deref()), flow);
+                                match &*kv.value {
+                                    Pat::Ident(id) => bind(env, &id.id.sym, part),
+                                    other => pattern_names(other)
+                                        .into_iter()
+                                        .for_each(|n| bind(env, n, Value::Unknown)),
+                                }
+                            }
+                            // `{ idp = 'x' }`: a default makes the value unknown.
+                            ObjectPatProp::Assign(a) => bind(env, &a.key.id.sym, Value::Unknown),
+                            ObjectPatProp::Rest(_) => {}
+                        }
+                    }
+                }
+                // Destructuring: the parts are not tracked.
+                other => {
+                    for name in pattern_names(other) {
+                        if v.kind == VarDeclKind::Var {
+                            env.assign(name, Value::Unknown)
+                        } else {
+                            env.declare(name, Value::Unknown)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn exec_if(&mut self, s: &'a IfStmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let test = self.eval(&s.test, &mut flow, env);
+        let (then_in, else_in) = self.split(&test, &flow, Some(&s.test));
+        let mut env_then = env.clone();
+        let mut out_then = self.exec_stmt(&s.cons, then_in, &mut env_then);
+        let mut out_else = match &s.alt {
+            Some(alt) => self.exec_stmt(alt, else_in, env),
+            None => Out::normal(else_in),
+        };
+        env.join(&out_else.normal, &env_then, &out_then.normal, self.info, false);
+        let mut out = Out::default();
+        out.absorb_jumps(&mut out_then);
+        out.absorb_jumps(&mut out_else);
+        out.normal = join_arms(&flow, out_then.normal, out_else.normal);
+        out
+    }
+
+    fn exec_switch(&mut self, s: &'a SwitchStmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let disc = self.eval(&s.discriminant, &mut flow, env);
+        // First decide which states each case matches; `default` gets those no case matched.
+        let mut unmatched = flow.clone();
+        let mut matched: Vec<Flow> = Vec::with_capacity(s.cases.len());
+        for case in &s.cases {
+            match &case.test {
+                Some(test) => {
+                    let value = self.eval(test, &mut unmatched, env);
+                    self.record_comparison(
+                        test.span(),
+                        (&disc, &s.discriminant),
+                        (&value, test),
+                        false,
+                        true,
+                        &unmatched,
+                    );
+                    let cond = match (disc.operand(), value.operand()) {
+                        (Some(a), Some(b)) => {
+                            Value::Cond(Rc::new(Cond::Eq { a, b, strict: true, negated: false }))
+                        }
+                        _ => Value::Unknown,
+                    };
+                    let (yes, no) = self.split(&cond, &unmatched, Some(test));
+                    matched.push(yes);
+                    unmatched = no;
+                }
+                None => matched.push(Flow::new()),
+            }
+        }
+        let has_default = s.cases.iter().any(|c| c.test.is_none());
+        let mut out = Out::default();
+        let mut fallthrough = Flow::new();
+        for (case, mut entry) in s.cases.iter().zip(matched) {
+            if case.test.is_none() {
+                union(&mut entry, unmatched.clone());
+            }
+            union(&mut entry, fallthrough);
+            let mut case_out = self.exec_stmts(&case.cons, entry, env);
+            fallthrough = std::mem::take(&mut case_out.normal);
+            let brk = std::mem::take(&mut case_out.brk);
+            union(&mut out.normal, brk);
+            out.absorb_jumps(&mut case_out);
+        }
+        union(&mut out.normal, fallthrough);
+        if !has_default {
+            union(&mut out.normal, unmatched);
+        }
+        out
+    }
+
+    fn exec_try(&mut self, t: &'a TryStmt, flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let mut body = self.exec_block(&t.block.stmts, flow.clone(), env);
+        let mut out = Out::default();
+        match &t.handler {
+            Some(handler) => {
+                // An exception can come from anywhere in the block.
+                let mut catch_in = flow;
+                union(&mut catch_in, body.normal.clone());
+                union(&mut catch_in, std::mem::take(&mut body.thrown));
+                env.push_block();
+                if let Some(param) = &handler.param {
+                    for name in pattern_names(param) {
+                        env.declare(name, Value::Unknown);
+                    }
+                }
+                let mut caught = self.exec_stmts(&handler.body.stmts, catch_in, env);
+                env.pop();
+                out.absorb_jumps(&mut body);
+                out.absorb_jumps(&mut caught);
+                out.normal = body.normal;
+                union(&mut out.normal, caught.normal);
+            }
+            None => {
+                out.absorb_jumps(&mut body);
+                out.normal = body.normal;
+            }
+        }
+        if let Some(finalizer) = &t.finalizer {
+            // `finally` runs on every way out of the block: normally, and on return, break,
+            // continue and throw, which then carry on from its end.
+            let mut fin = self.exec_block(&finalizer.stmts, std::mem::take(&mut out.normal), env);
+            let mut rets = Vec::new();
+            for (flow, value) in std::mem::take(&mut out.ret) {
+                let mut f = self.exec_block(&finalizer.stmts, flow, env);
+                rets.push((std::mem::take(&mut f.normal), value));
+                out.absorb_jumps(&mut f);
+            }
+            for slot in [&mut out.brk, &mut out.cont, &mut out.thrown] {
+                let mut f = self.exec_block(&finalizer.stmts, std::mem::take(slot), env);
+                *slot = std::mem::take(&mut f.normal);
+                fin.absorb_jumps(&mut f);
+            }
+            out.ret.extend(rets);
+            out.absorb_jumps(&mut fin);
+            out.normal = fin.normal;
+        }
+        out
+    }
+
+    /// Runs a loop to a fixpoint: the set of states at its head only grows and is finite, and
+    /// variables that keep changing are widened to unknown after a few rounds.
+    fn exec_loop(
+        &mut self,
+        test: Option<&'a Expr>,
+        body: &'a Stmt,
+        update: Option<&'a Expr>,
+        body_first: bool,
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Out<'a> {
+        let mut head = flow;
+        let mut out = Out::default();
+        let mut exit = Flow::new();
+        for round in 0..MAX_ROUNDS {
+            let mut iter_env = env.clone();
+            let mut at_head = head.clone();
+            let (enter, leave) = match test {
+                _ if body_first && round == 0 => (at_head, Flow::new()),
+                Some(t) => {
+                    let value = self.eval(t, &mut at_head, &mut iter_env);
+                    self.split(&value, &at_head, Some(t))
+                }
+                // for-in / for-of: the body runs any number of times, zero included.
+                None if body_first => (at_head, Flow::new()),
+                None => (at_head.clone(), at_head),
+            };
+            union(&mut exit, leave);
+            let mut body_out = self.exec_stmt(body, enter, &mut iter_env);
+            union(&mut exit, std::mem::take(&mut body_out.brk));
+            out.ret.append(&mut body_out.ret);
+            union(&mut out.thrown, std::mem::take(&mut body_out.thrown));
+            let mut next = body_out.normal;
+            union(&mut next, body_out.cont);
+            if let Some(u) = update {
+                self.eval(u, &mut next, &mut iter_env);
+            }
+            let grew = next.keys().any(|s| !head.contains_key(s));
+            let before = env.clone();
+            env.join(&head, &iter_env, &next, self.info, round >= WIDEN_AFTER);
+            let env_changed = !env.same(&before);
+            union(&mut head, next);
+            if !grew && !env_changed {
+                out.normal = exit;
+                return out;
+            }
+            if self.budget == 0 {
+                break;
+            }
+        }
+        self.facts.incomplete = true;
+        out.normal = exit;
+        out
+    }
+}
