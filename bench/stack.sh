@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The smallest thread stack each worst-case script needs: one application per shape of input that
-# makes a parser or the analysis recurse (prefix operators, assignment, ternary and arrow chains,
-# statement chains without brackets, brackets at the nesting limit), each about 32 KiB (or at the
-# limit), run with `--threads 1` under growing `AUTHLINT_STACK_MIB` until it exits 0 or 1.
+# The smallest thread stack each worst-case script runs with: one application per shape of input
+# that makes a parser or the analysis recurse (prefix operators, assignment, ternary and arrow
+# chains, statement chains without brackets, brackets at the nesting limit), each about 32 KiB
+# (or at the limit), run with `--threads 1` under growing `AUTHLINT_STACK_MIB` until it exits 0
+# or 1 (a crash is a stack overflow). Since the analysis grows its stack on demand and a deep
+# script parses on a stack sized from `script::parse_stack_bound`, every case should run with the
+# smallest stack tried; a larger figure is a recursion that escapes both.
 #
 #   bench/stack.sh                          # the release build (builds it)
 #   AUTHLINT=target/debug/authlint bench/stack.sh
 #   STACK_BYTES=65536 bench/stack.sh        # scripts of 64 KiB
 #
-# The figures size `workers::STACK_SIZE` and the parse guard in `script::parse_budget` (README,
-# "Running under limits").
+# See README, "Running under limits".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 authlint=${AUTHLINT:-}
