@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::state::Flow;
-use super::value::{Cond, StepsInfo, Text, Value};
+use super::state::State;
+use super::value::{Concrete, Cond, StepsInfo, Text, Value};
 
 #[derive(Clone)]
 struct Frame<'a> {
@@ -105,6 +106,33 @@ impl<'a> Env<'a> {
         match self.find(name) {
             Some((i, j)) => Rc::make_mut(&mut self.frames[i].vars)[j].1 = value,
             None => Rc::make_mut(&mut self.frames[0].vars).push((Text::Script(name), value)),
+        }
+    }
+
+    /// Changes the array or object `shared` (an array or object value) to `new` wherever it is
+    /// held: every variable holding it (aliases see the change, as in JavaScript). A variable
+    /// holding it inside another array or object becomes unknown: rebuilding the container would
+    /// break the container's own aliases.
+    pub fn replace_shared(&mut self, shared: &Value<'a>, new: Value<'a>) {
+        let is_it = |v: &Value<'a>| match (v, shared) {
+            (Value::Array(a), Value::Array(b)) => Rc::ptr_eq(a, b),
+            (Value::Object(a), Value::Object(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+        if !matches!(shared, Value::Array(_) | Value::Object(_)) {
+            return;
+        }
+        for frame in &mut self.frames {
+            if !frame.vars.iter().any(|(_, v)| is_it(v) || contains(v, shared)) {
+                continue;
+            }
+            for (_, value) in Rc::make_mut(&mut frame.vars).iter_mut() {
+                if is_it(value) {
+                    *value = new.clone();
+                } else if contains(value, shared) {
+                    *value = Value::Unknown;
+                }
+            }
         }
     }
 
@@ -205,6 +233,54 @@ impl<'a> Env<'a> {
     }
 }
 
+/// Whether `container` holds `shared` (an array or object) somewhere inside it.
+fn contains<'a>(container: &Value<'a>, shared: &Value<'a>) -> bool {
+    let inner: Box<dyn Iterator<Item = &Value<'a>>> = match container {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(props) => Box::new(props.iter().map(|(_, v)| v)),
+        _ => return false,
+    };
+    inner.into_iter().any(|v| v.same(shared) || contains(v, shared))
+}
+
+/// The primitive each value is on each state of its flow, as one per-state value; a state on
+/// two sides with different values (or an unknown one) is left out, which reads as unknown.
+pub fn per_state<'a, 'f>(
+    sides: impl IntoIterator<Item = (&'f Value<'a>, &'f Flow)>,
+    info: &StepsInfo,
+) -> Value<'a>
+where
+    'a: 'f,
+{
+    let mut table: BTreeMap<State, Concrete> = BTreeMap::new();
+    let mut unknown: Vec<State> = Vec::new();
+    for (value, flow) in sides {
+        for state in flow.keys() {
+            match value.concrete(state, info) {
+                Some(c) => {
+                    if let Some(prev) = table.insert(state.clone(), c.clone())
+                        && prev != c
+                    {
+                        unknown.push(state.clone());
+                    }
+                }
+                None => unknown.push(state.clone()),
+            }
+        }
+    }
+    // The same value in every state: that value.
+    if unknown.is_empty()
+        && let Some(first) = table.values().next()
+        && table.values().all(|v| v == first)
+    {
+        return first.to_value();
+    }
+    for state in unknown {
+        table.remove(&state);
+    }
+    Value::PerState(Rc::new(table))
+}
+
 fn booleanish(v: &Value) -> bool {
     matches!(v, Value::Bool(_) | Value::Cond(_))
 }
@@ -224,7 +300,12 @@ pub fn join_values<'a>(
         return b.clone();
     }
     if !(booleanish(a) && booleanish(b)) {
-        return Value::Unknown;
+        // Two primitives (or values that differ per state): the value per state.
+        return if a.is_primitive() && b.is_primitive() {
+            per_state([(a, flow_a), (b, flow_b)], info)
+        } else {
+            Value::Unknown
+        };
     }
     // Tabulate each side on its own states; a state on both sides with different values (or an
     // unknown value) is left out, which reads as unknown.

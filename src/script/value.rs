@@ -135,6 +135,10 @@ pub enum Value<'a> {
     Object(Rc<Vec<(Text<'a>, Value<'a>)>>),
     Array(Rc<Vec<Value<'a>>>),
     Func(Closure<'a>),
+    /// A primitive that depends on the state: a variable assigned different values on the arms
+    /// of a condition, `map[context.steps[1].idp]`, `list.indexOf(idp)`. States not listed are
+    /// unknown (the table is made for the states of one flow; states that move on leave it).
+    PerState(Rc<BTreeMap<State, Concrete>>),
 }
 
 impl<'a> Value<'a> {
@@ -165,8 +169,50 @@ impl<'a> Value<'a> {
             Value::Num(n) => Operand::Num(*n),
             Value::Str(s) => Operand::Str(s.to_rc()),
             Value::StepField(n, f) => Operand::StepField(*n, *f),
+            Value::PerState(t) => Operand::Table(t.clone()),
             _ => return None,
         })
+    }
+
+    /// The primitive this value is in one state, when it is one and known there.
+    pub fn concrete(&self, state: &State, info: &StepsInfo) -> Option<Concrete> {
+        match self {
+            Value::Cond(c) => c.eval(state, info).map(Concrete::Bool),
+            other => other.operand()?.resolve(state, info),
+        }
+    }
+
+    /// Whether the value is a primitive (possibly per state), as opposed to an object, a
+    /// function or unknown.
+    pub fn is_primitive(&self) -> bool {
+        matches!(
+            self,
+            Value::Undefined
+                | Value::Null
+                | Value::Bool(_)
+                | Value::Num(_)
+                | Value::Str(_)
+                | Value::StepField(..)
+                | Value::Cond(_)
+                | Value::PerState(_)
+        )
+    }
+
+    /// The property name a constant key reads (`o['a']`, `a[1]`).
+    pub fn concrete_key(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            Value::Str(s) => Some(std::borrow::Cow::Borrowed(&**s)),
+            Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                Some(std::borrow::Cow::Owned(format!("{}", *n as i64)))
+            }
+            Value::Num(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+            _ => None,
+        }
+    }
+
+    /// Whether the value can differ between states (so operations on it are made per state).
+    pub fn depends_on_state(&self) -> bool {
+        matches!(self, Value::StepField(..) | Value::Cond(_) | Value::PerState(_))
     }
 
     /// Whether two values are certainly the same (used when joining branches).
@@ -186,6 +232,7 @@ impl<'a> Value<'a> {
             (Value::Object(a), Value::Object(b)) => Rc::ptr_eq(a, b),
             (Value::Array(a), Value::Array(b)) => Rc::ptr_eq(a, b),
             (Value::Func(a), Value::Func(b)) => a.code.key() == b.code.key() && a.frame == b.frame,
+            (Value::PerState(a), Value::PerState(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -205,7 +252,9 @@ impl<'a> Value<'a> {
                 Some(i) if state.has_seen(i) => Some(true),
                 _ => None,
             },
-            Value::StepField(..) => Operand::from_value(self)?.resolve(state, info).map(|c| c.truthy()),
+            Value::StepField(..) | Value::PerState(_) => {
+                Operand::from_value(self)?.resolve(state, info).map(|c| c.truthy())
+            }
             Value::Cond(c) => c.eval(state, info),
         }
     }
@@ -237,6 +286,8 @@ pub enum Operand {
     Num(f64),
     Str(Rc<str>),
     StepField(u32, Field),
+    /// A primitive per state (`Value::PerState`).
+    Table(Rc<BTreeMap<State, Concrete>>),
 }
 
 /// A concrete JavaScript primitive.
@@ -250,7 +301,30 @@ pub enum Concrete {
 }
 
 impl Concrete {
-    fn truthy(&self) -> bool {
+    /// The value it is.
+    pub fn to_value<'a>(&self) -> Value<'a> {
+        match self {
+            Concrete::Undefined => Value::Undefined,
+            Concrete::Null => Value::Null,
+            Concrete::Bool(b) => Value::Bool(*b),
+            Concrete::Num(n) => Value::Num(*n),
+            Concrete::Str(s) => Value::Str(Text::Shared(s.clone())),
+        }
+    }
+
+    /// The number it converts to for `<`, `>`, arithmetic (`Number(x)`), as far as guards use it.
+    pub fn to_number(&self) -> Option<f64> {
+        match self {
+            Concrete::Num(n) => Some(*n),
+            Concrete::Bool(b) => Some(f64::from(u8::from(*b))),
+            Concrete::Null => Some(0.0),
+            Concrete::Undefined => Some(f64::NAN),
+            Concrete::Str(s) if s.trim().is_empty() => Some(0.0),
+            Concrete::Str(s) => s.trim().parse().ok(),
+        }
+    }
+
+    pub fn truthy(&self) -> bool {
         match self {
             Concrete::Undefined | Concrete::Null => false,
             Concrete::Bool(b) => *b,
@@ -260,7 +334,7 @@ impl Concrete {
     }
 
     /// `==` (loose) or `===` (strict) between primitives, as far as guards use them.
-    fn equals(&self, other: &Concrete, strict: bool) -> Option<bool> {
+    pub fn equals(&self, other: &Concrete, strict: bool) -> Option<bool> {
         use Concrete::*;
         Some(match (self, other) {
             (Undefined | Null, Undefined | Null) => !strict || self == other,
@@ -288,6 +362,7 @@ impl Operand {
             Operand::Bool(b) => Concrete::Bool(*b),
             Operand::Num(n) => Concrete::Num(*n),
             Operand::Str(s) => Concrete::Str(s.clone()),
+            Operand::Table(t) => return t.get(state).cloned(),
             Operand::StepField(id, field) => {
                 // A step that is not configured at all: its fields are undefined.
                 let Some(index) = info.index_of(*id) else {

@@ -86,3 +86,57 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// The `jit-mfa-conflict` findings (`IdP->step`) of one application whose step 1 offers LOCAL and
+/// Google (JIT disabled), step 2 TOTP and step 3 Email OTP, with `script` as its script, plus
+/// `incomplete` when the analysis says so.
+pub fn script_conflicts(script: &str) -> std::collections::BTreeSet<String> {
+    let mut app = String::from(
+        "name: app\nauthenticationSequence:\n  steps:\n    - id: 1\n      options:\n        - {idp: LOCAL, authenticator: BasicAuthenticator}\n        - {idp: Google, authenticator: GoogleOIDCAuthenticator}\n    - id: 2\n      options:\n        - {idp: LOCAL, authenticator: totp}\n    - id: 3\n      options:\n        - {idp: LOCAL, authenticator: backup-code-authenticator}\n  script: |\n",
+    );
+    for line in script.lines() {
+        app.push_str("    ");
+        app.push_str(line);
+        app.push('\n');
+    }
+    let dir = tenant_dir(&[
+        ("app.yml", &app),
+        ("google.yml", "name: Google\nprovisioning:\n  jit:\n    isEnabled: false\n"),
+    ]);
+    let report =
+        authlint::check::check(&[dir.path().to_path_buf()], &authlint::catalogue::Catalogue::builtin())
+            .expect("the directory exists");
+    report
+        .diagnostics
+        .iter()
+        .filter_map(|d| match d.rule {
+            "jit-mfa-conflict" => {
+                Some(format!("{}->{}", d.idp.as_deref().unwrap_or("?"), d.step.unwrap_or(0)))
+            }
+            "analysis-incomplete" => Some("incomplete".into()),
+            "syntax-error" => Some(format!("syntax-error: {}", d.message)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `body` inside the onSuccess callback of step 1.
+pub fn after_step_1(body: &str) -> String {
+    format!(
+        "var onLoginRequest = function (context) {{\n  executeStep(1, {{\n    onSuccess: function (context) {{\n{body}\n    }}\n  }});\n}};\n"
+    )
+}
+
+/// Runs a table of `(name, script, expected findings)`; fails listing every row that differs.
+pub fn assert_script_table(rows: &[(&str, String, &[&str])]) {
+    let failures: Vec<String> = rows
+        .iter()
+        .filter_map(|(name, script, expected)| {
+            let expected: std::collections::BTreeSet<String> =
+                expected.iter().map(|s| s.to_string()).collect();
+            let got = script_conflicts(script);
+            (got != expected).then(|| format!("{name}: expected {expected:?}, got {got:?}"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}

@@ -7,12 +7,19 @@
 use swc_common::Spanned;
 use swc_ecma_ast::*;
 
-use super::framework::{ASYNC_WITH_CALLBACKS, CalleeName};
+use super::expr::member;
+use super::framework::{ASYNC_WITH_CALLBACKS, CalleeName, HOST_FUNCTIONS};
 use super::stmt::Out;
 use super::{Interp, MAX_CALL_DEPTH, MAX_REENTRY, MAX_ROUNDS, offset, pattern_names};
 use crate::script::env::{Env, join_values};
 use crate::script::state::{Flow, union};
 use crate::script::value::{Closure, Code, Value};
+
+/// `Log.info(list)`, `JSON.stringify(o)`, `Math.max(...)`: host objects whose methods do not change
+/// their arguments (unless the script defines a variable of that name).
+fn is_pure_host_object(object: &Expr) -> bool {
+    matches!(object, Expr::Ident(id) if matches!(&*id.sym, "Log" | "JSON" | "Math" | "console" | "Object" | "Array" | "String" | "Number"))
+}
 
 #[derive(Default)]
 pub(super) struct Recursion {
@@ -47,8 +54,14 @@ impl<'a> Interp<'a> {
             let name = &*id.sym;
             let args = self.eval_args(&c.args, flow, env);
             if name == "executeStep" {
-                *flow = self.execute_step(c, &args, std::mem::take(flow), env);
+                *flow = self.execute_step_per_state(c, &args, std::mem::take(flow), env);
                 return Value::Unknown;
+            }
+            if !HOST_FUNCTIONS.contains(&name) {
+                // A function the analysis does not know may change what it is given.
+                for arg in &args {
+                    env.replace_shared(arg, Value::Unknown);
+                }
             }
             let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
             let at = offset(c.span.lo);
@@ -56,25 +69,52 @@ impl<'a> Interp<'a> {
                 self.run_callbacks(&args, CalleeName::Named(name), at, is_async, std::mem::take(flow), env);
             return Value::Unknown;
         }
-        // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
+        // A method call: the receiver is evaluated once.
         if let Expr::Member(m) = &**callee
             && let MemberProp::Ident(method) = &m.prop
-            && matches!(&*method.sym, "call" | "apply")
-            && let Value::Func(closure) = self.eval(&m.obj, flow, env)
         {
+            let receiver = self.eval(&m.obj, flow, env);
             let mut args = self.eval_args(&c.args, flow, env);
-            let args = match (&*method.sym, args.get(1)) {
-                ("apply", Some(Value::Array(items))) => items.to_vec(),
-                ("apply", _) => Vec::new(),
-                _ if args.is_empty() => args,
-                _ => args.split_off(1),
-            };
-            let (out, value) = self.call(closure, args, std::mem::take(flow), env);
-            *flow = out;
-            return value;
+            // `f.call(thisArg, a, b)` and `f.apply(thisArg, [a, b])` call `f`.
+            if let Value::Func(closure) = &receiver
+                && matches!(&*method.sym, "call" | "apply")
+            {
+                let args = match (&*method.sym, args.get(1)) {
+                    ("apply", Some(Value::Array(items))) => items.to_vec(),
+                    ("apply", _) => Vec::new(),
+                    _ if args.is_empty() => args,
+                    _ => args.split_off(1),
+                };
+                let (out, value) = self.call(*closure, args, std::mem::take(flow), env);
+                *flow = out;
+                return value;
+            }
+            if let Some(value) = self.call_method(&receiver, &method.sym, &args, flow, env) {
+                return value;
+            }
+            let callee_value = member(&receiver, Some(&method.sym));
+            if !matches!(callee_value, Value::Func(_)) && !is_pure_host_object(&m.obj) {
+                // A function the analysis does not know may change what it is given.
+                for arg in &args {
+                    env.replace_shared(arg, Value::Unknown);
+                }
+            }
+            return self.call_value(
+                callee_value,
+                args,
+                CalleeName::Source(callee.span()),
+                offset(c.span.lo),
+                flow,
+                env,
+            );
         }
         let callee_value = self.eval(callee, flow, env);
         let args = self.eval_args(&c.args, flow, env);
+        if !matches!(callee_value, Value::Func(_)) {
+            for arg in &args {
+                env.replace_shared(arg, Value::Unknown);
+            }
+        }
         self.call_value(callee_value, args, CalleeName::Source(callee.span()), offset(c.span.lo), flow, env)
     }
 

@@ -13,7 +13,7 @@ use super::framework::CalleeName;
 use super::{Interp, RED_ZONE, STACK_SEGMENT, collect_names, collect_object_names};
 use crate::script::env::{Env, join_values};
 use crate::script::state::{Flow, join_arms, union};
-use crate::script::value::{Closure, Code, Cond, Field, Text, Value};
+use crate::script::value::{Closure, Code, Concrete, Cond, Field, Text, Value};
 
 impl<'a> Interp<'a> {
     // ----- expressions ------------------------------------------------------------------------
@@ -81,6 +81,16 @@ impl<'a> Interp<'a> {
                 Value::Func(Closure { code: Code::Function(&f.function), frame: env.current_id() })
             }
             Expr::Arrow(a) => Value::Func(Closure { code: Code::Arrow(a), frame: env.current_id() }),
+            // `delete o.x`: the object changes (for every variable holding it).
+            Expr::Unary(u) if u.op == UnaryOp::Delete => {
+                if let Expr::Member(m) = u.arg.unwrap_parens() {
+                    let object = self.eval(&m.obj, flow, env);
+                    env.replace_shared(&object, Value::Unknown);
+                } else {
+                    self.eval(&u.arg, flow, env);
+                }
+                Value::Unknown
+            }
             Expr::Unary(u) => {
                 let arg = self.eval(&u.arg, flow, env);
                 match u.op {
@@ -97,9 +107,16 @@ impl<'a> Interp<'a> {
                 }
             }
             Expr::Update(u) => {
-                self.eval(&u.arg, flow, env);
-                if let Expr::Ident(id) = &*u.arg {
-                    env.assign(&id.sym, Value::Unknown);
+                match &*u.arg {
+                    Expr::Ident(id) => env.assign(&id.sym, Value::Unknown),
+                    // `o.count++`, `list[i]++`: the object or array changes.
+                    Expr::Member(m) => {
+                        let object = self.eval(&m.obj, flow, env);
+                        env.replace_shared(&object, Value::Unknown);
+                    }
+                    other => {
+                        self.eval(other, flow, env);
+                    }
                 }
                 Value::Unknown
             }
@@ -107,8 +124,17 @@ impl<'a> Interp<'a> {
             Expr::Assign(a) => self.eval_assign(a, flow, env),
             Expr::Member(m) => {
                 let obj = self.eval(&m.obj, flow, env);
-                let key = self.member_key(&m.prop, flow, env);
-                let value = member(&obj, key.as_deref());
+                let value = match &m.prop {
+                    // `map[context.steps[1].idp]`: the key differs per state, so does the value.
+                    MemberProp::Computed(c) => {
+                        let key = self.eval(&c.expr, flow, env);
+                        self.member_of(&obj, &key, flow)
+                    }
+                    prop => {
+                        let key = self.member_key(prop, flow, env);
+                        member(&obj, key.as_deref())
+                    }
+                };
                 match (&obj, &value) {
                     (Value::Steps, Value::Step(n)) => {
                         self.facts.accessed.insert(*n);
@@ -299,6 +325,48 @@ impl<'a> Interp<'a> {
                     _ => Value::Unknown,
                 }
             }
+            // `list.indexOf(idp) >= 0`, `n > 1`: compared state by state.
+            BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
+                let left = self.eval(&b.left, flow, env);
+                let right = self.eval(&b.right, flow, env);
+                if !(left.is_primitive() && right.is_primitive()) {
+                    return Value::Unknown;
+                }
+                let op = b.op;
+                self.per_state_value(flow, |state| {
+                    let (a, b) = (left.concrete(state, self.info)?, right.concrete(state, self.info)?);
+                    let ordering = match (&a, &b) {
+                        (Concrete::Str(x), Concrete::Str(y)) => Some(x.cmp(y)),
+                        _ => a.to_number()?.partial_cmp(&b.to_number()?),
+                    };
+                    // A comparison with NaN is false whatever the operator.
+                    let holds = ordering.is_some_and(|o| match op {
+                        BinaryOp::Lt => o.is_lt(),
+                        BinaryOp::LtEq => o.is_le(),
+                        BinaryOp::Gt => o.is_gt(),
+                        _ => o.is_ge(),
+                    });
+                    Some(Value::Bool(holds))
+                })
+            }
+            // `idp in map`.
+            BinaryOp::In => {
+                let key = self.eval(&b.left, flow, env);
+                let obj = self.eval(&b.right, flow, env);
+                match &obj {
+                    Value::Object(_) | Value::Array(_) => self.per_state_value(flow, |state| {
+                        let name = property_name(&key.concrete(state, self.info)?)?;
+                        let found = match &obj {
+                            Value::Array(items) => {
+                                name == "length" || name.parse::<usize>().is_ok_and(|i| i < items.len())
+                            }
+                            _ => obj.prop(&name).is_some(),
+                        };
+                        Some(Value::Bool(found))
+                    }),
+                    _ => Value::Unknown,
+                }
+            }
             _ => {
                 self.eval(&b.left, flow, env);
                 self.eval(&b.right, flow, env);
@@ -313,18 +381,39 @@ impl<'a> Interp<'a> {
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => env.assign(&id.id.sym, value.clone()),
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {
-                let key = self.member_key(&m.prop, flow, env);
-                // `options.stepOptions = {...}` on an object literal held in a variable.
-                if let (Expr::Ident(id), Some(key)) = (&*m.obj, key) {
-                    if let Some(Value::Object(props)) = env.lookup(&id.sym) {
+                // `options.stepOptions = {...}`, `list[0] = 'x'`: the array or object changes for
+                // every variable that holds it; where the change cannot be followed exactly, it
+                // becomes unknown.
+                let object = self.eval(&m.obj, flow, env);
+                let key = match &m.prop {
+                    MemberProp::Computed(c) => {
+                        let key = self.eval(&c.expr, flow, env);
+                        key.concrete_key().map(Cow::into_owned)
+                    }
+                    prop => self.member_key(prop, flow, env).map(Cow::into_owned),
+                };
+                let updated = match (&object, key) {
+                    (Value::Object(props), Some(key)) => {
                         let mut props = (**props).clone();
                         props.retain(|(k, _)| **k != *key);
-                        props.push((text(key), value.clone()));
-                        env.assign(&id.sym, Value::Object(Rc::new(props)));
+                        props.push((Text::shared(&key), value.clone()));
+                        Value::Object(Rc::new(props))
                     }
-                } else {
-                    self.eval(&m.obj, flow, env);
-                }
+                    (Value::Array(items), Some(key)) => match key.parse::<usize>() {
+                        // Within reach of the end: holes up to it are undefined.
+                        Ok(i) if i <= items.len() + 64 => {
+                            let mut items = (**items).clone();
+                            if i >= items.len() {
+                                items.resize(i + 1, Value::Undefined);
+                            }
+                            items[i] = value.clone();
+                            Value::Array(Rc::new(items))
+                        }
+                        _ => Value::Unknown,
+                    },
+                    _ => Value::Unknown,
+                };
+                env.replace_shared(&object, updated);
             }
             AssignTarget::Simple(_) => {}
             AssignTarget::Pat(p) => {
@@ -343,6 +432,33 @@ impl<'a> Interp<'a> {
             }
         }
         value
+    }
+}
+
+impl<'a> Interp<'a> {
+    /// `obj[key]` where the key is a value: per state when the key depends on the state.
+    pub(super) fn member_of(&self, obj: &Value<'a>, key: &Value<'a>, flow: &Flow) -> Value<'a> {
+        if !key.depends_on_state() {
+            return member(obj, key.concrete_key().as_deref());
+        }
+        if !matches!(obj, Value::Object(_) | Value::Array(_)) {
+            return Value::Unknown;
+        }
+        self.per_state_value(flow, |state| {
+            let name = property_name(&key.concrete(state, self.info)?)?;
+            Some(member(obj, Some(&name)))
+        })
+    }
+}
+
+/// The property name a primitive key reads (`map[1]` reads `"1"`).
+pub(super) fn property_name(key: &Concrete) -> Option<String> {
+    match key {
+        Concrete::Str(s) => Some(s.to_string()),
+        Concrete::Num(n) => Some(number_key(*n).into_owned()),
+        Concrete::Bool(b) => Some(b.to_string()),
+        Concrete::Undefined => Some("undefined".into()),
+        Concrete::Null => Some("null".into()),
     }
 }
 

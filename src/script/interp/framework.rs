@@ -28,6 +28,50 @@ pub(super) const ASYNC_WITH_CALLBACKS: &[&str] = &[
     "updateUserPassword",
 ];
 
+/// The server's functions and the language's global functions: they do not change the arrays and
+/// objects they are given (the server's are host functions that read their arguments). Any other
+/// global function (a `require`d library's, one the script forgot to define) may.
+pub(super) const HOST_FUNCTIONS: &[&str] = &[
+    "executeStep",
+    "fail",
+    "sendError",
+    "prompt",
+    "promptIdentifierForStep",
+    "httpGet",
+    "httpPost",
+    "callChoreo",
+    "callAnalytics",
+    "callElastic",
+    "updateUserPassword",
+    "hasRole",
+    "hasAnyOfTheRoles",
+    "hasAnyOfTheRolesV2",
+    "isMemberOfAnyOfGroups",
+    "assignUserRoles",
+    "removeUserRoles",
+    "getAssociatedLocalUser",
+    "doAssociationWithLocalUser",
+    "getFederatedAssociations",
+    "getUniqueUserWithClaimValues",
+    "getUserWithClaimValues",
+    "getMaskedValue",
+    "getValueFromDecodedAssertion",
+    "getSecretByName",
+    "sendEmail",
+    "setCookie",
+    "getCookieValue",
+    "require",
+    "parseInt",
+    "parseFloat",
+    "isNaN",
+    "isFinite",
+    "String",
+    "Number",
+    "Boolean",
+    "encodeURIComponent",
+    "decodeURIComponent",
+];
+
 /// `executeStep` callbacks other than `onSuccess`: the step did not authenticate anyone.
 const FAILURE_CALLBACKS: &[&str] = &["onFail", "onUserAbort", "onFallback"];
 
@@ -161,6 +205,40 @@ impl<'a> Interp<'a> {
         for (frame, name, value) in writes {
             self.deferred.retain(|(f, n, _)| !(*f == frame && *n == name));
             self.deferred.push((frame, name, value));
+        }
+        out
+    }
+
+    /// `executeStep(next)` where the step number depends on the state (`var next = isLocal ? 2 :
+    /// 3`): each group of states runs its own step.
+    pub(super) fn execute_step_per_state(
+        &mut self,
+        call: &'a CallExpr,
+        args: &[Value<'a>],
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Flow {
+        let Some(step) = args.first().filter(|v| v.depends_on_state()) else {
+            return self.execute_step(call, args, flow, env);
+        };
+        let mut groups: Vec<(Value<'a>, Flow)> = Vec::new();
+        for (state, trace) in flow {
+            let value = step.concrete(&state, self.info).map_or(Value::Unknown, |c| c.to_value());
+            match groups.iter_mut().find(|(v, _)| v.same(&value)) {
+                Some((_, group)) => insert(group, state, trace),
+                None => {
+                    let mut group = Flow::new();
+                    insert(&mut group, state, trace);
+                    groups.push((value, group));
+                }
+            }
+        }
+        let mut out = Flow::new();
+        for (value, group) in groups {
+            let mut args = args.to_vec();
+            args[0] = value;
+            let ran = self.execute_step(call, &args, group, env);
+            union(&mut out, ran);
         }
         out
     }

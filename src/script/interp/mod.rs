@@ -29,6 +29,7 @@ use super::state::{Flow, Slots, State, Trace, TraceEntry};
 pub const ANY: usize = usize::MAX;
 use super::value::{Cond, Field, Operand, StepsInfo, Text, Value};
 
+mod builtins;
 mod calls;
 mod expr;
 mod framework;
@@ -219,6 +220,25 @@ impl<'a> Interp<'a> {
         }
         self.depth += 1;
         true
+    }
+
+    /// A value computed state by state over `flow` (`at` gives each state's value, `None` when
+    /// unknown there): the value itself when it is the same everywhere, a per-state primitive
+    /// when each is a primitive, unknown otherwise.
+    pub(super) fn per_state_value(&self, flow: &Flow, at: impl Fn(&State) -> Option<Value<'a>>) -> Value<'a> {
+        let values: Vec<(&State, Option<Value<'a>>)> = flow.keys().map(|s| (s, at(s))).collect();
+        let Some((_, Some(first))) = values.first() else { return Value::Unknown };
+        if values.iter().all(|(_, v)| v.as_ref().is_some_and(|v| v.same(first))) {
+            return first.clone();
+        }
+        if values.iter().any(|(_, v)| v.as_ref().is_some_and(|v| !v.is_primitive())) {
+            return Value::Unknown;
+        }
+        let table = values
+            .into_iter()
+            .filter_map(|(s, v)| Some((s.clone(), v?.concrete(s, self.info)?)))
+            .collect::<BTreeMap<_, _>>();
+        Value::PerState(Rc::new(table))
     }
 
     /// Splits `flow` by the truthiness of `value`; `test` (when given) is recorded in the

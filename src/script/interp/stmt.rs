@@ -354,22 +354,47 @@ impl<'a> Interp<'a> {
             }
         }
         let has_default = s.cases.iter().any(|c| c.test.is_none());
+        // Each case starts from the environment before the switch (joined with what falls
+        // through from the case above); the environments of every way out are joined after it.
+        let before = env.clone();
+        let mut exits: Vec<(Flow, Env<'a>)> = Vec::new();
         let mut out = Out::default();
         let mut fallthrough = Flow::new();
+        let mut fall_env = before.clone();
         for (case, mut entry) in s.cases.iter().zip(matched) {
             if case.test.is_none() {
                 union(&mut entry, unmatched.clone());
             }
+            let mut case_env = before.clone();
+            case_env.join(&entry, &fall_env, &fallthrough, self.info, false);
             union(&mut entry, fallthrough);
-            let mut case_out = self.exec_stmts(&case.cons, entry, env);
+            let mut case_out = self.exec_stmts(&case.cons, entry, &mut case_env);
             fallthrough = std::mem::take(&mut case_out.normal);
             let brk = std::mem::take(&mut case_out.brk);
-            union(&mut out.normal, brk);
+            if !brk.is_empty() {
+                exits.push((brk, case_env.clone()));
+            }
+            fall_env = case_env;
             out.absorb_jumps(&mut case_out);
         }
-        union(&mut out.normal, fallthrough);
+        exits.push((fallthrough, fall_env));
         if !has_default {
-            union(&mut out.normal, unmatched);
+            exits.push((unmatched, before));
+        }
+        let mut joined: Option<(Flow, Env<'a>)> = None;
+        for (flow, exit_env) in exits.into_iter().filter(|(f, _)| !f.is_empty()) {
+            joined = Some(match joined {
+                None => (flow, exit_env),
+                Some((mut at, mut acc)) => {
+                    acc.join(&at, &exit_env, &flow, self.info, false);
+                    union(&mut at, flow);
+                    (at, acc)
+                }
+            });
+        }
+        if let Some((flow, exit_env)) = joined {
+            out.normal = flow;
+            *env = exit_env;
         }
         out
     }

@@ -1,0 +1,291 @@
+//! Values as real scripts use them (oxc-style tables): each correct guard next to the same script
+//! with the guard broken, which must still conflict. The application (see
+//! `support::script_conflicts`): step 1 offers LOCAL and Google (JIT disabled), step 2 is TOTP,
+//! step 3 backup codes; `Google->2` is the conflict of a Google user reaching step 2.
+
+mod support;
+
+use support::{after_step_1 as in_callback, assert_script_table};
+
+const CONFLICT: &[&str] = &["Google->2"];
+
+/// `head` (global code) before `rest`.
+fn prefixed(head: &str, rest: &str) -> String {
+    format!("{head}{rest}")
+}
+const CLEAN: &[&str] = &[];
+
+#[test]
+fn arrays_as_allow_and_deny_lists() {
+    assert_script_table(&[
+        (
+            "deny-list with indexOf",
+            prefixed(
+                "var noMfa = ['Google', 'Okta'];\n",
+                &in_callback("if (noMfa.indexOf(context.steps[1].idp) < 0) { executeStep(2); }"),
+            ),
+            CLEAN,
+        ),
+        (
+            "deny-list with a misspelt name",
+            prefixed(
+                "var noMfa = ['Gogle', 'Okta'];\n",
+                &in_callback("if (noMfa.indexOf(context.steps[1].idp) < 0) { executeStep(2); }"),
+            ),
+            CONFLICT,
+        ),
+        (
+            "allow-list with includes",
+            in_callback(
+                "var local = ['LOCAL'];\nif (local.includes(context.steps[1].idp)) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "allow-list that lists Google",
+            in_callback(
+                "var mfa = ['LOCAL', 'Google'];\nif (mfa.includes(context.steps[1].idp)) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "indexOf != -1",
+            in_callback("if (['LOCAL'].indexOf(context.steps[1].idp) != -1) { executeStep(2); }"),
+            CLEAN,
+        ),
+        (
+            "indexOf != -1 on the deny side",
+            in_callback("if (['Google'].indexOf(context.steps[1].idp) != -1) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "some with a function",
+            in_callback(
+                "var idp = context.steps[1].idp;\nif (['LOCAL'].some(function (x) { return x === idp; })) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "every with a function, inverted",
+            in_callback(
+                "var idp = context.steps[1].idp;\nif (['LOCAL'].every(function (x) { return x !== idp; })) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "find",
+            in_callback(
+                "var hit = ['LOCAL'].find(function (x) { return x == context.steps[1].idp; });\nif (hit) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "filter with a constant predicate, then length",
+            in_callback(
+                "var local = ['LOCAL', 'x'].filter(function (x) { return x == 'LOCAL'; });\nif (local.indexOf(context.steps[1].idp) >= 0) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "forEach setting a flag",
+            in_callback(
+                "var isLocal = false;\n['LOCAL'].forEach(function (x) { if (x == context.steps[1].idp) { isLocal = true; } });\nif (isLocal) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "forEach setting a flag for Google",
+            in_callback(
+                "var hit = false;\n['Google'].forEach(function (x) { if (x == context.steps[1].idp) { hit = true; } });\nif (hit) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+    ]);
+}
+
+#[test]
+fn arrays_that_change_are_never_stale() {
+    assert_script_table(&[
+        (
+            "a literal [] filled with push is not empty",
+            in_callback(
+                "var options = [];\noptions.push({ idp: 'Google' });\nif (options.length != 0) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "an empty list that stays empty",
+            in_callback("var options = [];\nif (options.length != 0) { executeStep(2); }"),
+            CLEAN,
+        ),
+        (
+            "filled through an alias",
+            in_callback("var a = [];\nvar b = a;\nb.push(1);\nif (a.length > 0) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "filled by a function the analysis does not know",
+            in_callback(
+                "var list = [];\naddAssociations(context, list);\nif (list.length > 0) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "pop empties it again",
+            in_callback("var list = ['x'];\nlist.pop();\nif (list.length > 0) { executeStep(2); }"),
+            CLEAN,
+        ),
+        (
+            "splice: not followed, so unknown",
+            in_callback("var list = ['x'];\nlist.splice(0, 1);\nif (list.length > 0) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "index assignment",
+            in_callback("var list = [];\nlist[0] = 'x';\nif (list.length > 0) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "a property deleted",
+            in_callback("var o = { skip: true };\ndelete o.skip;\nif (!o.skip) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "a property set through an alias",
+            in_callback("var o = {};\nvar p = o;\np.mfa = true;\nif (o.mfa) { executeStep(2); }"),
+            CONFLICT,
+        ),
+    ]);
+}
+
+#[test]
+fn objects_as_maps() {
+    assert_script_table(&[
+        (
+            "a map of IdP to MFA",
+            prefixed(
+                "var needsMfa = { LOCAL: true, Google: false };\n",
+                &in_callback("if (needsMfa[context.steps[1].idp]) { executeStep(2); }"),
+            ),
+            CLEAN,
+        ),
+        (
+            "the same map with Google on",
+            prefixed(
+                "var needsMfa = { LOCAL: true, Google: true };\n",
+                &in_callback("if (needsMfa[context.steps[1].idp]) { executeStep(2); }"),
+            ),
+            CONFLICT,
+        ),
+        (
+            "hasOwnProperty",
+            in_callback(
+                "var local = { LOCAL: 1 };\nif (local.hasOwnProperty(context.steps[1].idp)) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "in",
+            in_callback(
+                "var federated = { Google: 1 };\nif (!(context.steps[1].idp in federated)) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "in, the wrong way round",
+            in_callback(
+                "var federated = { Google: 1 };\nif (context.steps[1].idp in federated) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a map of IdP to step number",
+            in_callback(
+                "var mfaStep = { LOCAL: 2, Google: 3 };\nexecuteStep(mfaStep[context.steps[1].idp]);",
+            ),
+            &["Google->3"],
+        ),
+    ]);
+}
+
+#[test]
+fn values_that_depend_on_the_state() {
+    assert_script_table(&[
+        (
+            "a variable set on both arms, tested later",
+            in_callback(
+                "var mfa;\nif (context.steps[1].idp == 'LOCAL') { mfa = 'yes'; } else { mfa = 'no'; }\nif (mfa == 'yes') { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "the same with the arms swapped",
+            in_callback(
+                "var mfa;\nif (context.steps[1].idp != 'LOCAL') { mfa = 'yes'; } else { mfa = 'no'; }\nif (mfa == 'yes') { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a ternary step number",
+            in_callback("var next = context.steps[1].idp == 'LOCAL' ? 2 : 3;\nexecuteStep(next);"),
+            &["Google->3"],
+        ),
+        (
+            "a ternary step number, wrong way round",
+            in_callback("var next = context.steps[1].idp == 'LOCAL' ? 3 : 2;\nexecuteStep(next);"),
+            &["Google->2"],
+        ),
+        (
+            "a default with ||",
+            in_callback(
+                "var level = (context.steps[1].idp == 'LOCAL' && 2) || 0;\nif (level > 1) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "a switch assigning a level",
+            in_callback(
+                "var level = 0;\nswitch (context.steps[1].idp) {\n  case 'LOCAL': level = 2; break;\n  default: level = 1;\n}\nif (level >= 2) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "the same switch with Google on level 2",
+            in_callback(
+                "var level = 0;\nswitch (context.steps[1].idp) {\n  case 'Google': level = 2; break;\n  default: level = 1;\n}\nif (level >= 2) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+    ]);
+}
+
+#[test]
+fn string_methods_on_step_fields() {
+    assert_script_table(&[
+        (
+            "toUpperCase",
+            in_callback("if (context.steps[1].idp.toUpperCase() == 'LOCAL') { executeStep(2); }"),
+            CLEAN,
+        ),
+        (
+            "toLowerCase compared with Google's lower case",
+            in_callback("if (context.steps[1].idp.toLowerCase() != 'local') { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "trim and startsWith",
+            in_callback("if (context.steps[1].idp.trim().startsWith('LOC')) { executeStep(2); }"),
+            CLEAN,
+        ),
+        (
+            "indexOf of a substring",
+            in_callback("if (context.steps[1].idp.indexOf('oog') < 0) { executeStep(2); }"),
+            CLEAN,
+        ),
+        (
+            "indexOf of a substring, inverted",
+            in_callback("if (context.steps[1].idp.indexOf('OCA') < 0) { executeStep(2); }"),
+            CONFLICT,
+        ),
+    ]);
+}
