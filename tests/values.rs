@@ -289,3 +289,129 @@ fn string_methods_on_step_fields() {
         ),
     ]);
 }
+
+#[test]
+fn control_flow_keeps_what_was_assigned_before_a_jump() {
+    assert_script_table(&[
+        (
+            "a flag set before break",
+            in_callback(
+                "var found = false;\nvar list = ['LOCAL'];\nfor (var i in list) { if (list[i] == context.steps[1].idp) { found = true; break; } }\nif (found) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "a flag set before break, for Google",
+            in_callback(
+                "var found = false;\nvar list = ['Google'];\nfor (var i in list) { if (list[i] == context.steps[1].idp) { found = true; break; } }\nif (found) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a global set before return in a helper",
+            format!(
+                "var federated = false;\nfunction check(context) {{ if (context.steps[1].idp != 'LOCAL') {{ federated = true; return; }} }}\n{}",
+                in_callback("check(context);\nif (!federated) { executeStep(2); }")
+            ),
+            CLEAN,
+        ),
+        (
+            "the same helper, the test inverted",
+            format!(
+                "var federated = false;\nfunction check(context) {{ if (context.steps[1].idp != 'LOCAL') {{ federated = true; return; }} }}\n{}",
+                in_callback("check(context);\nif (federated) { executeStep(2); }")
+            ),
+            CONFLICT,
+        ),
+        (
+            "labelled break leaves the outer loop",
+            in_callback(
+                "var mfa = true;\nouter: for (var a = 0; a < 2; a++) {\n  for (var b = 0; b < 2; b++) {\n    if (context.steps[1].idp != 'LOCAL') { mfa = false; break outer; }\n  }\n}\nif (mfa) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "labelled break, the flag the other way",
+            in_callback(
+                "var mfa = false;\nouter: for (var a = 0; a < 2; a++) {\n  for (var b = 0; b < 2; b++) {\n    if (context.steps[1].idp != 'LOCAL') { mfa = true; break outer; }\n  }\n}\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "labelled continue skips the rest of the outer body",
+            in_callback(
+                "var mfa = false;\nouter: for (var a = 0; a < 1; a++) {\n  for (var b = 0; b < 1; b++) {\n    if (context.steps[1].idp != 'LOCAL') { continue outer; }\n  }\n  mfa = true;\n}\nif (mfa) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "a labelled block left with break",
+            in_callback(
+                "var mfa = true;\ncheck: {\n  if (context.steps[1].idp != 'LOCAL') { mfa = false; break check; }\n}\nif (mfa) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "a throw lands in catch, which skips MFA",
+            in_callback(
+                "var mfa = true;\ntry {\n  if (context.steps[1].idp != 'LOCAL') { throw 'federated'; }\n} catch (e) { mfa = false; }\nif (mfa) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "a throw lands in catch, which asks for MFA",
+            in_callback(
+                "var mfa = false;\ntry {\n  if (context.steps[1].idp != 'LOCAL') { throw 'federated'; }\n} catch (e) { mfa = true; }\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+    ]);
+}
+
+#[test]
+fn loops_over_known_arrays() {
+    assert_script_table(&[
+        (
+            "for-of over IdP names",
+            in_callback(
+                "var mfa = false;\nfor (var name of ['LOCAL']) { if (context.steps[1].idp == name) { mfa = true; } }\nif (mfa) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "for-of over IdP names that include Google",
+            in_callback(
+                "var mfa = false;\nfor (var name of ['LOCAL', 'Google']) { if (context.steps[1].idp == name) { mfa = true; } }\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a classic for over a list",
+            in_callback(
+                "var local = ['LOCAL'];\nvar mfa = false;\nfor (var i = 0; i < local.length; i++) { if (local[i] === context.steps[1].idp) { mfa = true; } }\nif (mfa) { executeStep(2); }",
+            ),
+            CLEAN,
+        ),
+        (
+            "a classic for over a list with Google",
+            in_callback(
+                "var list = ['Google'];\nvar mfa = false;\nfor (var i = 0; i < list.length; i++) { if (list[i] === context.steps[1].idp) { mfa = true; } }\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a loop over step numbers runs each",
+            in_callback(
+                "var steps = [2, 3];\nfor (var i = 0; i < steps.length; i++) { if (context.steps[1].idp == 'LOCAL') { executeStep(steps[i]); } }",
+            ),
+            CLEAN,
+        ),
+        (
+            "the same loop without the guard",
+            in_callback(
+                "var steps = [2, 3];\nfor (var i = 0; i < steps.length; i++) { executeStep(steps[i]); }",
+            ),
+            &["Google->2", "Google->3"],
+        ),
+    ]);
+}

@@ -57,6 +57,16 @@ impl<'a> Env<'a> {
         self.frames.push(Frame { id, parent: Some(parent), vars: Rc::default() });
     }
 
+    /// How many frames are open.
+    pub fn depth(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Closes the frames above the first `depth` (the blocks a jump left).
+    pub fn truncate(&mut self, depth: usize) {
+        self.frames.truncate(depth.max(1));
+    }
+
     pub fn pop(&mut self) {
         if self.frames.len() > 1 {
             self.frames.pop();

@@ -266,6 +266,8 @@ impl<'a> Interp<'a> {
                 Out { ret: vec![(flow, value)], ..Out::default() }
             }
         };
+        // What the function's returns assigned (to variables outside it) holds after the call.
+        out.ret_env.join_into(&out.normal, env, self.info);
         env.pop();
         // Falling off the end returns undefined; an exception ends the sign-in.
         if out.ret.is_empty() {

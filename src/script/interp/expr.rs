@@ -108,7 +108,18 @@ impl<'a> Interp<'a> {
             }
             Expr::Update(u) => {
                 match &*u.arg {
-                    Expr::Ident(id) => env.assign(&id.sym, Value::Unknown),
+                    // `i++` on a known number stays known (loops over known arrays count with it).
+                    Expr::Ident(id) => {
+                        let step = if u.op == UpdateOp::PlusPlus { 1.0 } else { -1.0 };
+                        match env.lookup(&id.sym) {
+                            Some(Value::Num(n)) => {
+                                let (old, new) = (*n, *n + step);
+                                env.assign(&id.sym, Value::Num(new));
+                                return Value::Num(if u.prefix { new } else { old });
+                            }
+                            _ => env.assign(&id.sym, Value::Unknown),
+                        }
+                    }
                     // `o.count++`, `list[i]++`: the object or array changes.
                     Expr::Member(m) => {
                         let object = self.eval(&m.obj, flow, env);
@@ -377,7 +388,24 @@ impl<'a> Interp<'a> {
 
     fn eval_assign(&mut self, a: &'a AssignExpr, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
         let value = self.eval(&a.right, flow, env);
-        let value = if a.op == AssignOp::Assign { self.freeze(value, flow) } else { Value::Unknown };
+        let value = match a.op {
+            AssignOp::Assign => self.freeze(value, flow),
+            // `i += 1`, `s += 'x'` on a variable of known value.
+            AssignOp::AddAssign | AssignOp::SubAssign => match (&a.left, &value) {
+                (AssignTarget::Simple(SimpleAssignTarget::Ident(id)), _) => {
+                    match (env.lookup(&id.id.sym), &value, a.op) {
+                        (Some(Value::Num(x)), Value::Num(y), AssignOp::AddAssign) => Value::Num(x + y),
+                        (Some(Value::Num(x)), Value::Num(y), _) => Value::Num(x - y),
+                        (Some(Value::Str(x)), Value::Str(y), AssignOp::AddAssign) => {
+                            Value::str(&format!("{x}{y}"))
+                        }
+                        _ => Value::Unknown,
+                    }
+                }
+                _ => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        };
         match &a.left {
             AssignTarget::Simple(SimpleAssignTarget::Ident(id)) => env.assign(&id.id.sym, value.clone()),
             AssignTarget::Simple(SimpleAssignTarget::Member(m)) => {

@@ -54,6 +54,9 @@ const MAX_CALL_DEPTH: usize = 64;
 /// Rounds of a loop or recursion before values that still change are widened to unknown.
 const WIDEN_AFTER: usize = 3;
 const MAX_ROUNDS: usize = 32;
+/// Rounds of a loop run one by one while its test is decided, and items of a known array a
+/// `for-of` runs once each, up to this many; past it, the loop is summarised as any other.
+const MAX_UNROLL: usize = 64;
 
 /// Where a step runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -152,6 +155,8 @@ pub struct Interp<'a> {
     /// Assignments made by callbacks that already ran, visible to the callbacks that run after
     /// them but not to the code that registered them: (frame id, variable, value).
     deferred: Vec<(u32, Text<'a>, Value<'a>)>,
+    /// The label of a labelled statement, for the loop it labels (taken by `exec_loop`).
+    pending_label: Option<&'a str>,
 }
 
 /// Script byte offset of a swc position (the parser numbers bytes from 1).
@@ -169,6 +174,7 @@ pub fn analyze(script: &Script, info: &StepsInfo, initial: State) -> Facts {
         recursion: HashMap::new(),
         depth: 0,
         deferred: Vec::new(),
+        pending_label: None,
     };
     let mut env = Env::new();
     let mut flow = Flow::new();

@@ -11,19 +11,66 @@ use swc_common::Spanned;
 use swc_ecma_ast::*;
 
 use super::expr::member;
-use super::{Interp, MAX_ROUNDS, RED_ZONE, STACK_SEGMENT, WIDEN_AFTER, pattern_names};
+use super::{Interp, MAX_ROUNDS, MAX_UNROLL, RED_ZONE, STACK_SEGMENT, WIDEN_AFTER, pattern_names};
 use crate::script::env::Env;
 use crate::script::state::{Flow, join_arms, union};
-use crate::script::value::{Closure, Code, Cond, Value};
+use crate::script::value::{Closure, Code, Cond, StepsInfo, Value};
+
+/// The states that leave a statement by one kind of jump (`break`, `continue`, `return`,
+/// `throw`), with the environment they leave with: the join of the environments at each jump.
+/// Where they land (after the loop, in the caller, in `catch`), that environment is joined in,
+/// so an assignment made just before `break` or `return` is not lost.
+#[derive(Default)]
+pub(super) struct Exit<'a> {
+    pub(super) flow: Flow,
+    pub(super) env: Option<Env<'a>>,
+}
+
+impl<'a> Exit<'a> {
+    fn at(flow: Flow, env: &Env<'a>) -> Exit<'a> {
+        Exit { flow, env: Some(env.clone()) }
+    }
+
+    pub(super) fn add(&mut self, other: Exit<'a>, info: &StepsInfo) {
+        let Exit { flow, env } = other;
+        if flow.is_empty() {
+            return;
+        }
+        match (&mut self.env, env) {
+            (Some(mine), Some(theirs)) => mine.join(&self.flow, &theirs, &flow, info, false),
+            (None, theirs) => self.env = theirs,
+            (Some(_), None) => {}
+        }
+        union(&mut self.flow, flow);
+    }
+
+    /// Joins this exit into `env`, which holds on `flow`. The jump's environment may still have
+    /// the blocks it jumped out of open: they are closed first.
+    pub(super) fn join_into(&self, flow: &Flow, env: &mut Env<'a>, info: &StepsInfo) {
+        if let Some(theirs) = &self.env {
+            if theirs.depth() > env.depth() {
+                let mut theirs = theirs.clone();
+                theirs.truncate(env.depth());
+                env.join(flow, &theirs, &self.flow, info, false);
+            } else {
+                env.join(flow, theirs, &self.flow, info, false);
+            }
+        }
+    }
+}
 
 /// Control-flow results of running a statement.
 #[derive(Default)]
 pub(super) struct Out<'a> {
     pub(super) normal: Flow,
     pub(super) ret: Vec<(Flow, Value<'a>)>,
-    pub(super) brk: Flow,
-    pub(super) cont: Flow,
-    pub(super) thrown: Flow,
+    /// The environment of the returns (their flows are in `ret`).
+    pub(super) ret_env: Exit<'a>,
+    pub(super) brk: Exit<'a>,
+    pub(super) cont: Exit<'a>,
+    pub(super) thrown: Exit<'a>,
+    /// `break label` and `continue label` (true) that leave the statement.
+    pub(super) labelled: Vec<(&'a str, bool, Exit<'a>)>,
 }
 
 impl<'a> Out<'a> {
@@ -32,11 +79,26 @@ impl<'a> Out<'a> {
     }
 
     /// Adds the jumps (not the normal flow) of `other`.
-    fn absorb_jumps(&mut self, other: &mut Out<'a>) {
+    fn absorb_jumps(&mut self, other: &mut Out<'a>, info: &StepsInfo) {
         self.ret.append(&mut other.ret);
-        union(&mut self.brk, std::mem::take(&mut other.brk));
-        union(&mut self.cont, std::mem::take(&mut other.cont));
-        union(&mut self.thrown, std::mem::take(&mut other.thrown));
+        self.ret_env.add(std::mem::take(&mut other.ret_env), info);
+        self.brk.add(std::mem::take(&mut other.brk), info);
+        self.cont.add(std::mem::take(&mut other.cont), info);
+        self.thrown.add(std::mem::take(&mut other.thrown), info);
+        for (label, is_continue, exit) in std::mem::take(&mut other.labelled) {
+            match self.labelled.iter_mut().find(|(l, c, _)| *l == label && *c == is_continue) {
+                Some((_, _, mine)) => mine.add(exit, info),
+                None => self.labelled.push((label, is_continue, exit)),
+            }
+        }
+    }
+
+    /// The `break label` / `continue label` exits for `label`, taken out.
+    fn take_labelled(&mut self, label: &str, is_continue: bool) -> Exit<'a> {
+        match self.labelled.iter().position(|(l, c, _)| *l == label && *c == is_continue) {
+            Some(i) => self.labelled.remove(i).2,
+            None => Exit::default(),
+        }
     }
 }
 
@@ -122,7 +184,7 @@ impl<'a> Interp<'a> {
                 break;
             }
             let mut out = self.exec_stmt(stmt, flow, env);
-            acc.absorb_jumps(&mut out);
+            acc.absorb_jumps(&mut out, self.info);
             flow = out.normal;
         }
         acc.normal = flow;
@@ -154,6 +216,9 @@ impl<'a> Interp<'a> {
     }
 
     fn exec_stmt_inner(&mut self, stmt: &'a Stmt, mut flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        // A label belongs to this statement: only a loop keeps it (given back just before the
+        // loop starts, after any code of its head that may run loops of its own).
+        let label = self.pending_label.take();
         if flow.is_empty() || !self.tick(flow.len()) {
             return Out::default();
         }
@@ -170,27 +235,46 @@ impl<'a> Interp<'a> {
                     Some(e) => self.eval(e, &mut flow, env),
                     None => Value::Undefined,
                 };
-                Out { ret: vec![(flow, value)], ..Out::default() }
+                let ret_env = Exit::at(flow.clone(), env);
+                Out { ret: vec![(flow, value)], ret_env, ..Out::default() }
             }
             Stmt::Labeled(l) => {
-                // A labelled break leaves the labelled statement; continue-with-label is treated
-                // like a plain continue of the innermost loop (an over-approximation).
+                // `break label` leaves the labelled statement; `continue label` goes to the next
+                // round of the loop it labels (which takes the label below).
+                self.pending_label = Some(&l.label.sym);
                 let mut out = self.exec_stmt(&l.body, flow, env);
-                let brk = std::mem::take(&mut out.brk);
-                union(&mut out.normal, brk);
+                let brk = out.take_labelled(&l.label.sym, false);
+                brk.join_into(&out.normal, env, self.info);
+                union(&mut out.normal, brk.flow);
                 out
             }
-            Stmt::Break(_) => Out { brk: flow, ..Out::default() },
-            Stmt::Continue(_) => Out { cont: flow, ..Out::default() },
+            Stmt::Break(b) => match &b.label {
+                Some(label) => {
+                    Out { labelled: vec![(&label.sym, false, Exit::at(flow, env))], ..Out::default() }
+                }
+                None => Out { brk: Exit::at(flow, env), ..Out::default() },
+            },
+            Stmt::Continue(c) => match &c.label {
+                Some(label) => {
+                    Out { labelled: vec![(&label.sym, true, Exit::at(flow, env))], ..Out::default() }
+                }
+                None => Out { cont: Exit::at(flow, env), ..Out::default() },
+            },
             Stmt::If(s) => self.exec_if(s, flow, env),
             Stmt::Switch(s) => self.exec_switch(s, flow, env),
             Stmt::Throw(t) => {
                 self.eval(&t.arg, &mut flow, env);
-                Out { thrown: flow, ..Out::default() }
+                Out { thrown: Exit::at(flow, env), ..Out::default() }
             }
             Stmt::Try(t) => self.exec_try(t, flow, env),
-            Stmt::While(w) => self.exec_loop(Some(&w.test), &w.body, None, false, flow, env),
-            Stmt::DoWhile(w) => self.exec_loop(Some(&w.test), &w.body, None, true, flow, env),
+            Stmt::While(w) => {
+                self.pending_label = label;
+                self.exec_loop(Some(&w.test), &w.body, None, false, flow, env)
+            }
+            Stmt::DoWhile(w) => {
+                self.pending_label = label;
+                self.exec_loop(Some(&w.test), &w.body, None, true, flow, env)
+            }
             Stmt::For(f) => {
                 match &f.init {
                     Some(VarDeclOrExpr::VarDecl(v)) => self.exec_var_decl(v, &mut flow, env),
@@ -199,17 +283,40 @@ impl<'a> Interp<'a> {
                     }
                     None => {}
                 }
+                self.pending_label = label;
                 self.exec_loop(f.test.as_deref(), &f.body, f.update.as_deref(), false, flow, env)
             }
             Stmt::ForIn(f) => {
-                self.eval(&f.right, &mut flow, env);
-                self.bind_for_head(&f.left, env);
-                self.exec_loop(None, &f.body, None, false, flow, env)
+                let object = self.eval(&f.right, &mut flow, env);
+                // The keys of a known array or object: one round per key, in order.
+                let keys: Option<Vec<Value<'a>>> = match &object {
+                    Value::Array(items) => {
+                        Some((0..items.len()).map(|i| Value::str(&i.to_string())).collect())
+                    }
+                    Value::Object(props) => Some(props.iter().map(|(k, _)| Value::Str(k.clone())).collect()),
+                    _ => None,
+                };
+                match keys.filter(|k| k.len() <= MAX_UNROLL) {
+                    Some(keys) => self.exec_for_each(&f.left, keys, &f.body, label, flow, env),
+                    None => {
+                        self.bind_for_head(&f.left, Value::Unknown, env);
+                        self.pending_label = label;
+                        self.exec_loop(None, &f.body, None, false, flow, env)
+                    }
+                }
             }
             Stmt::ForOf(f) => {
-                self.eval(&f.right, &mut flow, env);
-                self.bind_for_head(&f.left, env);
-                self.exec_loop(None, &f.body, None, false, flow, env)
+                let iterable = self.eval(&f.right, &mut flow, env);
+                match iterable {
+                    Value::Array(items) if items.len() <= MAX_UNROLL => {
+                        self.exec_for_each(&f.left, items.to_vec(), &f.body, label, flow, env)
+                    }
+                    _ => {
+                        self.bind_for_head(&f.left, Value::Unknown, env);
+                        self.pending_label = label;
+                        self.exec_loop(None, &f.body, None, false, flow, env)
+                    }
+                }
             }
             Stmt::Decl(Decl::Var(v)) => {
                 self.exec_var_decl(v, &mut flow, env);
@@ -230,22 +337,63 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn bind_for_head(&mut self, head: &'a ForHead, env: &mut Env<'a>) {
+    /// Binds the variable of a `for-in` / `for-of` head to `value` (a destructuring head's names
+    /// to unknown).
+    fn bind_for_head(&mut self, head: &'a ForHead, value: Value<'a>, env: &mut Env<'a>) {
         match head {
             ForHead::VarDecl(v) => {
                 for d in &v.decls {
-                    for name in pattern_names(&d.name) {
-                        env.declare(name, Value::Unknown);
+                    match &d.name {
+                        Pat::Ident(id) => env.declare(&id.id.sym, value.clone()),
+                        other => {
+                            pattern_names(other).into_iter().for_each(|n| env.declare(n, Value::Unknown))
+                        }
                     }
                 }
             }
-            ForHead::Pat(p) => {
-                for name in pattern_names(p) {
-                    env.assign(name, Value::Unknown);
-                }
-            }
+            ForHead::Pat(p) => match &**p {
+                Pat::Ident(id) => env.assign(&id.id.sym, value),
+                other => pattern_names(other).into_iter().for_each(|n| env.assign(n, Value::Unknown)),
+            },
             ForHead::UsingDecl(_) => {}
         }
+    }
+
+    /// A `for-in` / `for-of` over known keys or elements: the body runs once per item, in order,
+    /// with the loop variable bound to it (`break` leaves, `continue` goes to the next item).
+    fn exec_for_each(
+        &mut self,
+        head: &'a ForHead,
+        items: Vec<Value<'a>>,
+        body: &'a Stmt,
+        label: Option<&'a str>,
+        flow: Flow,
+        env: &mut Env<'a>,
+    ) -> Out<'a> {
+        let mut out = Out::default();
+        let mut flow = flow;
+        let mut breaks = Exit::default();
+        for item in items {
+            if flow.is_empty() {
+                break;
+            }
+            self.bind_for_head(head, item, env);
+            let mut body_out = self.exec_stmt(body, flow, env);
+            breaks.add(std::mem::take(&mut body_out.brk), self.info);
+            let mut cont = std::mem::take(&mut body_out.cont);
+            if let Some(label) = label {
+                breaks.add(body_out.take_labelled(label, false), self.info);
+                cont.add(body_out.take_labelled(label, true), self.info);
+            }
+            out.absorb_jumps(&mut body_out, self.info);
+            flow = body_out.normal;
+            cont.join_into(&flow, env, self.info);
+            union(&mut flow, cont.flow);
+        }
+        breaks.join_into(&flow, env, self.info);
+        union(&mut flow, breaks.flow);
+        out.normal = flow;
+        out
     }
 
     fn exec_var_decl(&mut self, v: &'a VarDecl, flow: &mut Flow, env: &mut Env<'a>) {
@@ -317,8 +465,8 @@ impl<'a> Interp<'a> {
         };
         env.join(&out_else.normal, &env_then, &out_then.normal, self.info, false);
         let mut out = Out::default();
-        out.absorb_jumps(&mut out_then);
-        out.absorb_jumps(&mut out_else);
+        out.absorb_jumps(&mut out_then, self.info);
+        out.absorb_jumps(&mut out_else, self.info);
         out.normal = join_arms(&flow, out_then.normal, out_else.normal);
         out
     }
@@ -371,11 +519,11 @@ impl<'a> Interp<'a> {
             let mut case_out = self.exec_stmts(&case.cons, entry, &mut case_env);
             fallthrough = std::mem::take(&mut case_out.normal);
             let brk = std::mem::take(&mut case_out.brk);
-            if !brk.is_empty() {
-                exits.push((brk, case_env.clone()));
+            if let (false, Some(brk_env)) = (brk.flow.is_empty(), brk.env) {
+                exits.push((brk.flow, brk_env));
             }
             fall_env = case_env;
-            out.absorb_jumps(&mut case_out);
+            out.absorb_jumps(&mut case_out, self.info);
         }
         exits.push((fallthrough, fall_env));
         if !has_default {
@@ -400,29 +548,36 @@ impl<'a> Interp<'a> {
     }
 
     fn exec_try(&mut self, t: &'a TryStmt, flow: Flow, env: &mut Env<'a>) -> Out<'a> {
+        let before = env.clone();
         let mut body = self.exec_block(&t.block.stmts, flow.clone(), env);
         let mut out = Out::default();
         match &t.handler {
             Some(handler) => {
-                // An exception can come from anywhere in the block.
-                let mut catch_in = flow;
+                // An exception can come from anywhere in the block: the handler starts from the
+                // environments before the block, at its end, and where it threw.
+                let mut catch_in = flow.clone();
+                let mut catch_env = before;
+                catch_env.join(&flow, env, &body.normal, self.info, false);
                 union(&mut catch_in, body.normal.clone());
-                union(&mut catch_in, std::mem::take(&mut body.thrown));
-                env.push_block();
+                let thrown = std::mem::take(&mut body.thrown);
+                thrown.join_into(&catch_in, &mut catch_env, self.info);
+                union(&mut catch_in, thrown.flow);
+                catch_env.push_block();
                 if let Some(param) = &handler.param {
                     for name in pattern_names(param) {
-                        env.declare(name, Value::Unknown);
+                        catch_env.declare(name, Value::Unknown);
                     }
                 }
-                let mut caught = self.exec_stmts(&handler.body.stmts, catch_in, env);
-                env.pop();
-                out.absorb_jumps(&mut body);
-                out.absorb_jumps(&mut caught);
+                let mut caught = self.exec_stmts(&handler.body.stmts, catch_in, &mut catch_env);
+                catch_env.pop();
+                env.join(&body.normal, &catch_env, &caught.normal, self.info, false);
+                out.absorb_jumps(&mut body, self.info);
+                out.absorb_jumps(&mut caught, self.info);
                 out.normal = body.normal;
                 union(&mut out.normal, caught.normal);
             }
             None => {
-                out.absorb_jumps(&mut body);
+                out.absorb_jumps(&mut body, self.info);
                 out.normal = body.normal;
             }
         }
@@ -434,22 +589,22 @@ impl<'a> Interp<'a> {
             for (flow, value) in std::mem::take(&mut out.ret) {
                 let mut f = self.exec_block(&finalizer.stmts, flow, env);
                 rets.push((std::mem::take(&mut f.normal), value));
-                out.absorb_jumps(&mut f);
+                out.absorb_jumps(&mut f, self.info);
             }
             for slot in [&mut out.brk, &mut out.cont, &mut out.thrown] {
-                let mut f = self.exec_block(&finalizer.stmts, std::mem::take(slot), env);
-                *slot = std::mem::take(&mut f.normal);
-                fin.absorb_jumps(&mut f);
+                let exit = std::mem::take(slot);
+                let mut exit_env = exit.env.unwrap_or_else(|| env.clone());
+                let mut f = self.exec_block(&finalizer.stmts, exit.flow, &mut exit_env);
+                *slot = Exit { flow: std::mem::take(&mut f.normal), env: Some(exit_env) };
+                fin.absorb_jumps(&mut f, self.info);
             }
             out.ret.extend(rets);
-            out.absorb_jumps(&mut fin);
+            out.absorb_jumps(&mut fin, self.info);
             out.normal = fin.normal;
         }
         out
     }
 
-    /// Runs a loop to a fixpoint: the set of states at its head only grows and is finite, and
-    /// variables that keep changing are widened to unknown after a few rounds.
     fn exec_loop(
         &mut self,
         test: Option<&'a Expr>,
@@ -459,14 +614,71 @@ impl<'a> Interp<'a> {
         flow: Flow,
         env: &mut Env<'a>,
     ) -> Out<'a> {
+        // The label of this loop, if the statement is labelled (`outer: for ...`).
+        let label = self.pending_label.take();
         let mut head = flow;
         let mut out = Out::default();
-        let mut exit = Flow::new();
+        // States that leave because the test is false (with the loop's environment), and those
+        // that `break` (with theirs).
+        let mut leave_all = Flow::new();
+        let mut breaks = Exit::default();
+        let finish = |out: &mut Out<'a>, env: &mut Env<'a>, leave_all: Flow, breaks: Exit<'a>, info| {
+            breaks.join_into(&leave_all, env, info);
+            let mut exit = leave_all;
+            union(&mut exit, breaks.flow);
+            out.normal = exit;
+        };
+        // While the test is decided in every state (`i < list.length` with a known list), the
+        // rounds run one after the other, exactly: no join of rounds that cannot both happen.
+        let mut first = true;
+        for _ in 0..MAX_UNROLL {
+            let mut at_head = head.clone();
+            let mut probe_env = env.clone();
+            let run = match test {
+                _ if body_first && first => true,
+                Some(t) => {
+                    let value = self.eval(t, &mut at_head, &mut probe_env);
+                    let verdicts: Vec<Option<bool>> =
+                        at_head.keys().map(|s| value.truthy(s, self.info)).collect();
+                    match verdicts.first().copied().flatten() {
+                        Some(v) if verdicts.iter().all(|x| *x == Some(v)) => v,
+                        _ => break,
+                    }
+                }
+                None => break,
+            };
+            first = false;
+            *env = probe_env;
+            if !run {
+                union(&mut leave_all, at_head);
+                finish(&mut out, env, leave_all, breaks, self.info);
+                return out;
+            }
+            let mut body_out = self.exec_stmt(body, at_head, env);
+            breaks.add(std::mem::take(&mut body_out.brk), self.info);
+            let mut cont = std::mem::take(&mut body_out.cont);
+            if let Some(label) = label {
+                breaks.add(body_out.take_labelled(label, false), self.info);
+                cont.add(body_out.take_labelled(label, true), self.info);
+            }
+            out.absorb_jumps(&mut body_out, self.info);
+            let mut next = body_out.normal;
+            cont.join_into(&next, env, self.info);
+            union(&mut next, cont.flow);
+            if let Some(u) = update {
+                self.eval(u, &mut next, env);
+            }
+            head = next;
+            if head.is_empty() {
+                finish(&mut out, env, leave_all, breaks, self.info);
+                return out;
+            }
+        }
         for round in 0..MAX_ROUNDS {
             let mut iter_env = env.clone();
             let mut at_head = head.clone();
             let (enter, leave) = match test {
-                _ if body_first && round == 0 => (at_head, Flow::new()),
+                _ if body_first && round == 0 && first => (at_head, Flow::new()),
                 Some(t) => {
                     let value = self.eval(t, &mut at_head, &mut iter_env);
                     self.split(&value, &at_head, Some(t))
@@ -475,13 +687,18 @@ impl<'a> Interp<'a> {
                 None if body_first => (at_head, Flow::new()),
                 None => (at_head.clone(), at_head),
             };
-            union(&mut exit, leave);
+            union(&mut leave_all, leave);
             let mut body_out = self.exec_stmt(body, enter, &mut iter_env);
-            union(&mut exit, std::mem::take(&mut body_out.brk));
-            out.ret.append(&mut body_out.ret);
-            union(&mut out.thrown, std::mem::take(&mut body_out.thrown));
+            breaks.add(std::mem::take(&mut body_out.brk), self.info);
+            let mut cont = std::mem::take(&mut body_out.cont);
+            if let Some(label) = label {
+                breaks.add(body_out.take_labelled(label, false), self.info);
+                cont.add(body_out.take_labelled(label, true), self.info);
+            }
+            out.absorb_jumps(&mut body_out, self.info);
             let mut next = body_out.normal;
-            union(&mut next, body_out.cont);
+            cont.join_into(&next, &mut iter_env, self.info);
+            union(&mut next, cont.flow);
             if let Some(u) = update {
                 self.eval(u, &mut next, &mut iter_env);
             }
@@ -491,7 +708,7 @@ impl<'a> Interp<'a> {
             let env_changed = !env.same(&before);
             union(&mut head, next);
             if !grew && !env_changed {
-                out.normal = exit;
+                finish(&mut out, env, leave_all, breaks, self.info);
                 return out;
             }
             if self.budget == 0 {
@@ -499,7 +716,7 @@ impl<'a> Interp<'a> {
             }
         }
         self.facts.incomplete = true;
-        out.normal = exit;
+        finish(&mut out, env, leave_all, breaks, self.info);
         out
     }
 }
