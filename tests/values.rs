@@ -415,3 +415,29 @@ fn loops_over_known_arrays() {
         ),
     ]);
 }
+
+#[test]
+fn closures_keep_the_scope_they_were_made_in() {
+    let module = |local: &str| {
+        format!(
+            "var Mfa = (function () {{\n  var LOCAL_IDP = '{local}';\n  function isLocal(context) {{ return context.steps[1].idp == LOCAL_IDP; }}\n  return {{ needed: function (context) {{ return isLocal(context); }} }};\n}})();\n"
+        )
+    };
+    let factory = |name: &str| {
+        format!(
+            "function guardFor(name) {{\n  return function (context) {{ return context.steps[1].idp == name; }};\n}}\nvar needsMfa = guardFor('{name}');\n"
+        )
+    };
+    assert_script_table(&[
+        ("module pattern with a private constant and helper", module("LOCAL") + &in_callback("if (Mfa.needed(context)) { executeStep(2); }"), CLEAN),
+        ("the same module comparing with Google", module("Google") + &in_callback("if (Mfa.needed(context)) { executeStep(2); }"), CONFLICT),
+        ("a factory keeps its argument", factory("LOCAL") + &in_callback("if (needsMfa(context)) { executeStep(2); }"), CLEAN),
+        ("the same factory made for Google", factory("Google") + &in_callback("if (needsMfa(context)) { executeStep(2); }"), CONFLICT),
+        (
+            "a counter in a closure",
+            "var counter = (function () { var n = 0; return { bump: function () { n = n + 1; return n; } }; })();\n".to_string()
+                + &in_callback("counter.bump();\nif (counter.bump() == 2 && context.steps[1].idp == 'LOCAL') { executeStep(2); }"),
+            CLEAN,
+        ),
+    ]);
+}

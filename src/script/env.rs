@@ -22,16 +22,31 @@ struct Frame<'a> {
     vars: Rc<Vec<(Text<'a>, Value<'a>)>>,
 }
 
+/// A call frame that has returned but that a function created in it still closes over (the
+/// module pattern: an IIFE returning an object of functions that use its private helpers).
+#[derive(Clone)]
+struct Retired<'a> {
+    id: u32,
+    parent: Option<u32>,
+    vars: Rc<Vec<(Text<'a>, Value<'a>)>>,
+}
+
 #[derive(Clone)]
 pub struct Env<'a> {
     frames: Vec<Frame<'a>>,
     next_id: u32,
+    /// Frames kept after their call returned, because a closure made there escaped.
+    retired: Rc<Vec<Retired<'a>>>,
 }
 
 impl<'a> Env<'a> {
     /// An environment with just the global frame.
     pub fn new() -> Env<'a> {
-        Env { frames: vec![Frame { id: 0, parent: None, vars: Rc::default() }], next_id: 1 }
+        Env {
+            frames: vec![Frame { id: 0, parent: None, vars: Rc::default() }],
+            next_id: 1,
+            retired: Rc::default(),
+        }
     }
 
     /// Id of the innermost frame (what a function created now closes over).
@@ -39,11 +54,52 @@ impl<'a> Env<'a> {
         self.frames.last().map_or(0, |f| f.id)
     }
 
-    /// Pushes a frame whose parent is the frame with id `parent` (the global frame when that
-    /// frame is gone: a callback that outlived its creator).
-    pub fn push_call(&mut self, parent: u32) {
-        let parent = self.frames.iter().rposition(|f| f.id == parent).unwrap_or(0);
+    /// Pushes a frame whose parent is the frame with id `parent`: on the stack, or brought back
+    /// from the retired frames (a closure that outlived its creator's call), or else the global
+    /// frame. Returns how many frames were pushed (`pop_frames` closes them).
+    pub fn push_call(&mut self, parent: u32) -> usize {
+        let before = self.frames.len();
+        let parent = self.frame_index(parent);
         self.push(parent);
+        self.frames.len() - before
+    }
+
+    /// The stack index of frame `id`, bringing it (and its parents) back from the retired frames
+    /// when needed; the global frame when it is nowhere.
+    fn frame_index(&mut self, id: u32) -> usize {
+        if let Some(i) = self.frames.iter().rposition(|f| f.id == id) {
+            return i;
+        }
+        let Some(retired) = self.retired.iter().find(|r| r.id == id).cloned() else { return 0 };
+        let parent = retired.parent.map_or(0, |p| self.frame_index(p));
+        self.frames.push(Frame { id: retired.id, parent: Some(parent), vars: retired.vars });
+        self.frames.len() - 1
+    }
+
+    /// Keeps the innermost frame after it is closed: a closure made in it escaped.
+    pub fn retire_innermost(&mut self) {
+        let Some(frame) = self.frames.last() else { return };
+        let parent = frame.parent.and_then(|i| self.frames.get(i)).map(|p| p.id);
+        let entry = Retired { id: frame.id, parent, vars: frame.vars.clone() };
+        let retired = Rc::make_mut(&mut self.retired);
+        retired.retain(|r| r.id != entry.id);
+        retired.push(entry);
+    }
+
+    /// Closes the `count` innermost frames; a frame brought back from the retired ones keeps what
+    /// was assigned in it.
+    pub fn pop_frames(&mut self, count: usize) {
+        for _ in 0..count {
+            if self.frames.len() <= 1 {
+                return;
+            }
+            if let Some(frame) = self.frames.pop()
+                && let Some(i) = self.retired.iter().position(|r| r.id == frame.id)
+                && !Rc::ptr_eq(&self.retired[i].vars, &frame.vars)
+            {
+                Rc::make_mut(&mut self.retired)[i].vars = frame.vars;
+            }
+        }
     }
 
     /// Pushes a block frame inside the innermost frame.
@@ -237,6 +293,29 @@ impl<'a> Env<'a> {
             for (name, _) in other_frame.vars.iter() {
                 if !vars.iter().any(|(k, _)| k == name) {
                     vars.push((name.clone(), Value::Unknown));
+                }
+            }
+        }
+        // Retired frames: a variable whose value differs between the two is unknown.
+        if !Rc::ptr_eq(&self.retired, &other.retired) {
+            let theirs = other.retired.clone();
+            for mine in Rc::make_mut(&mut self.retired).iter_mut() {
+                match theirs.iter().find(|r| r.id == mine.id) {
+                    Some(r) if Rc::ptr_eq(&r.vars, &mine.vars) => {}
+                    Some(r) => {
+                        for (name, value) in Rc::make_mut(&mut mine.vars).iter_mut() {
+                            let same = r.vars.iter().any(|(k, v)| k == name && v.same(value));
+                            if !same {
+                                *value = Value::Unknown;
+                            }
+                        }
+                    }
+                    None => {}
+                }
+            }
+            for r in theirs.iter() {
+                if !self.retired.iter().any(|m| m.id == r.id) {
+                    Rc::make_mut(&mut self.retired).push(r.clone());
                 }
             }
         }

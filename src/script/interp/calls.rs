@@ -231,7 +231,8 @@ impl<'a> Interp<'a> {
         flow: Flow,
         env: &mut Env<'a>,
     ) -> (Flow, Value<'a>) {
-        env.push_call(closure.frame);
+        let pushed = env.push_call(closure.frame);
+        let frame = env.current_id();
         let (params, body): (Vec<&'a Pat>, Result<&'a [Stmt], &'a Expr>) = match closure.code {
             Code::Function(f) => (
                 f.params.iter().map(|p| &p.pat).collect(),
@@ -268,7 +269,11 @@ impl<'a> Interp<'a> {
         };
         // What the function's returns assigned (to variables outside it) holds after the call.
         out.ret_env.join_into(&out.normal, env, self.info);
-        env.pop();
+        // A function made here and returned (the module pattern, a factory) keeps this frame.
+        if out.ret.iter().any(|(_, v)| closes_over(v, frame, 0)) {
+            env.retire_innermost();
+        }
+        env.pop_frames(pushed);
         // Falling off the end returns undefined; an exception ends the sign-in.
         if out.ret.is_empty() {
             return (out.normal, Value::Undefined);
@@ -282,6 +287,17 @@ impl<'a> Interp<'a> {
             union(&mut flow, ret_flow);
         }
         (flow, value)
+    }
+}
+
+/// Whether `value` is, or holds (in an object or array, a few levels deep), a function made in
+/// frame `frame`.
+fn closes_over(value: &Value, frame: u32, depth: usize) -> bool {
+    match value {
+        Value::Func(c) => c.frame == frame,
+        Value::Object(props) if depth < 4 => props.iter().any(|(_, v)| closes_over(v, frame, depth + 1)),
+        Value::Array(items) if depth < 4 => items.iter().any(|v| closes_over(v, frame, depth + 1)),
+        _ => false,
     }
 }
 
