@@ -359,6 +359,32 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// Runs one round of a loop's body: its `break`s (and `break label` for this loop) join
+    /// `breaks`, its other jumps `out`; returns the states that go on to the next round (the
+    /// body's end and `continue`), with `env` joined to hold there.
+    fn loop_round(
+        &mut self,
+        body: &'a Stmt,
+        label: Option<&'a str>,
+        flow: Flow,
+        env: &mut Env<'a>,
+        breaks: &mut Exit<'a>,
+        out: &mut Out<'a>,
+    ) -> Flow {
+        let mut body_out = self.exec_stmt(body, flow, env);
+        breaks.add(std::mem::take(&mut body_out.brk), self.info);
+        let mut cont = std::mem::take(&mut body_out.cont);
+        if let Some(label) = label {
+            breaks.add(body_out.take_labelled(label, false), self.info);
+            cont.add(body_out.take_labelled(label, true), self.info);
+        }
+        out.absorb_jumps(&mut body_out, self.info);
+        let mut next = body_out.normal;
+        cont.join_into(&next, env, self.info);
+        union(&mut next, cont.flow);
+        next
+    }
+
     /// A `for-in` / `for-of` over known keys or elements: the body runs once per item, in order,
     /// with the loop variable bound to it (`break` leaves, `continue` goes to the next item).
     fn exec_for_each(
@@ -378,17 +404,7 @@ impl<'a> Interp<'a> {
                 break;
             }
             self.bind_for_head(head, item, env);
-            let mut body_out = self.exec_stmt(body, flow, env);
-            breaks.add(std::mem::take(&mut body_out.brk), self.info);
-            let mut cont = std::mem::take(&mut body_out.cont);
-            if let Some(label) = label {
-                breaks.add(body_out.take_labelled(label, false), self.info);
-                cont.add(body_out.take_labelled(label, true), self.info);
-            }
-            out.absorb_jumps(&mut body_out, self.info);
-            flow = body_out.normal;
-            cont.join_into(&flow, env, self.info);
-            union(&mut flow, cont.flow);
+            flow = self.loop_round(body, label, flow, env, &mut breaks, &mut out);
         }
         breaks.join_into(&flow, env, self.info);
         union(&mut flow, breaks.flow);
@@ -654,17 +670,7 @@ impl<'a> Interp<'a> {
                 finish(&mut out, env, leave_all, breaks, self.info);
                 return out;
             }
-            let mut body_out = self.exec_stmt(body, at_head, env);
-            breaks.add(std::mem::take(&mut body_out.brk), self.info);
-            let mut cont = std::mem::take(&mut body_out.cont);
-            if let Some(label) = label {
-                breaks.add(body_out.take_labelled(label, false), self.info);
-                cont.add(body_out.take_labelled(label, true), self.info);
-            }
-            out.absorb_jumps(&mut body_out, self.info);
-            let mut next = body_out.normal;
-            cont.join_into(&next, env, self.info);
-            union(&mut next, cont.flow);
+            let mut next = self.loop_round(body, label, at_head, env, &mut breaks, &mut out);
             if let Some(u) = update {
                 self.eval(u, &mut next, env);
             }
@@ -688,17 +694,7 @@ impl<'a> Interp<'a> {
                 None => (at_head.clone(), at_head),
             };
             union(&mut leave_all, leave);
-            let mut body_out = self.exec_stmt(body, enter, &mut iter_env);
-            breaks.add(std::mem::take(&mut body_out.brk), self.info);
-            let mut cont = std::mem::take(&mut body_out.cont);
-            if let Some(label) = label {
-                breaks.add(body_out.take_labelled(label, false), self.info);
-                cont.add(body_out.take_labelled(label, true), self.info);
-            }
-            out.absorb_jumps(&mut body_out, self.info);
-            let mut next = body_out.normal;
-            cont.join_into(&next, &mut iter_env, self.info);
-            union(&mut next, cont.flow);
+            let mut next = self.loop_round(body, label, enter, &mut iter_env, &mut breaks, &mut out);
             if let Some(u) = update {
                 self.eval(u, &mut next, &mut iter_env);
             }
