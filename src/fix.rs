@@ -162,7 +162,7 @@ fn why_unfixed(d: &Diagnostic, strategy: Strategy) -> String {
             "the IdP is the built-in organisation login connection `SSO`, which has no file and no JIT switch: only the guard applies".into()
         }
         Strategy::EnableJit => {
-            "the identity provider's file has no JIT switch authlint can set safely (a `provisioning` block without `jit`, or a legacy/XML file without one): add it by hand".into()
+            "authlint cannot add the JIT switch in this layout of the identity provider's file (a flow-style `provisioning: {...}` in YAML, an empty `<JustInTimeProvisioningConfig/>`): add it by hand".into()
         }
     }
 }

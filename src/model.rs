@@ -265,8 +265,11 @@ pub struct IdentityProvider {
     /// Set when the file joins the model.
     pub tenant: TenantId,
     pub jit: JitSetting,
-    /// The `provisioning` key when present.
+    /// The `provisioning` key (`justInTimeProvisioningConfig` in bean YAML,
+    /// `<JustInTimeProvisioningConfig>` in XML) when present.
     pub provisioning_key: Option<Span>,
+    /// Its value (the mapping, `null`, or the element), where a missing switch is added.
+    pub provisioning_value: Option<Span>,
     /// The IdP's claim configuration, as far as the file states it.
     pub claims: IdpClaims,
     pub format: SourceFormat,

@@ -185,32 +185,161 @@ pub fn wrap_call(
     })
 }
 
-/// Turns JIT provisioning on for `idp` in its own file.
+/// Turns JIT provisioning on for `idp` in its own file: sets the switch where it is stated, and
+/// adds it where it is absent, with the server's defaults for the fields beside it (the IdP
+/// Management API's `scheme: PROVISION_SILENTLY` and `userstore: PRIMARY`; the bean's and the XML's
+/// `provisioningUserStore` / `<ProvisioningUserStore>` `PRIMARY`).
 pub fn enable_jit(file: &SourceFile, idp: &IdentityProvider) -> Option<Fix> {
     let title = format!("enable JIT provisioning for `{}`", idp.name.value);
     let edit = match &idp.jit {
         JitSetting::Stated { enabled: false, value, .. } => Edit { span: *value, replacement: "true".into() },
         JitSetting::Stated { enabled: true, .. } => return None,
-        // A `provisioning` block without `jit`: its layout varies too much to edit blindly.
-        JitSetting::Missing if idp.provisioning_key.is_some() || idp.format != SourceFormat::Rest => {
-            return None;
-        }
-        JitSetting::Missing if is_json(file) => {
-            let indent =
-                line_indent(file, idp.name_key).map(|(_, p)| format!("\n{p}")).unwrap_or_else(|| " ".into());
-            Edit {
-                span: Span::new(idp.file, idp.name_key.start, idp.name_key.start),
-                replacement: format!("\"provisioning\": {{\"jit\": {{\"isEnabled\": true}}}},{indent}"),
+        JitSetting::Missing => match (idp.format, idp.provisioning_value) {
+            (SourceFormat::Rest, None) if is_json(file) => {
+                let indent = line_indent(file, idp.name_key)
+                    .map(|(_, p)| format!("\n{p}"))
+                    .unwrap_or_else(|| " ".into());
+                Edit {
+                    span: Span::new(idp.file, idp.name_key.start, idp.name_key.start),
+                    replacement: format!("\"provisioning\": {{\"jit\": {REST_JIT_JSON}}},{indent}"),
+                }
             }
-        }
-        JitSetting::Missing => {
-            let (line_start, indent) = line_indent(file, idp.name_key)?;
-            Edit {
-                span: Span::new(idp.file, line_start, line_start),
-                replacement: format!("{indent}provisioning:\n{indent}  jit:\n{indent}    isEnabled: true\n"),
+            (SourceFormat::Rest, None) => {
+                let (line_start, indent) = line_indent(file, idp.name_key)?;
+                Edit {
+                    span: Span::new(idp.file, line_start, line_start),
+                    replacement: format!("{indent}provisioning:\n{}", rest_jit_yaml(&format!("{indent}  "))),
+                }
             }
-        }
+            // A `provisioning` block without `jit`: `jit` goes first in it.
+            (SourceFormat::Rest, Some(block)) if is_json(file) => {
+                let open = file.text.get(block.start..)?.starts_with('{').then_some(block.start + 1)?;
+                let empty = file.text.get(open..)?.trim_start().starts_with('}');
+                let after = file.text.get(open..)?;
+                let replacement = match after.trim_start_matches([' ', '\t']).strip_prefix('\n') {
+                    // One member a line: `jit` on a line of its own, indented as the next member.
+                    Some(next) if !empty => {
+                        let indent = &next[..next.len() - next.trim_start_matches(' ').len()];
+                        format!("\n{indent}\"jit\": {REST_JIT_JSON},")
+                    }
+                    _ if empty => format!("\"jit\": {REST_JIT_JSON}"),
+                    _ => format!("\"jit\": {REST_JIT_JSON}, "),
+                };
+                Edit { span: Span::new(idp.file, open, open), replacement }
+            }
+            (SourceFormat::Rest, Some(block)) => {
+                let (line_start, indent) = block_mapping_line(file, block)?;
+                Edit {
+                    span: Span::new(idp.file, line_start, line_start),
+                    replacement: rest_jit_yaml(&indent),
+                }
+            }
+            (SourceFormat::Legacy, value) => add_bean_jit(file, idp, value)?,
+            (SourceFormat::Xml, element) => add_xml_jit(file, idp, element)?,
+        },
     };
     let edit = Edit { replacement: with_file_eol(file, edit.replacement), ..edit };
     Some(Fix { strategy: Some(Strategy::EnableJit), title, edits: vec![edit] })
+}
+
+/// The `jit` object the IdP Management API would hold, as JSON.
+const REST_JIT_JSON: &str =
+    "{\"isEnabled\": true, \"scheme\": \"PROVISION_SILENTLY\", \"userstore\": \"PRIMARY\"}";
+
+/// The `jit` block as YAML lines indented by `indent`.
+fn rest_jit_yaml(indent: &str) -> String {
+    format!(
+        "{indent}jit:\n{indent}  isEnabled: true\n{indent}  scheme: PROVISION_SILENTLY\n{indent}  userstore: PRIMARY\n"
+    )
+}
+
+/// Where a YAML block mapping value starts: the start of the line of its first key and that
+/// line's indentation (`None` for a flow mapping, a scalar or an empty value). The value's span
+/// may begin on its key's line (at a `!!tag`, or just after the colon).
+fn block_mapping_line(file: &SourceFile, value: Span) -> Option<(usize, String)> {
+    // A mapping's span may be empty (it marks where the mapping starts): read on from there.
+    let text = file.text.get(value.start..)?;
+    let mut at = 0;
+    loop {
+        let rest = text.get(at..)?;
+        let trimmed = rest.trim_start();
+        at += rest.len() - trimmed.len();
+        if trimmed.starts_with('!') {
+            // A type tag: skip it.
+            at += trimmed.find(char::is_whitespace)?;
+            continue;
+        }
+        break;
+    }
+    let first = text.get(at..)?;
+    if first.is_empty() || first.starts_with(['{', '[', '"', '\'']) || !first.lines().next()?.contains(':') {
+        return None;
+    }
+    let start = value.start + at;
+    let (line_start, indent) = line_indent(file, Span::new(value.file, start, start))?;
+    // The first key must be on a line of its own (not on the parent key's line).
+    (line_start + indent.len() == start).then_some((line_start, indent))
+}
+
+/// `justInTimeProvisioningConfig` for a bean-YAML IdP: the switch in an existing mapping, the
+/// mapping in place of `null`, or the whole entry before `identityProviderName`.
+fn add_bean_jit(file: &SourceFile, idp: &IdentityProvider, value: Option<Span>) -> Option<Edit> {
+    let fields =
+        |indent: &str| format!("{indent}provisioningEnabled: true\n{indent}provisioningUserStore: PRIMARY\n");
+    match (idp.provisioning_key, value) {
+        (Some(_), Some(value)) if block_mapping_line(file, value).is_some() => {
+            let (line_start, indent) = block_mapping_line(file, value)?;
+            Some(Edit {
+                span: Span::new(idp.file, line_start, line_start),
+                replacement: format!("{indent}provisioningEnabled: true\n"),
+            })
+        }
+        (Some(key), Some(value)) => {
+            // `justInTimeProvisioningConfig: null` (or empty): the mapping replaces the value.
+            let raw = file.text.get(value.start..value.end)?.trim();
+            if !(raw.is_empty() || raw == "null" || raw == "~") {
+                return None;
+            }
+            let (_, indent) = line_indent(file, key)?;
+            let block = fields(&format!("{indent}  "));
+            Some(Edit {
+                span: Span::new(idp.file, key.start, value.end.max(key.end)),
+                replacement: format!("justInTimeProvisioningConfig:\n{}", block.trim_end_matches('\n')),
+            })
+        }
+        _ => {
+            let (line_start, indent) = line_indent(file, idp.name_key)?;
+            Some(Edit {
+                span: Span::new(idp.file, line_start, line_start),
+                replacement: format!(
+                    "{indent}justInTimeProvisioningConfig:\n{}",
+                    fields(&format!("{indent}  "))
+                ),
+            })
+        }
+    }
+}
+
+/// `<JustInTimeProvisioningConfig>` for an XML IdP: `<IsProvisioningEnabled>` first in an
+/// existing element, or the element after `<IdentityProviderName>`, in the file's indentation.
+fn add_xml_jit(file: &SourceFile, idp: &IdentityProvider, element: Option<Span>) -> Option<Edit> {
+    if let Some(element) = element {
+        let text = file.text.get(element.start..element.end)?;
+        let open_end = element.start + text.find('>')? + 1;
+        if text.get(..text.find('>')?)?.ends_with('/') {
+            return None; // `<JustInTimeProvisioningConfig/>`: not worth the risk.
+        }
+        return Some(Edit {
+            span: Span::new(idp.file, open_end, open_end),
+            replacement: "<IsProvisioningEnabled>true</IsProvisioningEnabled>".into(),
+        });
+    }
+    let at = idp.name_key.end;
+    let replacement = match line_indent(file, idp.name_key) {
+        Some((_, indent)) => format!(
+            "\n{indent}<JustInTimeProvisioningConfig>\n{indent}    <IsProvisioningEnabled>true</IsProvisioningEnabled>\n{indent}    <ProvisioningUserStore>PRIMARY</ProvisioningUserStore>\n{indent}</JustInTimeProvisioningConfig>"
+        ),
+        None => "<JustInTimeProvisioningConfig><IsProvisioningEnabled>true</IsProvisioningEnabled><ProvisioningUserStore>PRIMARY</ProvisioningUserStore></JustInTimeProvisioningConfig>".into(),
+    };
+    Some(Edit { span: Span::new(idp.file, at, at), replacement })
 }

@@ -270,3 +270,51 @@ fn fix_requires_a_strategy() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--strategy"));
 }
+
+#[test]
+fn enable_jit_adds_the_switch_each_format_lacks() {
+    let case = root().join("fixtures/err/jit-switch-absent");
+    let tmp = copy(&case);
+    let r = authlint(tmp.path(), &["fix", ".", "--strategy", "enable-jit"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let read = |rel: &str| std::fs::read_to_string(tmp.path().join(rel)).expect("read");
+    // Exactly the switch (and the server's defaults beside it), in the file's own layout.
+    assert_eq!(
+        read("rest-block/IdentityProviders/Google.yml"),
+        "# provisioning without jit: the console reads JIT as disabled.\nname: Google\nprovisioning:\n  jit:\n    isEnabled: true\n    scheme: PROVISION_SILENTLY\n    userstore: PRIMARY\n  outboundConnectors:\n    connectors: []\n"
+    );
+    assert_eq!(
+        read("rest-json/IdentityProviders/Google.json"),
+        "{\n  \"name\": \"Google\",\n  \"provisioning\": {\n    \"jit\": {\"isEnabled\": true, \"scheme\": \"PROVISION_SILENTLY\", \"userstore\": \"PRIMARY\"},\n    \"outboundConnectors\": {\"connectors\": []}\n  }\n}\n"
+    );
+    assert_eq!(
+        read("rest-json-empty/IdentityProviders/Google.json"),
+        "{\"name\": \"Google\", \"provisioning\": {\"jit\": {\"isEnabled\": true, \"scheme\": \"PROVISION_SILENTLY\", \"userstore\": \"PRIMARY\"}}}\n"
+    );
+    assert_eq!(
+        read("bean-none/IdentityProviders/Google.yml"),
+        "--- !!org.wso2.carbon.identity.application.common.model.IdentityProvider\nalias: https://accounts.google.com\njustInTimeProvisioningConfig:\n  provisioningEnabled: true\n  provisioningUserStore: PRIMARY\nidentityProviderName: Google\nprimary: false\n"
+    );
+    assert_eq!(
+        read("bean-null/IdentityProviders/Google.yml"),
+        "--- !!org.wso2.carbon.identity.application.common.model.IdentityProvider\nidentityProviderName: Google\njustInTimeProvisioningConfig:\n  provisioningEnabled: true\n  provisioningUserStore: PRIMARY\nprimary: false\n"
+    );
+    assert_eq!(
+        read("bean-map/IdentityProviders/Google.yml"),
+        "--- !!org.wso2.carbon.identity.application.common.model.IdentityProvider\nidentityProviderName: Google\njustInTimeProvisioningConfig: !!org.wso2.carbon.identity.application.common.model.JustInTimeProvisioningConfig\n  provisioningEnabled: true\n  modifyUserNameAllowed: false\n  promptConsent: false\n"
+    );
+    assert_eq!(
+        read("xml-none/IdentityProviders/Google.xml"),
+        "<IdentityProvider>\n    <IdentityProviderName>Google</IdentityProviderName>\n    <JustInTimeProvisioningConfig>\n        <IsProvisioningEnabled>true</IsProvisioningEnabled>\n        <ProvisioningUserStore>PRIMARY</ProvisioningUserStore>\n    </JustInTimeProvisioningConfig>\n    <IsEnabled>true</IsEnabled>\n</IdentityProvider>\n"
+    );
+    assert_eq!(
+        read("xml-el/IdentityProviders/Google.xml"),
+        "<IdentityProvider>\n    <IdentityProviderName>Google</IdentityProviderName>\n    <JustInTimeProvisioningConfig><IsProvisioningEnabled>true</IsProvisioningEnabled>\n        <ProvisioningUserStore>PRIMARY</ProvisioningUserStore>\n    </JustInTimeProvisioningConfig>\n</IdentityProvider>\n"
+    );
+    // Then nothing is left, and a second run changes nothing.
+    let check = authlint(tmp.path(), &["check", ".", "--format", "concise"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    let before = snapshot(tmp.path());
+    authlint(tmp.path(), &["fix", ".", "--strategy", "enable-jit"]);
+    assert_eq!(snapshot(tmp.path()), before);
+}

@@ -151,6 +151,7 @@ pub fn read_identity_provider(id: FileId, node: &Node) -> Result<IdentityProvide
         file: id,
         jit,
         provisioning_key: node.entry("justInTimeProvisioningConfig").map(|(k, _)| k.span),
+        provisioning_value: node.get("justInTimeProvisioningConfig").map(|v| v.span),
         claims: read_claims(node),
         format: SourceFormat::Legacy,
     })

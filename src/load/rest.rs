@@ -168,6 +168,7 @@ pub(super) fn read_identity_provider(id: FileId, node: &Node) -> Result<Identity
         file: id,
         jit,
         provisioning_key: provisioning.map(|(k, _)| k.span),
+        provisioning_value: provisioning.map(|(_, v)| v.span),
         claims,
         format: SourceFormat::Rest,
     })

@@ -243,6 +243,7 @@ impl Reader<'_> {
             file: self.id,
             jit,
             provisioning_key: config.map(|c| self.span(c)),
+            provisioning_value: config.map(|c| self.span(c)),
             claims: self.claims(idp),
             format: SourceFormat::Xml,
         })
