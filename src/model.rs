@@ -229,6 +229,11 @@ pub struct Application {
     pub steps_key: Option<Span>,
     /// `authenticationSequence.type`, when given (`DEFAULT`, `USER_DEFINED`).
     pub sequence_type: Option<String>,
+    /// Where that value is written (`DEFAULT`, `default`), for a fix that makes a script run.
+    pub sequence_type_span: Option<Span>,
+    /// The script key (`authenticationScriptConfig`, `<AuthenticationScript>`) when the file has
+    /// one without a script in it: a fix then declines rather than write a second one.
+    pub script_config: Option<Span>,
     /// The application uses the tenant's default flow (`type: DEFAULT`, legacy
     /// `authenticationType: default`): what the file states is checked, and findings say so.
     pub uses_default_flow: bool,

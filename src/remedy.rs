@@ -75,12 +75,37 @@ fn is_json(file: &SourceFile) -> bool {
 /// Adds `script` to an application that has none: in place of an empty `script` value, or as a
 /// new key before `steps`.
 pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<Fix> {
-    // Legacy and XML files are edited only where a value already exists.
-    if app.format != SourceFormat::Rest {
-        return None;
-    }
-    let title =
+    let mut title =
         format!("add a script to `{}` that runs MFA only for users with a local account", app.name.value);
+    let mut edits = match app.format {
+        SourceFormat::Rest => vec![add_rest_script(file, app, script)?],
+        SourceFormat::Legacy => vec![add_bean_script(file, app, script)?],
+        SourceFormat::Xml => vec![add_xml_script(file, app, script)?],
+    };
+    // On the tenant's default flow the server runs no script: the application then runs its own
+    // steps (the ones stated in this file, which authlint checked) and the script.
+    if app.uses_default_flow {
+        let span = app.sequence_type_span?;
+        let own_steps = if app.format == SourceFormat::Rest { "USER_DEFINED" } else { "flow" };
+        // Quoted as the value is (`"DEFAULT"` in JSON, `'DEFAULT'` in YAML).
+        let raw = file.text.get(span.start..span.end)?;
+        let replacement = match raw.chars().next() {
+            Some(q @ ('"' | '\'')) if raw.len() >= 2 && raw.ends_with(q) => format!("{q}{own_steps}{q}"),
+            _ => own_steps.to_string(),
+        };
+        edits.push(Edit { span, replacement });
+        title.push_str(&format!(
+            ", switching it from the tenant's default flow to its own steps (`{own_steps}`): the server runs no script on the default flow"
+        ));
+    }
+    let edits =
+        edits.into_iter().map(|e| Edit { replacement: with_file_eol(file, e.replacement), ..e }).collect();
+    Some(Fix { strategy: Some(Strategy::Guard), title, edits })
+}
+
+/// The script of a REST application: in place of an empty `script` value, or as a new key before
+/// `steps`.
+fn add_rest_script(file: &SourceFile, app: &Application, script: &str) -> Option<Edit> {
     let edit = match (app.empty_script, is_json(file)) {
         (Some(value), true) => Edit { span: value, replacement: serde_json::to_string(script).ok()? },
         (Some(value), false) => {
@@ -114,8 +139,54 @@ pub fn add_script(file: &SourceFile, app: &Application, script: &str) -> Option<
             Edit { span: Span::new(steps_key.file, line_start, line_start), replacement: text }
         }
     };
-    let edit = Edit { replacement: with_file_eol(file, edit.replacement), ..edit };
-    Some(Fix { strategy: Some(Strategy::Guard), title, edits: vec![edit] })
+    Some(edit)
+}
+
+/// `authenticationScriptConfig` in a bean-YAML application, first in its
+/// `localAndOutBoundAuthenticationConfig`, in the file's indentation.
+fn add_bean_script(file: &SourceFile, app: &Application, script: &str) -> Option<Edit> {
+    if app.script_config.is_some() {
+        return None; // A script config without content: not ours to rewrite.
+    }
+    let after_key = Span::new(app.sequence_key.file, app.sequence_key.end + 1, app.sequence_key.end + 1);
+    let (line_start, indent) = block_mapping_line(file, after_key)?;
+    let content = block_scalar(script, &format!("{indent}    "));
+    Some(Edit {
+        span: Span::new(app.file, line_start, line_start),
+        replacement: format!(
+            "{indent}authenticationScriptConfig:\n{indent}  content: {content}{indent}  enabled: true\n{indent}  language: application/javascript\n"
+        ),
+    })
+}
+
+/// `<AuthenticationScript>` in an XML application, last in its
+/// `<LocalAndOutBoundAuthenticationConfig>`, the script in CDATA.
+fn add_xml_script(file: &SourceFile, app: &Application, script: &str) -> Option<Edit> {
+    if app.script_config.is_some() {
+        return None;
+    }
+    const CLOSE: &str = "</LocalAndOutBoundAuthenticationConfig>";
+    let element = file.text.get(app.sequence_key.start..app.sequence_key.end)?;
+    let close = app.sequence_key.start + element.rfind(CLOSE)?;
+    let cdata = crate::model::ScriptHost::XmlCdata.escape(script);
+    let replacement = match line_indent(file, Span::new(app.file, close, close)) {
+        Some((line_start, indent)) => {
+            let body: String = cdata
+                .lines()
+                .map(|l| if l.is_empty() { "\n".to_string() } else { format!("{indent}        {l}\n") })
+                .collect();
+            return Some(Edit {
+                span: Span::new(app.file, line_start, line_start),
+                replacement: format!(
+                    "{indent}    <AuthenticationScript language=\"application/javascript\" enabled=\"true\"><![CDATA[\n{body}{indent}    ]]></AuthenticationScript>\n"
+                ),
+            });
+        }
+        None => format!(
+            "<AuthenticationScript language=\"application/javascript\" enabled=\"true\"><![CDATA[{cdata}]]></AuthenticationScript>"
+        ),
+    };
+    Some(Edit { span: Span::new(app.file, close, close), replacement })
 }
 
 /// `script` as a YAML literal block (`|` and the lines, each indented), ending with a newline.

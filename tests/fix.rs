@@ -318,3 +318,39 @@ fn enable_jit_adds_the_switch_each_format_lacks() {
     authlint(tmp.path(), &["fix", ".", "--strategy", "enable-jit"]);
     assert_eq!(snapshot(tmp.path()), before);
 }
+
+#[test]
+fn guard_adds_a_script_in_every_format_and_leaves_the_default_flow_when_it_must() {
+    for flow in ["no-script", "default-flow"] {
+        for format in ["rest-yaml", "rest-json", "legacy-yaml", "xml"] {
+            let tmp = copy(&root().join("fixtures/formats").join(flow).join(format));
+            let r = authlint(tmp.path(), &["fix", ".", "--strategy", "guard"]);
+            assert_eq!(r.code, 0, "{flow}/{format}: {}{}", r.stdout, r.stderr);
+            let check = authlint(tmp.path(), &["check", ".", "--format", "concise"]);
+            assert_eq!(check.code, 0, "{flow}/{format}: {}", check.stdout);
+            let text = walkdir::WalkDir::new(tmp.path())
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .find(|t| is_application(t))
+                .unwrap_or_default();
+            let wanted = match format {
+                "legacy-yaml" => "authenticationScriptConfig:",
+                "xml" => {
+                    "<AuthenticationScript language=\"application/javascript\" enabled=\"true\"><![CDATA["
+                }
+                _ => "onLoginRequest",
+            };
+            assert!(text.contains(wanted), "{flow}/{format}:\n{text}");
+            if flow == "default-flow" {
+                let own = if format.starts_with("rest") { "USER_DEFINED" } else { "flow" };
+                assert!(text.contains(own), "{flow}/{format} still on the default flow:\n{text}");
+            }
+            // A second run changes nothing.
+            let before = snapshot(tmp.path());
+            authlint(tmp.path(), &["fix", ".", "--strategy", "guard"]);
+            assert_eq!(snapshot(tmp.path()), before, "{flow}/{format}");
+        }
+    }
+}

@@ -65,6 +65,8 @@ pub fn read_application(file: &SourceFile, id: FileId, node: &Node) -> Result<Ap
         steps_key: None,
         uses_default_flow: authentication_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("default")),
         sequence_type: authentication_type,
+        sequence_type_span: config.get("authenticationType").map(|t| t.span),
+        script_config: config.entry("authenticationScriptConfig").map(|(k, _)| k.span),
         format: SourceFormat::Legacy,
     })
 }

@@ -101,6 +101,8 @@ pub(super) fn read_application(
         uses_default_flow: sequence_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("DEFAULT")),
         steps_key,
         sequence_type,
+        sequence_type_span: seq.get("type").map(|t| t.span),
+        script_config: None,
         format: SourceFormat::Rest,
     })
 }

@@ -113,8 +113,8 @@ impl Reader<'_> {
                 "`<ServiceProvider>` has no `<LocalAndOutBoundAuthenticationConfig>`".into(),
             )
         })?;
-        let authentication_type =
-            child(config, "AuthenticationType").and_then(|t| self.text(t)).map(|t| t.value);
+        let authentication_type_text = child(config, "AuthenticationType").and_then(|t| self.text(t));
+        let authentication_type = authentication_type_text.as_ref().map(|t| t.value.clone());
         let mut steps = Vec::new();
         let mut subject_step = None;
         for step in child(config, "AuthenticationSteps")
@@ -144,6 +144,8 @@ impl Reader<'_> {
                 .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case("default")),
             sequence_type: authentication_type,
+            sequence_type_span: authentication_type_text.map(|t| t.span),
+            script_config: child(config, "AuthenticationScript").map(|s| self.span(s)),
             format: SourceFormat::Xml,
         })
     }
