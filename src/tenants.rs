@@ -64,6 +64,7 @@ impl Tenants {
         self.tenants.len()
     }
 
+    /// Never: the tenant of files under no root is always there (possibly with no file).
     pub fn is_empty(&self) -> bool {
         false
     }
@@ -103,7 +104,7 @@ fn detected_root(file: &Path) -> Option<PathBuf> {
 /// Assigns each file (given by path, in input order) to a tenant.
 pub fn assign(paths: &[&Path], config: &Config) -> (Tenants, Vec<TenantId>) {
     let mut tenants = Tenants::default();
-    let roots: Vec<PathBuf> = if config.has_tenant_globs() {
+    let mut roots: Vec<PathBuf> = if config.has_tenant_globs() {
         let mut roots = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for path in paths {
@@ -123,7 +124,6 @@ pub fn assign(paths: &[&Path], config: &Config) -> (Tenants, Vec<TenantId>) {
     } else {
         paths.iter().filter_map(|p| detected_root(p)).collect()
     };
-    let mut roots = roots;
     roots.sort();
     roots.dedup();
     // Deepest first, so that the first root a file is under is its own.
