@@ -441,3 +441,107 @@ fn closures_keep_the_scope_they_were_made_in() {
         ),
     ]);
 }
+
+/// Cases a review found the first version of this analysis wrong on: each must report the
+/// conflict (a Google user reaches step 2), and finish.
+#[test]
+fn reviewed_edge_cases_stay_sound() {
+    let guarded = |body: &str| in_callback(body);
+    assert_script_table(&[
+        (
+            "a string doubled in a loop does not fill the memory",
+            format!(
+                "var s = 'x';\nfor (var i = 0; i < 40; i++) {{ s += s; }}\n{}",
+                guarded("executeStep(2);")
+            ),
+            CONFLICT,
+        ),
+        (
+            "an array shared 2^40 times is walked once",
+            format!(
+                "var a = [];\nfor (var i = 0; i < 40; i++) {{ a = [a, a]; }}\nvar b = [];\nb.push(1);\n{}",
+                guarded("executeStep(2);")
+            ),
+            CONFLICT,
+        ),
+        (
+            "a helper that assigns, then throws, into the caller's catch",
+            guarded(
+                "var mfa = false;\nfunction f() { mfa = true; throw 'x'; }\ntry { f(); } catch (e) {}\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "finally runs on return and its assignment holds",
+            guarded(
+                "var mfa = false;\nfunction f() { try { return 1; } finally { mfa = true; } }\nf();\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a closure sees the array emptied after it was made",
+            format!(
+                "var deny = ['Google'];\nvar denied = (function (d) {{ return function (x) {{ return d.indexOf(x) >= 0; }}; }})(deny);\ndeny.pop();\n{}",
+                guarded("if (!denied(context.steps[1].idp)) { executeStep(2); }")
+            ),
+            CONFLICT,
+        ),
+        (
+            "indexOf from a position is not followed",
+            guarded("if (['Google', 'LOCAL'].indexOf(context.steps[1].idp, 1) < 0) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "an object with a spread may hold more than it lists",
+            guarded(
+                "var base = { Google: true };\nvar m = { ...base, LOCAL: true };\nif (m[context.steps[1].idp]) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "Object.assign changes its target",
+            guarded(
+                "var m = { LOCAL: true };\nObject.assign(m, { Google: true });\nif (m[context.steps[1].idp]) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "some stops at the first hit: later callbacks may not run",
+            guarded(
+                "var mfa = true;\nvar idp = context.steps[1].idp;\n['Google', 'LOCAL'].some(function (x) { if (x == 'LOCAL') { mfa = false; } return x == idp; });\nif (mfa) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "includes finds NaN",
+            guarded("if ([NaN].includes(NaN) && context.steps[1].idp == 'Google') { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "'push' in [] is true",
+            guarded("if ('push' in [] && context.steps[1].idp == 'Google') { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "a library given an object may change what it holds",
+            guarded(
+                "var allow = ['LOCAL'];\nlib.load({ list: allow });\nif (allow.indexOf(context.steps[1].idp) < 0) { } else { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a closure stored in an array keeps its scope",
+            guarded(
+                "var hs = [];\n(function () { var target = 'Google'; hs.push(function (x) { return x == target; }); })();\nvar target = 'nobody';\nif (hs[0](context.steps[1].idp)) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+        (
+            "a number written as hex is not read as NaN",
+            guarded(
+                "var t = { Google: '0x10', LOCAL: '1' };\nif (t[context.steps[1].idp] > 5) { executeStep(2); }",
+            ),
+            CONFLICT,
+        ),
+    ]);
+}

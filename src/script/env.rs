@@ -17,6 +17,9 @@ use super::value::{Concrete, Cond, StepsInfo, Text, Value};
 struct Frame<'a> {
     id: u32,
     parent: Option<usize>,
+    /// A function was made in this frame: it is kept (retired) when closed, since that function
+    /// may run later and read it.
+    captured: bool,
     /// Shared between clones of the environment until one of them writes (branches clone the
     /// environment; most frames, like the global one with every helper function, do not change).
     vars: Rc<Vec<(Text<'a>, Value<'a>)>>,
@@ -35,23 +38,36 @@ struct Retired<'a> {
 pub struct Env<'a> {
     frames: Vec<Frame<'a>>,
     next_id: u32,
-    /// Frames kept after their call returned, because a closure made there escaped.
+    /// Frames kept after they closed, because a function was made in them.
     retired: Rc<Vec<Retired<'a>>>,
+    /// More frames to keep than `MAX_RETIRED`: some closures lost their scope (the analysis is
+    /// then incomplete).
+    pub overflowed: bool,
 }
+
+/// How many closed frames are kept for closures.
+const MAX_RETIRED: usize = 4096;
 
 impl<'a> Env<'a> {
     /// An environment with just the global frame.
     pub fn new() -> Env<'a> {
         Env {
-            frames: vec![Frame { id: 0, parent: None, vars: Rc::default() }],
+            frames: vec![Frame { id: 0, parent: None, captured: false, vars: Rc::default() }],
             next_id: 1,
             retired: Rc::default(),
+            overflowed: false,
         }
     }
 
-    /// Id of the innermost frame (what a function created now closes over).
-    pub fn current_id(&self) -> u32 {
-        self.frames.last().map_or(0, |f| f.id)
+    /// The frame a function made now closes over; it is kept when it closes.
+    pub fn capture(&mut self) -> u32 {
+        match self.frames.last_mut() {
+            Some(frame) => {
+                frame.captured = true;
+                frame.id
+            }
+            None => 0,
+        }
     }
 
     /// Pushes a frame whose parent is the frame with id `parent`: on the stack, or brought back
@@ -72,32 +88,29 @@ impl<'a> Env<'a> {
         }
         let Some(retired) = self.retired.iter().find(|r| r.id == id).cloned() else { return 0 };
         let parent = retired.parent.map_or(0, |p| self.frame_index(p));
-        self.frames.push(Frame { id: retired.id, parent: Some(parent), vars: retired.vars });
+        self.frames.push(Frame { id: retired.id, parent: Some(parent), captured: true, vars: retired.vars });
         self.frames.len() - 1
     }
 
-    /// Keeps the innermost frame after it is closed: a closure made in it escaped.
-    pub fn retire_innermost(&mut self) {
-        let Some(frame) = self.frames.last() else { return };
-        let parent = frame.parent.and_then(|i| self.frames.get(i)).map(|p| p.id);
-        let entry = Retired { id: frame.id, parent, vars: frame.vars.clone() };
-        let retired = Rc::make_mut(&mut self.retired);
-        retired.retain(|r| r.id != entry.id);
-        retired.push(entry);
-    }
-
-    /// Closes the `count` innermost frames; a frame brought back from the retired ones keeps what
-    /// was assigned in it.
+    /// Closes the `count` innermost frames. A frame a function was made in is kept (retired),
+    /// with what was assigned in it, for when that function runs.
     pub fn pop_frames(&mut self, count: usize) {
         for _ in 0..count {
             if self.frames.len() <= 1 {
                 return;
             }
-            if let Some(frame) = self.frames.pop()
-                && let Some(i) = self.retired.iter().position(|r| r.id == frame.id)
-                && !Rc::ptr_eq(&self.retired[i].vars, &frame.vars)
-            {
-                Rc::make_mut(&mut self.retired)[i].vars = frame.vars;
+            let Some(frame) = self.frames.pop() else { return };
+            if !frame.captured {
+                continue;
+            }
+            let parent = frame.parent.and_then(|i| self.frames.get(i)).map(|p| p.id);
+            match self.retired.iter().position(|r| r.id == frame.id) {
+                Some(i) if Rc::ptr_eq(&self.retired[i].vars, &frame.vars) => {}
+                Some(i) => Rc::make_mut(&mut self.retired)[i].vars = frame.vars,
+                None if self.retired.len() >= MAX_RETIRED => self.overflowed = true,
+                None => {
+                    Rc::make_mut(&mut self.retired).push(Retired { id: frame.id, parent, vars: frame.vars })
+                }
             }
         }
     }
@@ -110,7 +123,7 @@ impl<'a> Env<'a> {
     fn push(&mut self, parent: usize) {
         let id = self.next_id;
         self.next_id += 1;
-        self.frames.push(Frame { id, parent: Some(parent), vars: Rc::default() });
+        self.frames.push(Frame { id, parent: Some(parent), captured: false, vars: Rc::default() });
     }
 
     /// How many frames are open.
@@ -124,9 +137,7 @@ impl<'a> Env<'a> {
     }
 
     pub fn pop(&mut self) {
-        if self.frames.len() > 1 {
-            self.frames.pop();
-        }
+        self.pop_frames(1);
     }
 
     /// Declares `name` in the innermost frame.
@@ -188,17 +199,35 @@ impl<'a> Env<'a> {
         if !matches!(shared, Value::Array(_) | Value::Object(_)) {
             return;
         }
-        for frame in &mut self.frames {
-            if !frame.vars.iter().any(|(_, v)| is_it(v) || contains(v, shared)) {
-                continue;
+        let replace = |vars: &mut Rc<Vec<(Text<'a>, Value<'a>)>>| {
+            if !vars.iter().any(|(_, v)| is_it(v) || contains(v, shared)) {
+                return;
             }
-            for (_, value) in Rc::make_mut(&mut frame.vars).iter_mut() {
+            for (_, value) in Rc::make_mut(vars).iter_mut() {
                 if is_it(value) {
                     *value = new.clone();
                 } else if contains(value, shared) {
                     *value = Value::Unknown;
                 }
             }
+        };
+        for frame in &mut self.frames {
+            replace(&mut frame.vars);
+        }
+        // Frames kept for closures hold it too.
+        if self.retired.iter().any(|r| r.vars.iter().any(|(_, v)| is_it(v) || contains(v, shared))) {
+            for retired in Rc::make_mut(&mut self.retired).iter_mut() {
+                replace(&mut retired.vars);
+            }
+        }
+    }
+
+    /// Makes every array and object reachable from `value` unknown wherever it is held: what a
+    /// function the analysis does not know may have changed.
+    pub fn widen_reachable(&mut self, value: &Value<'a>) {
+        let parts: Vec<Value<'a>> = reachable(value).into_iter().cloned().collect();
+        for part in parts {
+            self.replace_shared(&part, Value::Unknown);
         }
     }
 
@@ -322,14 +351,41 @@ impl<'a> Env<'a> {
     }
 }
 
+/// The address of an array or object value (its identity), if it is one.
+pub fn identity(value: &Value) -> Option<usize> {
+    match value {
+        Value::Array(items) => Some(Rc::as_ptr(items) as *const u8 as usize),
+        Value::Object(props) => Some(Rc::as_ptr(props) as *const u8 as usize),
+        _ => None,
+    }
+}
+
+/// Every array and object reachable from `value` (itself included), each once: a structure that
+/// holds the same array many times (or many levels deep) is walked in time linear in its distinct
+/// parts.
+pub fn reachable<'v, 'a>(value: &'v Value<'a>) -> Vec<&'v Value<'a>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        let Some(id) = identity(v) else { continue };
+        if !seen.insert(id) {
+            continue;
+        }
+        out.push(v);
+        match v {
+            Value::Array(items) => stack.extend(items.iter()),
+            Value::Object(props) => stack.extend(props.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Whether `container` holds `shared` (an array or object) somewhere inside it.
 fn contains<'a>(container: &Value<'a>, shared: &Value<'a>) -> bool {
-    let inner: Box<dyn Iterator<Item = &Value<'a>>> = match container {
-        Value::Array(items) => Box::new(items.iter()),
-        Value::Object(props) => Box::new(props.iter().map(|(_, v)| v)),
-        _ => return false,
-    };
-    inner.into_iter().any(|v| v.same(shared) || contains(v, shared))
+    let Some(target) = identity(shared) else { return false };
+    reachable(container).iter().skip(1).any(|v| identity(v) == Some(target))
 }
 
 /// The primitive each value is on each state of its flow, as one per-state value; a state on

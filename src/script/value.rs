@@ -12,6 +12,10 @@ use swc_ecma_ast::{ArrowExpr, Function};
 
 use super::state::State;
 
+/// The key that marks an object literal as open (it may have properties it does not list): no
+/// script can write it as a name.
+pub const OPEN_KEY: &str = "\u{0}open";
+
 /// The facts about the application's steps that guard evaluation needs.
 pub struct StepsInfo {
     /// Per configured step (in configuration order): its id and its options' (idp, authenticator).
@@ -151,6 +155,12 @@ impl<'a> Value<'a> {
             Value::Str(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// Whether the value is an object that may have properties it does not list (a spread, a
+    /// getter, a computed key in its literal).
+    pub fn is_open(&self) -> bool {
+        matches!(self, Value::Object(props) if props.iter().any(|(k, _)| &**k == OPEN_KEY))
     }
 
     pub fn prop(&self, name: &str) -> Option<&Value<'a>> {
@@ -320,7 +330,14 @@ impl Concrete {
             Concrete::Null => Some(0.0),
             Concrete::Undefined => Some(f64::NAN),
             Concrete::Str(s) if s.trim().is_empty() => Some(0.0),
-            Concrete::Str(s) => s.trim().parse().ok(),
+            // A plain decimal; JavaScript's other forms (`0x10`, `Infinity`) are not followed.
+            Concrete::Str(s) => {
+                let t = s.trim();
+                t.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+                    .then(|| t.parse().ok())
+                    .flatten()
+            }
         }
     }
 

@@ -15,8 +15,8 @@ use std::rc::Rc;
 use super::Interp;
 use super::expr::property_name;
 use crate::script::env::Env;
-use crate::script::state::{Flow, State};
-use crate::script::value::{Closure, Value};
+use crate::script::state::{Flow, State, union};
+use crate::script::value::{Closure, Concrete, Value};
 
 /// Array methods that change the array in place.
 const MUTATING: &[&str] =
@@ -39,7 +39,11 @@ impl<'a> Interp<'a> {
                 let key = args.first()?;
                 Some(self.per_state_value(flow, |state| {
                     let name = property_name(&key.concrete(state, self.info)?)?;
-                    Some(Value::Bool(receiver.prop(&name).is_some()))
+                    match receiver.prop(&name) {
+                        Some(_) => Some(Value::Bool(true)),
+                        None if receiver.is_open() => None,
+                        None => Some(Value::Bool(false)),
+                    }
                 }))
             }
             r if r.is_primitive() && !matches!(r, Value::Undefined | Value::Null) => {
@@ -100,15 +104,18 @@ impl<'a> Interp<'a> {
         match method {
             "indexOf" | "includes" | "lastIndexOf" => {
                 let wanted = arg(0);
-                if !wanted.is_primitive() || !items.iter().all(Value::is_primitive) {
+                // A start position (`indexOf(x, 1)`) is not followed: unknown.
+                if args.len() > 1 || !wanted.is_primitive() || !items.iter().all(Value::is_primitive) {
                     return Some(Value::Unknown);
                 }
                 Some(self.per_state_value(flow, |state| {
                     let wanted = wanted.concrete(state, self.info)?;
                     let mut found = None;
                     for (i, item) in items.iter().enumerate() {
-                        // `indexOf` and `includes` compare strictly (`includes` also finds NaN).
-                        let equal = item.concrete(state, self.info)?.equals(&wanted, true)?;
+                        // `indexOf` compares strictly; `includes` also finds NaN (SameValueZero).
+                        let item = item.concrete(state, self.info)?;
+                        let both_nan = matches!((&item, &wanted), (Concrete::Num(a), Concrete::Num(b)) if a.is_nan() && b.is_nan());
+                        let equal = (method == "includes" && both_nan) || item.equals(&wanted, true)?;
                         if equal {
                             found = Some(i);
                             if method != "lastIndexOf" {
@@ -145,10 +152,18 @@ impl<'a> Interp<'a> {
         env: &mut Env<'a>,
     ) -> Value<'a> {
         let mut results = Vec::with_capacity(items.len());
+        // `some`, `every`, `find` stop at the first decisive element: a later run, and what it
+        // assigns, may not happen.
+        let may_stop = matches!(method, "some" | "every" | "find" | "findIndex");
         for (i, item) in items.iter().enumerate() {
             let args = vec![item.clone(), Value::Num(i as f64), Value::Array(items.clone())];
+            let before = (may_stop && i > 0).then(|| (env.clone(), flow.clone()));
             let (out, value) = self.call(callback, args, std::mem::take(flow), env);
             *flow = out;
+            if let Some((skipped_env, skipped_flow)) = before {
+                env.join(flow, &skipped_env, &skipped_flow, self.info, false);
+                union(flow, skipped_flow);
+            }
             results.push(value);
         }
         if flow.is_empty() {
@@ -224,7 +239,6 @@ impl<'a> Interp<'a> {
         args: &[Value<'a>],
         flow: &Flow,
     ) -> Option<Value<'a>> {
-        use crate::script::value::Concrete;
         let text = |v: &Value<'a>, state: &State| match v.concrete(state, self.info)? {
             Concrete::Str(s) => Some(s),
             _ => None,
@@ -266,6 +280,11 @@ impl<'a> Interp<'a> {
         ];
         if !known.contains(&method) {
             return None;
+        }
+        // A position argument (`startsWith('G', 1)`, `indexOf(x, 2)`) is not followed.
+        let takes_one = ["startsWith", "endsWith", "includes", "indexOf"];
+        if args.len() > usize::from(takes_one.contains(&method)) {
+            return Some(Value::Unknown);
         }
         Some(self.per_state_value(flow, apply))
     }

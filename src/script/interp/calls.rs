@@ -9,16 +9,16 @@ use swc_ecma_ast::*;
 
 use super::expr::member;
 use super::framework::{ASYNC_WITH_CALLBACKS, CalleeName, HOST_FUNCTIONS};
-use super::stmt::Out;
+use super::stmt::{Exit, Out};
 use super::{Interp, MAX_CALL_DEPTH, MAX_REENTRY, MAX_ROUNDS, offset, pattern_names};
 use crate::script::env::{Env, join_values};
 use crate::script::state::{Flow, union};
 use crate::script::value::{Closure, Code, Value};
 
 /// `Log.info(list)`, `JSON.stringify(o)`, `Math.max(...)`: host objects whose methods do not change
-/// their arguments (unless the script defines a variable of that name).
+/// their arguments (unlike `Object.assign`).
 fn is_pure_host_object(object: &Expr) -> bool {
-    matches!(object, Expr::Ident(id) if matches!(&*id.sym, "Log" | "JSON" | "Math" | "console" | "Object" | "Array" | "String" | "Number"))
+    matches!(object, Expr::Ident(id) if matches!(&*id.sym, "Log" | "JSON" | "Math" | "console" | "String" | "Number"))
 }
 
 #[derive(Default)]
@@ -58,9 +58,10 @@ impl<'a> Interp<'a> {
                 return Value::Unknown;
             }
             if !HOST_FUNCTIONS.contains(&name) {
-                // A function the analysis does not know may change what it is given.
+                // A function the analysis does not know may change what it is given, and all
+                // that can be reached from it.
                 for arg in &args {
-                    env.replace_shared(arg, Value::Unknown);
+                    env.widen_reachable(arg);
                 }
             }
             let is_async = ASYNC_WITH_CALLBACKS.contains(&name);
@@ -96,7 +97,7 @@ impl<'a> Interp<'a> {
             if !matches!(callee_value, Value::Func(_)) && !is_pure_host_object(&m.obj) {
                 // A function the analysis does not know may change what it is given.
                 for arg in &args {
-                    env.replace_shared(arg, Value::Unknown);
+                    env.widen_reachable(arg);
                 }
             }
             return self.call_value(
@@ -112,7 +113,7 @@ impl<'a> Interp<'a> {
         let args = self.eval_args(&c.args, flow, env);
         if !matches!(callee_value, Value::Func(_)) {
             for arg in &args {
-                env.replace_shared(arg, Value::Unknown);
+                env.widen_reachable(arg);
             }
         }
         self.call_value(callee_value, args, CalleeName::Source(callee.span()), offset(c.span.lo), flow, env)
@@ -232,7 +233,6 @@ impl<'a> Interp<'a> {
         env: &mut Env<'a>,
     ) -> (Flow, Value<'a>) {
         let pushed = env.push_call(closure.frame);
-        let frame = env.current_id();
         let (params, body): (Vec<&'a Pat>, Result<&'a [Stmt], &'a Expr>) = match closure.code {
             Code::Function(f) => (
                 f.params.iter().map(|p| &p.pat).collect(),
@@ -256,7 +256,7 @@ impl<'a> Interp<'a> {
                 }
             }
         }
-        let out = match body {
+        let mut out = match body {
             Ok(stmts) => {
                 self.hoist(stmts, env);
                 self.exec_stmts(stmts, flow, env)
@@ -269,11 +269,21 @@ impl<'a> Interp<'a> {
         };
         // What the function's returns assigned (to variables outside it) holds after the call.
         out.ret_env.join_into(&out.normal, env, self.info);
-        // A function made here and returned (the module pattern, a factory) keeps this frame.
-        if out.ret.iter().any(|(_, v)| closes_over(v, frame, 0)) {
-            env.retire_innermost();
-        }
+        // A function made here (returned by a module or a factory, stored, registered as a
+        // callback) keeps this frame: `pop_frames` retires it.
         env.pop_frames(pushed);
+        if env.overflowed {
+            self.facts.incomplete = true;
+        }
+        // A throw leaves the function: the innermost `try` running (here or in a caller) sees
+        // what was assigned up to it.
+        if let (false, Some(mut thrown_env), Some(accumulator)) =
+            (out.thrown.flow.is_empty(), out.thrown.env.take(), self.throws.last_mut())
+        {
+            thrown_env.truncate(env.depth());
+            let thrown = Exit { flow: std::mem::take(&mut out.thrown.flow), env: Some(thrown_env) };
+            accumulator.add(thrown, self.info);
+        }
         // Falling off the end returns undefined; an exception ends the sign-in.
         if out.ret.is_empty() {
             return (out.normal, Value::Undefined);
@@ -287,17 +297,6 @@ impl<'a> Interp<'a> {
             union(&mut flow, ret_flow);
         }
         (flow, value)
-    }
-}
-
-/// Whether `value` is, or holds (in an object or array, a few levels deep), a function made in
-/// frame `frame`.
-fn closes_over(value: &Value, frame: u32, depth: usize) -> bool {
-    match value {
-        Value::Func(c) => c.frame == frame,
-        Value::Object(props) if depth < 4 => props.iter().any(|(_, v)| closes_over(v, frame, depth + 1)),
-        Value::Array(items) if depth < 4 => items.iter().any(|v| closes_over(v, frame, depth + 1)),
-        _ => false,
     }
 }
 

@@ -13,7 +13,7 @@ use super::framework::CalleeName;
 use super::{Interp, RED_ZONE, STACK_SEGMENT, collect_names, collect_object_names};
 use crate::script::env::{Env, join_values};
 use crate::script::state::{Flow, join_arms, union};
-use crate::script::value::{Closure, Code, Concrete, Cond, Field, Text, Value};
+use crate::script::value::{Closure, Code, Concrete, Cond, Field, OPEN_KEY, Text, Value};
 
 impl<'a> Interp<'a> {
     // ----- expressions ------------------------------------------------------------------------
@@ -71,16 +71,15 @@ impl<'a> Interp<'a> {
                             self.eval(expr, flow, env);
                             Value::Unknown
                         }
-                        None => Value::Undefined,
+                        // A hole: reads as undefined, but `indexOf`, `in` and `forEach` skip it.
+                        None => Value::Unknown,
                     });
                 }
                 Value::Array(Rc::new(items))
             }
             Expr::Object(o) => self.eval_object(o, flow, env),
-            Expr::Fn(f) => {
-                Value::Func(Closure { code: Code::Function(&f.function), frame: env.current_id() })
-            }
-            Expr::Arrow(a) => Value::Func(Closure { code: Code::Arrow(a), frame: env.current_id() }),
+            Expr::Fn(f) => Value::Func(Closure { code: Code::Function(&f.function), frame: env.capture() }),
+            Expr::Arrow(a) => Value::Func(Closure { code: Code::Arrow(a), frame: env.capture() }),
             // `delete o.x`: the object changes (for every variable holding it).
             Expr::Unary(u) if u.op == UnaryOp::Delete => {
                 if let Expr::Member(m) = u.arg.unwrap_parens() {
@@ -212,32 +211,41 @@ impl<'a> Interp<'a> {
 
     fn eval_object(&mut self, o: &'a ObjectLit, flow: &mut Flow, env: &mut Env<'a>) -> Value<'a> {
         let mut props: Vec<(Text<'a>, Value<'a>)> = Vec::with_capacity(o.props.len());
+        // A spread, a getter or setter, a key the analysis cannot tell, or `__proto__`: the
+        // object may have properties it does not list.
+        let mut open = false;
         for p in &o.props {
             match p {
                 PropOrSpread::Prop(prop) => match &**prop {
                     Prop::KeyValue(kv) => {
                         let value = self.eval(&kv.value, flow, env);
-                        if let Some(key) = self.prop_name(&kv.key, flow, env) {
-                            props.push((text(key), value));
+                        match self.prop_name(&kv.key, flow, env) {
+                            Some(key) if key == "__proto__" => open = true,
+                            Some(key) => props.push((text(key), value)),
+                            None => open = true,
                         }
                     }
                     Prop::Shorthand(id) => {
                         let value = env.lookup(&id.sym).cloned().unwrap_or(Value::Unknown);
                         props.push((Text::Script(&id.sym), value));
                     }
-                    Prop::Method(m) => {
-                        if let Some(key) = self.prop_name(&m.key, flow, env) {
-                            let closure =
-                                Closure { code: Code::Function(&m.function), frame: env.current_id() };
+                    Prop::Method(m) => match self.prop_name(&m.key, flow, env) {
+                        Some(key) => {
+                            let closure = Closure { code: Code::Function(&m.function), frame: env.capture() };
                             props.push((text(key), Value::Func(closure)));
                         }
-                    }
-                    _ => {}
+                        None => open = true,
+                    },
+                    _ => open = true,
                 },
                 PropOrSpread::Spread(s) => {
                     self.eval(&s.expr, flow, env);
+                    open = true;
                 }
             }
+        }
+        if open {
+            props.push((Text::Script(OPEN_KEY), Value::Unknown));
         }
         Value::Object(Rc::new(props))
     }
@@ -307,6 +315,21 @@ impl<'a> Interp<'a> {
                         Value::StepField(..),
                         Value::Str(s),
                     ) if s.is_empty() => left,
+                    // `(isLocal && 2) || 0`: a value, not a boolean: the operand it is, per state.
+                    (BinaryOp::LogicalAnd | BinaryOp::LogicalOr, ..)
+                        if left.is_primitive()
+                            && right.is_primitive()
+                            && !(booleanish(&left) && booleanish(&right)) =>
+                    {
+                        let and = b.op == BinaryOp::LogicalAnd;
+                        self.per_state_value(flow, |state| {
+                            let pick = match (left.truthy(state, self.info)?, and) {
+                                (true, true) | (false, false) => &right,
+                                _ => &left,
+                            };
+                            Some(pick.concrete(state, self.info)?.to_value())
+                        })
+                    }
                     (BinaryOp::LogicalAnd, ..) => {
                         Value::Cond(Rc::new(Cond::And(left.to_cond(), right.to_cond())))
                     }
@@ -331,7 +354,10 @@ impl<'a> Interp<'a> {
                 let left = self.eval(&b.left, flow, env);
                 let right = self.eval(&b.right, flow, env);
                 match (&left, &right) {
-                    (Value::Str(a), Value::Str(b)) => Value::str(&format!("{a}{b}")),
+                    // Strings the analysis builds stay small: a guard compares names.
+                    (Value::Str(a), Value::Str(b)) if a.len() + b.len() <= MAX_STRING => {
+                        Value::str(&format!("{a}{b}"))
+                    }
                     (Value::Num(a), Value::Num(b)) => Value::Num(a + b),
                     _ => Value::Unknown,
                 }
@@ -346,9 +372,11 @@ impl<'a> Interp<'a> {
                 let op = b.op;
                 self.per_state_value(flow, |state| {
                     let (a, b) = (left.concrete(state, self.info)?, right.concrete(state, self.info)?);
+                    // Exact for two numbers or two strings; other mixes (coercions) are not followed.
                     let ordering = match (&a, &b) {
-                        (Concrete::Str(x), Concrete::Str(y)) => Some(x.cmp(y)),
-                        _ => a.to_number()?.partial_cmp(&b.to_number()?),
+                        (Concrete::Str(x), Concrete::Str(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
+                        (Concrete::Num(x), Concrete::Num(y)) => x.partial_cmp(y),
+                        _ => return None,
                     };
                     // A comparison with NaN is false whatever the operator.
                     let holds = ordering.is_some_and(|o| match op {
@@ -367,10 +395,18 @@ impl<'a> Interp<'a> {
                 match &obj {
                     Value::Object(_) | Value::Array(_) => self.per_state_value(flow, |state| {
                         let name = property_name(&key.concrete(state, self.info)?)?;
+                        // Inherited names (`'toString' in o`): not followed.
+                        if INHERITED.contains(&name.as_str()) {
+                            return None;
+                        }
                         let found = match &obj {
-                            Value::Array(items) => {
-                                name == "length" || name.parse::<usize>().is_ok_and(|i| i < items.len())
-                            }
+                            // An index or `length`; any other name may be a method (`'push' in []`).
+                            Value::Array(items) => match name.parse::<usize>() {
+                                Ok(i) => i < items.len(),
+                                Err(_) if name == "length" => true,
+                                Err(_) => return None,
+                            },
+                            _ if obj.prop(&name).is_none() && obj.is_open() => return None,
                             _ => obj.prop(&name).is_some(),
                         };
                         Some(Value::Bool(found))
@@ -396,7 +432,9 @@ impl<'a> Interp<'a> {
                     match (env.lookup(&id.id.sym), &value, a.op) {
                         (Some(Value::Num(x)), Value::Num(y), AssignOp::AddAssign) => Value::Num(x + y),
                         (Some(Value::Num(x)), Value::Num(y), _) => Value::Num(x - y),
-                        (Some(Value::Str(x)), Value::Str(y), AssignOp::AddAssign) => {
+                        (Some(Value::Str(x)), Value::Str(y), AssignOp::AddAssign)
+                            if x.len() + y.len() <= MAX_STRING =>
+                        {
                             Value::str(&format!("{x}{y}"))
                         }
                         _ => Value::Unknown,
@@ -428,13 +466,15 @@ impl<'a> Interp<'a> {
                         Value::Object(Rc::new(props))
                     }
                     (Value::Array(items), Some(key)) => match key.parse::<usize>() {
-                        // Within reach of the end: holes up to it are undefined.
-                        Ok(i) if i <= items.len() + 64 => {
+                        // An element, or the next one: exact. Past the end it would leave holes,
+                        // which are not `undefined` (`in`, `forEach` skip them): unknown.
+                        Ok(i) if i <= items.len() => {
                             let mut items = (**items).clone();
-                            if i >= items.len() {
-                                items.resize(i + 1, Value::Undefined);
+                            if i == items.len() {
+                                items.push(value.clone());
+                            } else {
+                                items[i] = value.clone();
                             }
-                            items[i] = value.clone();
                             Value::Array(Rc::new(items))
                         }
                         _ => Value::Unknown,
@@ -462,6 +502,31 @@ impl<'a> Interp<'a> {
         value
     }
 }
+
+/// A boolean, or a condition (a boolean per state).
+fn booleanish(v: &Value) -> bool {
+    matches!(v, Value::Bool(_) | Value::Cond(_))
+}
+
+/// Names every object inherits (`Object.prototype`), and arrays' own methods' holders.
+const INHERITED: &[&str] = &[
+    "toString",
+    "toLocaleString",
+    "valueOf",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "constructor",
+    "__proto__",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+];
+
+/// Longer strings built by concatenation are unknown (a loop doubling a string must not fill the
+/// memory).
+const MAX_STRING: usize = 4096;
 
 impl<'a> Interp<'a> {
     /// `obj[key]` where the key is a value: per state when the key depends on the state.
@@ -506,7 +571,11 @@ pub(super) fn member<'a>(obj: &Value<'a>, key: Option<&str>) -> Value<'a> {
             "authenticator" => Value::StepField(*n, Field::Authenticator),
             _ => Value::Unknown,
         },
-        Value::Object(_) => obj.prop(key).cloned().unwrap_or(Value::Undefined),
+        // A property the object does not list: undefined, unless the object may have more than it
+        // lists, or the name is one every object inherits.
+        Value::Object(_) => obj.prop(key).cloned().unwrap_or_else(|| {
+            if obj.is_open() || INHERITED.contains(&key) { Value::Unknown } else { Value::Undefined }
+        }),
         Value::Array(items) => match key.parse::<usize>() {
             Ok(i) => items.get(i).cloned().unwrap_or(Value::Undefined),
             Err(_) if key == "length" => Value::Num(items.len() as f64),

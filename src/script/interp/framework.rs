@@ -80,6 +80,7 @@ const FAILURE_CALLBACKS: &[&str] = &["onFail", "onUserAbort", "onFallback"];
 fn filter_entry<'v>(entry: &'v Value) -> Option<(Option<&'v str>, Option<&'v str>)> {
     let Value::Object(_) = entry else { return None };
     let field = |key: &str| match entry.prop(key) {
+        None if entry.is_open() => None,
         None | Some(Value::Undefined | Value::Null) => Some(None),
         Some(Value::Str(s)) => Some(Some(&**s)),
         Some(_) => None,
@@ -306,6 +307,7 @@ impl<'a> Interp<'a> {
             // `Some(b)` when the call certainly does (not) mark its step as the subject; `None`
             // when the options are there but cannot be read: both may happen.
             let marks_subject = match options.map(|o| o.prop("stepOptions")) {
+                Some(None) if options.is_some_and(Value::is_open) => None,
                 None | Some(None) => Some(false),
                 Some(Some(Value::Object(_))) => {
                     match options

@@ -57,6 +57,10 @@ const MAX_ROUNDS: usize = 32;
 /// Rounds of a loop run one by one while its test is decided, and items of a known array a
 /// `for-of` runs once each, up to this many; past it, the loop is summarised as any other.
 const MAX_UNROLL: usize = 64;
+/// At most this many rounds are run one by one in one analysis, and loops nest at most this
+/// deep while doing so.
+const MAX_UNROLLED: usize = 512;
+pub(super) const MAX_UNROLL_NESTING: usize = 2;
 
 /// Where a step runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -157,6 +161,13 @@ pub struct Interp<'a> {
     deferred: Vec<(u32, Text<'a>, Value<'a>)>,
     /// The label of a labelled statement, for the loop it labels (taken by `exec_loop`).
     pending_label: Option<&'a str>,
+    /// Loop rounds run one by one so far, and how many such loops are running now: both are
+    /// bounded, so that nested loops fall back to summaries before they eat the budget.
+    unrolled: usize,
+    unrolling: usize,
+    /// One per `try` running now (innermost last): the environments in which called functions
+    /// threw, for its `catch`.
+    throws: Vec<stmt::Exit<'a>>,
 }
 
 /// Script byte offset of a swc position (the parser numbers bytes from 1).
@@ -175,6 +186,9 @@ pub fn analyze(script: &Script, info: &StepsInfo, initial: State) -> Facts {
         depth: 0,
         deferred: Vec::new(),
         pending_label: None,
+        unrolled: 0,
+        unrolling: 0,
+        throws: Vec::new(),
     };
     let mut env = Env::new();
     let mut flow = Flow::new();
@@ -225,6 +239,16 @@ impl<'a> Interp<'a> {
             return false;
         }
         self.depth += 1;
+        true
+    }
+
+    /// Whether `rounds` more loop rounds may run one by one in this analysis; counts them. (The
+    /// nesting of such loops is checked where a loop starts.)
+    pub(super) fn may_unroll(&mut self, rounds: usize) -> bool {
+        if self.unrolled + rounds > MAX_UNROLLED {
+            return false;
+        }
+        self.unrolled += rounds;
         true
     }
 

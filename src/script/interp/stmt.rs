@@ -11,7 +11,9 @@ use swc_common::Spanned;
 use swc_ecma_ast::*;
 
 use super::expr::member;
-use super::{Interp, MAX_ROUNDS, MAX_UNROLL, RED_ZONE, STACK_SEGMENT, WIDEN_AFTER, pattern_names};
+use super::{
+    Interp, MAX_ROUNDS, MAX_UNROLL, MAX_UNROLL_NESTING, RED_ZONE, STACK_SEGMENT, WIDEN_AFTER, pattern_names,
+};
 use crate::script::env::Env;
 use crate::script::state::{Flow, join_arms, union};
 use crate::script::value::{Closure, Code, Cond, StepsInfo, Value};
@@ -20,7 +22,7 @@ use crate::script::value::{Closure, Code, Cond, StepsInfo, Value};
 /// `throw`), with the environment they leave with: the join of the environments at each jump.
 /// Where they land (after the loop, in the caller, in `catch`), that environment is joined in,
 /// so an assignment made just before `break` or `return` is not lost.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Exit<'a> {
     pub(super) flow: Flow,
     pub(super) env: Option<Env<'a>>,
@@ -116,7 +118,7 @@ impl<'a> Interp<'a> {
     fn hoist_stmt(&mut self, stmt: &'a Stmt, env: &mut Env<'a>) {
         match stmt {
             Stmt::Decl(Decl::Fn(f)) => {
-                let closure = Closure { code: Code::Function(&f.function), frame: env.current_id() };
+                let closure = Closure { code: Code::Function(&f.function), frame: env.capture() };
                 env.declare(&f.ident.sym, Value::Func(closure));
             }
             Stmt::Decl(Decl::Var(v)) => self.hoist_var(v, env),
@@ -293,10 +295,15 @@ impl<'a> Interp<'a> {
                     Value::Array(items) => {
                         Some((0..items.len()).map(|i| Value::str(&i.to_string())).collect())
                     }
-                    Value::Object(props) => Some(props.iter().map(|(k, _)| Value::Str(k.clone())).collect()),
+                    Value::Object(props) if !object.is_open() => {
+                        Some(props.iter().map(|(k, _)| Value::Str(k.clone())).collect())
+                    }
                     _ => None,
                 };
-                match keys.filter(|k| k.len() <= MAX_UNROLL) {
+                let unroll = |this: &mut Self, n: usize| {
+                    n <= MAX_UNROLL && this.unrolling < MAX_UNROLL_NESTING && this.may_unroll(n)
+                };
+                match keys.filter(|k| unroll(self, k.len())) {
                     Some(keys) => self.exec_for_each(&f.left, keys, &f.body, label, flow, env),
                     None => {
                         self.bind_for_head(&f.left, Value::Unknown, env);
@@ -308,7 +315,11 @@ impl<'a> Interp<'a> {
             Stmt::ForOf(f) => {
                 let iterable = self.eval(&f.right, &mut flow, env);
                 match iterable {
-                    Value::Array(items) if items.len() <= MAX_UNROLL => {
+                    Value::Array(items)
+                        if items.len() <= MAX_UNROLL
+                            && self.unrolling < MAX_UNROLL_NESTING
+                            && self.may_unroll(items.len()) =>
+                    {
                         self.exec_for_each(&f.left, items.to_vec(), &f.body, label, flow, env)
                     }
                     _ => {
@@ -325,7 +336,7 @@ impl<'a> Interp<'a> {
             Stmt::Decl(Decl::Fn(f)) => {
                 // Hoisted already; re-declaring binds the closure to the current frame, which
                 // matters for functions declared inside blocks.
-                let closure = Closure { code: Code::Function(&f.function), frame: env.current_id() };
+                let closure = Closure { code: Code::Function(&f.function), frame: env.capture() };
                 env.assign(&f.ident.sym, Value::Func(closure));
                 Out::normal(flow)
             }
@@ -399,6 +410,7 @@ impl<'a> Interp<'a> {
         let mut out = Out::default();
         let mut flow = flow;
         let mut breaks = Exit::default();
+        self.unrolling += 1;
         for item in items {
             if flow.is_empty() {
                 break;
@@ -406,6 +418,7 @@ impl<'a> Interp<'a> {
             self.bind_for_head(head, item, env);
             flow = self.loop_round(body, label, flow, env, &mut breaks, &mut out);
         }
+        self.unrolling -= 1;
         breaks.join_into(&flow, env, self.info);
         union(&mut flow, breaks.flow);
         out.normal = flow;
@@ -565,7 +578,10 @@ impl<'a> Interp<'a> {
 
     fn exec_try(&mut self, t: &'a TryStmt, flow: Flow, env: &mut Env<'a>) -> Out<'a> {
         let before = env.clone();
+        self.throws.push(Exit::default());
         let mut body = self.exec_block(&t.block.stmts, flow.clone(), env);
+        // What functions called in the block had assigned when they threw.
+        let thrown_in_calls = self.throws.pop().unwrap_or_default();
         let mut out = Out::default();
         match &t.handler {
             Some(handler) => {
@@ -578,6 +594,7 @@ impl<'a> Interp<'a> {
                 let thrown = std::mem::take(&mut body.thrown);
                 thrown.join_into(&catch_in, &mut catch_env, self.info);
                 union(&mut catch_in, thrown.flow);
+                thrown_in_calls.join_into(&catch_in, &mut catch_env, self.info);
                 catch_env.push_block();
                 if let Some(param) = &handler.param {
                     for name in pattern_names(param) {
@@ -602,10 +619,18 @@ impl<'a> Interp<'a> {
             // continue and throw, which then carry on from its end.
             let mut fin = self.exec_block(&finalizer.stmts, std::mem::take(&mut out.normal), env);
             let mut rets = Vec::new();
+            let ret_exit = std::mem::take(&mut out.ret_env);
+            let mut ret_env = ret_exit.env.unwrap_or_else(|| env.clone());
+            let mut ret_flow = Flow::new();
             for (flow, value) in std::mem::take(&mut out.ret) {
-                let mut f = self.exec_block(&finalizer.stmts, flow, env);
-                rets.push((std::mem::take(&mut f.normal), value));
+                let mut f = self.exec_block(&finalizer.stmts, flow, &mut ret_env);
+                let after = std::mem::take(&mut f.normal);
+                union(&mut ret_flow, after.clone());
+                rets.push((after, value));
                 out.absorb_jumps(&mut f, self.info);
+            }
+            if !ret_flow.is_empty() {
+                out.ret_env.add(Exit { flow: ret_flow, env: Some(ret_env) }, self.info);
             }
             for slot in [&mut out.brk, &mut out.cont, &mut out.thrown] {
                 let exit = std::mem::take(slot);
@@ -647,7 +672,12 @@ impl<'a> Interp<'a> {
         // While the test is decided in every state (`i < list.length` with a known list), the
         // rounds run one after the other, exactly: no join of rounds that cannot both happen.
         let mut first = true;
-        for _ in 0..MAX_UNROLL {
+        let rounds = if test.is_some() && self.unrolling < MAX_UNROLL_NESTING { MAX_UNROLL } else { 0 };
+        self.unrolling += 1;
+        for _ in 0..rounds {
+            if !self.may_unroll(1) {
+                break;
+            }
             let mut at_head = head.clone();
             let mut probe_env = env.clone();
             let run = match test {
@@ -667,6 +697,7 @@ impl<'a> Interp<'a> {
             *env = probe_env;
             if !run {
                 union(&mut leave_all, at_head);
+                self.unrolling -= 1;
                 finish(&mut out, env, leave_all, breaks, self.info);
                 return out;
             }
@@ -676,10 +707,12 @@ impl<'a> Interp<'a> {
             }
             head = next;
             if head.is_empty() {
+                self.unrolling -= 1;
                 finish(&mut out, env, leave_all, breaks, self.info);
                 return out;
             }
         }
+        self.unrolling -= 1;
         for round in 0..MAX_ROUNDS {
             let mut iter_env = env.clone();
             let mut at_head = head.clone();
