@@ -2,14 +2,20 @@
 //!
 //! Both formats are read as YAML 1.2 (a superset of JSON) and the tree is built straight from the
 //! parser's events: going through serde's `Spanned<T>` cost three times the parse itself on a
-//! large tenant. Two parsers share the work: saphyr-parser reads the files it suits first (ASCII
-//! text without control characters that ends with a line break: nearly every export), 23%
-//! faster than granit-parser on the 10,000-application bench, where YAML is the largest single
-//! cost of a run. Every other file, and every file saphyr rejects or that breaks a limit, is read
-//! by granit-parser (serde-saphyr's fork of saphyr, which serde-saphyr brings anyway), whose byte
-//! offsets need no conversion and whose error messages are better ("unclosed bracket '['"). The
-//! spans are granit's either way (see `SaphyrEvents`). JSON files are first checked with
-//! serde_json so that a JSON syntax error is reported in JSON's terms.
+//! large tenant. Three parsers share the work, fastest first, each giving up on what it cannot
+//! read:
+//! - [`fast`] reads the plain block YAML that exports are written in (one `key: value` a line,
+//!   `|` scripts, `!!org.wso2...` tags: every file of the bench tenants), five times faster
+//!   than saphyr-parser; it accepts only files it can tell are valid;
+//! - saphyr-parser reads the other files it suits (ASCII text without control characters that
+//!   ends with a line break), 23% faster than granit-parser;
+//! - granit-parser (serde-saphyr's fork of saphyr, which serde-saphyr brings anyway) reads every
+//!   other file, and every file the others reject or that breaks a limit: its byte offsets need
+//!   no conversion and its error messages are better ("unclosed bracket '['").
+//!
+//! The trees and spans are granit's whichever parser read the file (see `SaphyrEvents` and
+//! [`fast`]; the tests compare them). JSON files are first checked with serde_json so that a
+//! JSON syntax error is reported in JSON's terms.
 //! The loader (`load/`) then reads applications and identity providers out of these trees;
 //! nothing here knows about WSO2.
 //!
@@ -24,6 +30,8 @@ use std::collections::HashMap;
 use serde_saphyr::granit_parser::{self as granit, ScanError};
 
 use crate::source::{FileId, Span};
+
+mod fast;
 
 /// A YAML/JSON value with the span of its text. Strings are borrowed from the file's text when
 /// they are written there as they read (most plain and quoted scalars): a tenant has millions
@@ -116,13 +124,19 @@ pub fn parse(file: FileId, text: &str, format: Format) -> Result<Vec<Node<'_>>, 
         };
         return Err(ParseError { message, offset: None, line_col: Some((e.line(), e.column())) });
     }
-    // Most files are valid: the faster parser builds them. Anything it cannot (a syntax error,
-    // a limit) is built again by granit, so errors read and are placed as granit has them.
+    // Most files are valid: the faster parsers build them. Anything they cannot (a syntax
+    // error, a limit) is built again by granit, so errors read and are placed as granit has
+    // them. Nearly every export is plain block YAML, which `fast` reads; saphyr-parser reads
+    // the rest of the ASCII files.
     if SaphyrEvents::suits(text) {
-        // A panic in saphyr-parser (none is known: two million fuzzed inputs) must not end the
-        // run: granit reads the file then.
-        let fast = std::panic::catch_unwind(|| Builder::new().run(SaphyrEvents::new(file, text)));
-        if let Ok(Ok(documents)) = fast {
+        // A panic in either (none is known: two million fuzzed inputs for saphyr-parser, six
+        // million mutated files for `fast`) must not end the run: the next parser reads the
+        // file then.
+        if let Ok(Ok(documents)) = std::panic::catch_unwind(|| fast::parse(file, text)) {
+            return Ok(documents);
+        }
+        let saphyr = std::panic::catch_unwind(|| Builder::new().run(SaphyrEvents::new(file, text)));
+        if let Ok(Ok(documents)) = saphyr {
             return Ok(documents);
         }
     }
@@ -506,25 +520,22 @@ const MAX_ALIAS_COPIES: usize = 1_000_000;
 /// Documents in one stream (a stream of empty documents costs nothing to write).
 const MAX_DOCUMENTS: usize = 100_000;
 
-/// A collection being built.
+/// A collection being built. Its items (or entries) so far are at the end of the builder's
+/// `items` (or `entries`), from `first` on.
 enum Frame<'t> {
-    Seq {
-        span: Span,
-        anchor: usize,
-        items: Vec<Node<'t>>,
-    },
-    Map {
-        span: Span,
-        anchor: usize,
-        entries: Vec<(Key<'t>, Node<'t>)>,
-        key: Option<Key<'t>>,
-        merges: Vec<Node<'t>>,
-    },
+    Seq { span: Span, anchor: usize, first: usize },
+    Map { span: Span, anchor: usize, first: usize, key: Option<Key<'t>>, merges: Vec<Node<'t>> },
 }
 
 /// Builds nodes from parser events, with an explicit stack (no recursion on the input's nesting).
 struct Builder<'a> {
     stack: Vec<Frame<'a>>,
+    /// The items of the open sequences, innermost last, and the entries of the open mappings:
+    /// one vector for all of them, so that each collection is allocated once, at its size,
+    /// when it is complete (growing a vector per collection was a tenth of a run's
+    /// instructions).
+    items: Vec<Node<'a>>,
+    entries: Vec<(Key<'a>, Node<'a>)>,
     /// Completed anchored nodes by anchor id, for aliases.
     anchors: HashMap<usize, Node<'a>>,
     copied: usize,
@@ -537,6 +548,8 @@ impl<'a> Builder<'a> {
     fn new() -> Builder<'a> {
         Builder {
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             copied: 0,
             documents: Vec::new(),
@@ -545,81 +558,96 @@ impl<'a> Builder<'a> {
     }
 
     fn run(mut self, mut events: impl Events<'a>) -> Result<Vec<Node<'a>>, ParseError> {
+        let nesting_limit = events.nesting_limit();
         while let Some(next) = events.next_event() {
             let (event, span) = next?;
-            let at = span.start;
-            match event {
-                Ev::DocumentStart => {
-                    self.document_count += 1;
-                    if self.document_count > MAX_DOCUMENTS {
-                        return Err(limit(at, "a stream of more than 100,000 documents"));
-                    }
-                    self.anchors.clear();
-                }
-                Ev::SequenceStart { anchor } => {
-                    self.nest(at, events.nesting_limit())?;
-                    self.stack.push(Frame::Seq { span, anchor, items: Vec::new() })
-                }
-                Ev::MappingStart { anchor } => {
-                    self.nest(at, events.nesting_limit())?;
-                    self.stack.push(Frame::Map {
-                        span,
-                        anchor,
-                        entries: Vec::new(),
-                        key: None,
-                        merges: Vec::new(),
-                    })
-                }
-                Ev::SequenceEnd => {
-                    if let Some(Frame::Seq { span, anchor, items }) = self.stack.pop() {
-                        self.complete(Node { span, kind: Kind::Seq(items) }, anchor)?;
-                    }
-                }
-                Ev::MappingEnd => {
-                    if let Some(Frame::Map { span, anchor, mut entries, merges, .. }) = self.stack.pop() {
-                        if let Some(key) = first_duplicate(&entries) {
-                            let message = format!("duplicate mapping key: {}", key.name);
-                            return Err(error(key.span.start, &message));
-                        }
-                        merge_into(&mut entries, merges);
-                        self.complete(Node { span, kind: Kind::Map(entries) }, anchor)?;
-                    }
-                }
-                Ev::Scalar { value, plain, anchor, tag } => {
-                    if anchor == 0
-                        && let Some(Frame::Map { key: pending @ None, .. }) = self.stack.last_mut()
-                    {
-                        // A key is known by its text: `y`, `1` and `true` name the keys `y`, `1`
-                        // and `true`, whatever they would be as values.
-                        if !events.can_be_key(span) {
-                            return Err(error(at, "an implicit key over more than one line"));
-                        }
-                        *pending = Some(Key { name: value, span });
-                        continue;
-                    }
-                    let kind = scalar(value, plain, tag);
-                    self.complete(Node { span, kind }, anchor)?;
-                }
-                Ev::Alias(id) => {
-                    let Some(target) = self.anchors.get(&id) else {
-                        return Err(error(
-                            at,
-                            "the alias refers to a node that is not complete (it contains itself)",
-                        ));
-                    };
-                    self.copied += size(target);
-                    if self.copied > MAX_ALIAS_COPIES {
-                        return Err(limit(at, "aliases that expand to more than 1,000,000 nodes"));
-                    }
-                    // The copy is shown where it is used; what is inside keeps its definition's
-                    // places, whose text is that of the value.
-                    let node = Node { span, kind: target.kind.clone() };
-                    self.complete(node, 0)?;
-                }
-                Ev::Other => {}
-            }
+            self.add(event, span, nesting_limit, |span| events.can_be_key(span))?;
         }
-        Ok(self.documents)
+        Ok(self.finish())
+    }
+
+    /// The documents built.
+    fn finish(self) -> Vec<Node<'a>> {
+        self.documents
+    }
+
+    /// Adds one event. `nesting_limit` and `can_be_key`: see [`Events`].
+    fn add(
+        &mut self,
+        event: Ev<'a>,
+        span: Span,
+        nesting_limit: Option<usize>,
+        can_be_key: impl FnOnce(Span) -> bool,
+    ) -> Result<(), ParseError> {
+        let at = span.start;
+        match event {
+            Ev::DocumentStart => {
+                self.document_count += 1;
+                if self.document_count > MAX_DOCUMENTS {
+                    return Err(limit(at, "a stream of more than 100,000 documents"));
+                }
+                self.anchors.clear();
+            }
+            Ev::SequenceStart { anchor } => {
+                self.nest(at, nesting_limit)?;
+                self.stack.push(Frame::Seq { span, anchor, first: self.items.len() })
+            }
+            Ev::MappingStart { anchor } => {
+                self.nest(at, nesting_limit)?;
+                let first = self.entries.len();
+                self.stack.push(Frame::Map { span, anchor, first, key: None, merges: Vec::new() })
+            }
+            Ev::SequenceEnd => {
+                if let Some(Frame::Seq { span, anchor, first }) = self.stack.pop() {
+                    let items: Vec<_> = self.items.drain(first..).collect();
+                    self.complete(Node { span, kind: Kind::Seq(items) }, anchor)?;
+                }
+            }
+            Ev::MappingEnd => {
+                if let Some(Frame::Map { span, anchor, first, merges, .. }) = self.stack.pop() {
+                    let mut entries: Vec<_> = self.entries.drain(first..).collect();
+                    if let Some(key) = first_duplicate(&entries) {
+                        let message = format!("duplicate mapping key: {}", key.name);
+                        return Err(error(key.span.start, &message));
+                    }
+                    merge_into(&mut entries, merges);
+                    self.complete(Node { span, kind: Kind::Map(entries) }, anchor)?;
+                }
+            }
+            Ev::Scalar { value, plain, anchor, tag } => {
+                if anchor == 0
+                    && let Some(Frame::Map { key: pending @ None, .. }) = self.stack.last_mut()
+                {
+                    // A key is known by its text: `y`, `1` and `true` name the keys `y`, `1`
+                    // and `true`, whatever they would be as values.
+                    if !can_be_key(span) {
+                        return Err(error(at, "an implicit key over more than one line"));
+                    }
+                    *pending = Some(Key { name: value, span });
+                    return Ok(());
+                }
+                let kind = scalar(value, plain, tag);
+                self.complete(Node { span, kind }, anchor)?;
+            }
+            Ev::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err(error(
+                        at,
+                        "the alias refers to a node that is not complete (it contains itself)",
+                    ));
+                };
+                self.copied += size(target);
+                if self.copied > MAX_ALIAS_COPIES {
+                    return Err(limit(at, "aliases that expand to more than 1,000,000 nodes"));
+                }
+                // The copy is shown where it is used; what is inside keeps its definition's
+                // places, whose text is that of the value.
+                let node = Node { span, kind: target.kind.clone() };
+                self.complete(node, 0)?;
+            }
+            Ev::Other => {}
+        }
+        Ok(())
     }
 
     /// Collections nest at most as deep as granit allows (its default limit), which also bounds
@@ -638,11 +666,11 @@ impl<'a> Builder<'a> {
         }
         match self.stack.last_mut() {
             None => self.documents.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
+            Some(Frame::Seq { .. }) => self.items.push(node),
+            Some(Frame::Map { key, merges, .. }) => match key.take() {
                 None => *key = Some(Key { name: key_text(&node), span: node.span }),
                 Some(k) if k.name == "<<" && !matches!(node.kind, Kind::Str(_)) => merges.push(node),
-                Some(k) => entries.push((k, node)),
+                Some(k) => self.entries.push((k, node)),
             },
         }
         Ok(())
@@ -725,7 +753,15 @@ fn scalar<'t>(value: Cow<'t, str>, plain: bool, tag: Option<&str>) -> Kind<'t> {
         Some("float") => parse_float(&value).map(Kind::Float).or_else(|| parse_int(&value)),
         _ if !plain => None,
         _ if matches!(&*value, "" | "~" | "null" | "Null" | "NULL") => Some(Kind::Null),
-        // Every other typed spelling starts with a digit, a sign, a dot or a boolean's letter.
+        // Every other typed spelling starts with a digit, a sign, a dot or a boolean's letter
+        // (most values are names and URLs: not worth three parses).
+        _ if !value
+            .as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_digit() || b"+-.tTfFyYnNoO".contains(b)) =>
+        {
+            None
+        }
         _ => parse_bool(&value)
             .map(Kind::Bool)
             .or_else(|| parse_int(&value))
@@ -930,7 +966,7 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for level in 1..10 {
             let prev = format!("*a{}", level - 1);
-            text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+            text.push_str(&format!("a{level}: &a{level} [{}]\n", [prev.as_str(); 10].join(", ")));
         }
         let err = parse(FileId(0), &text, Format::Yaml).expect_err("bomb");
         assert!(err.message.contains("limits"), "{}", err.message);
@@ -1029,6 +1065,177 @@ mod tests {
         assert!(files > 50, "only {files} fixture files found");
         // Nearly all of them are saphyr's (one is not ASCII, a few are broken on purpose).
         assert!(built * 10 > files * 9, "saphyr-parser built only {built} of {files} files");
+    }
+
+    /// Shapes of exports the fast path must read (and read as granit does).
+    const FAST_SHAPES: &[&str] = &[
+        "# comment\n--- !!org.x.ServiceProvider\napplicationName: a\nclaimConfig: !!org.x.ClaimConfig\n  claimMappings:\n  - defaultValue: null\n    localClaim: !!org.x.Claim\n      claimId: 0\n  idpClaims: []\n  spClaimDialects: {}\n",
+        "steps:\n- !!org.x.IdentityProvider\n  name: x\n  federatedIdentityProviders: []\n- id: 2\n  options:\n    - idp: LOCAL\n      authenticator: totp\n",
+        "script: |\n  var a = 1;\n\n  if (a) {\n      executeStep(1);\n  }\n\n\nnext: 1\n",
+        "a: |-\n  s\n\n  \nb: |+\n  t\n\n\nc: |\n  u\nd: | # c\n  v\n  w  \n\n# x\n",
+        "q: 'it''s'\nr: \"x\\ty\\\"\\\\ \\/\\n\"  # c\ns: ''\nt: \"\"\nu: 'a' # c\n",
+        "a:   \nb: # c\nc:\nd:\n  - x\n  -   y\ne:\n- \"q\"\nf:\n-   \n  k: v\ng: !!seq\n  - 1\n",
+        "i: x y , z ]\nj: a{b}[c]\nk: -1\nl: http://x/#frag # note\nm: 0x1F\nn: yes\no: ~\np: 1.5e3\n",
+        "- a:\n  - x\n  b: 1\n- c: 2\n  d:\n    e: 3\n",
+        "a: 1\n---\nb: 2\n--- # c\nc: 3\n",
+        "a:   !!x.Y   # c\n  b: 1\nlist:\n- !local\n  k: v\n",
+        // Block scalars in sequences, ended by a comment or a document marker, or holding `---`.
+        "k:\n- |\n text\n- x\n",
+        "- |\n  a\n- b\n",
+        "a: |\n  x\n  ---\nb: 1\n---\nc: |+\n  x\n\n",
+        "a: |\n  x\n # c\nb: |-\n  y\n\n",
+        "a: |\n  x\n\n\n",
+        // Comments and blank lines between entries, more indented than them.
+        "a: b\n# c\n  # d\nc: d\n\n  \ne:\n# c\n  f: 1\n# c\n  g: 2\nh: x\n  # c\ni: 1\n",
+        "a:\n  - b:\n    - c\n    d: 1\nx:\n- e: 1\n  f: 2\n- g\n",
+        "-\n  a: 1\n",
+        "--- !!map\na: 1\n--- \nb: 1\n",
+        "a.b/c-d: 1\n$ref: x\n_x: 1\n1: one\ntrue: x\n",
+        "a: x#c\nb: -x\nc: x:y\nd: x :y\ne: x y  \nf: 'q'  \ng:    x\n",
+        "- []\n- {}\n- ''\n- \"\"\n- x\n",
+    ];
+
+    /// The tree of the fast path (`None` when it leaves the file to the others).
+    fn fast_tree(text: &str) -> Option<String> {
+        SaphyrEvents::suits(text)
+            .then(|| fast::parse(FileId(0), text).ok())
+            .flatten()
+            .map(|d| format!("{d:?}"))
+    }
+
+    /// A small deterministic random generator (xorshift), for the mutation tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// `text` with a few random edits of the kinds that change what YAML means: a byte that
+    /// matters to YAML put in, taken out or replaced, a line doubled or dropped, an
+    /// indentation changed.
+    fn mutate(text: &str, rng: &mut Rng) -> String {
+        const BYTES: &[u8] = b" \n:-#'\"|>!&*?[]{},%@`.\\+0aZ~\t\r";
+        let mut bytes = text.as_bytes().to_vec();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(bytes.len() + 1);
+            let byte = BYTES[rng.below(BYTES.len())];
+            match rng.below(6) {
+                0 => bytes.insert(at, byte),
+                1 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                2 if at < bytes.len() => bytes[at] = byte,
+                3 | 4 => {
+                    // A whole line: doubled, dropped, or indented one space more or less.
+                    let start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                    let end =
+                        bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i + 1);
+                    match rng.below(4) {
+                        0 => {
+                            let line = bytes[start..end].to_vec();
+                            bytes.splice(start..start, line);
+                        }
+                        1 => {
+                            bytes.drain(start..end);
+                        }
+                        2 => bytes.insert(start, b' '),
+                        _ if bytes.get(start) == Some(&b' ') => {
+                            bytes.remove(start);
+                        }
+                        _ => {}
+                    }
+                }
+                _ => bytes.insert(at, b' '),
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// What the fast path makes of `text` must be what granit makes of it, or nothing: it
+    /// never accepts a file granit rejects, nor reads one differently.
+    fn check_fast_against_granit(text: &str) -> bool {
+        let Some(fast) = fast_tree(text) else { return false };
+        let granit = Builder::new().run(GranitEvents::new(FileId(0), text)).map(|d| format!("{d:?}"));
+        assert_eq!(
+            granit.as_ref().ok(),
+            Some(&fast),
+            "the fast path reads {text:?} differently from granit ({granit:?})"
+        );
+        true
+    }
+
+    /// Files for the mutation tests: the fixtures', the tests', and export shapes.
+    fn yaml_corpus() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = walkdir::WalkDir::new(root.join("fixtures"))
+            .into_iter()
+            .chain(walkdir::WalkDir::new(root.join("tests")))
+            .flatten()
+            .filter(|e| matches!(e.path().extension().and_then(|x| x.to_str()), Some("yml" | "yaml")))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect();
+        texts.extend(FAST_SHAPES.iter().map(|s| s.to_string()));
+        // More files to mutate (say, a bench tenant's), for longer runs by hand.
+        if let Ok(dir) = std::env::var("AUTHLINT_MUTATION_DIR") {
+            let files = walkdir::WalkDir::new(dir).into_iter().flatten().filter(|e| e.file_type().is_file());
+            texts.extend(files.take(200).filter_map(|e| std::fs::read_to_string(e.path()).ok()));
+        }
+        texts
+    }
+
+    #[test]
+    fn the_fast_path_reads_export_shapes_as_granit_does() {
+        for shape in FAST_SHAPES {
+            assert!(check_fast_against_granit(shape), "the fast path should read {shape:?}");
+        }
+        // The fixtures it reads (not those with flow mappings, anchors, errors...), as granit.
+        for text in yaml_corpus() {
+            check_fast_against_granit(&text);
+        }
+    }
+
+    #[test]
+    fn mutated_files_are_read_as_granit_reads_them_or_left_to_it() {
+        let corpus = yaml_corpus();
+        // More and other mutations by hand: AUTHLINT_MUTATIONS=2000000 AUTHLINT_MUTATION_SEED=7.
+        let rounds: usize =
+            std::env::var("AUTHLINT_MUTATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(3000);
+        let seed = std::env::var("AUTHLINT_MUTATION_SEED").ok().and_then(|n| n.parse().ok());
+        let mut rng = Rng(seed.unwrap_or(0x9e37_79b9_7f4a_7c15));
+        let mut accepted = 0;
+        for _ in 0..rounds {
+            let text = mutate(&corpus[rng.below(corpus.len())], &mut rng);
+            if check_fast_against_granit(&text) {
+                accepted += 1;
+            }
+        }
+        // Many mutations leave a valid file the fast path still reads: the check has teeth.
+        assert!(accepted * 10 > rounds, "the fast path read only {accepted} of {rounds} mutated files");
+    }
+
+    /// By hand, on real exports or a bench tenant: `AUTHLINT_YAML_DIR=DIR cargo test --release
+    /// --lib every_yaml_file -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn the_fast_path_reads_every_yaml_file_of_a_directory_as_granit_does() {
+        let dir = std::env::var("AUTHLINT_YAML_DIR").expect("AUTHLINT_YAML_DIR: the directory to read");
+        let (mut files, mut read) = (0, 0);
+        for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+            if !matches!(entry.path().extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+            files += 1;
+            if check_fast_against_granit(&text) {
+                read += 1;
+            }
+        }
+        eprintln!("the fast path read {read} of {files} files, as granit reads them");
     }
 
     #[test]

@@ -85,7 +85,9 @@ fn each_authenticator_class_as_the_server_applies_it() {
 
 #[test]
 fn otp_authenticators_follow_what_the_idp_can_send() {
-    let table: &[(&str, &str, Option<&str>, &str, Vec<Severity>)] = &[
+    // (case, the subject step's authenticator, the IdP's claims, the MFA, expected)
+    type Row<'r> = (&'r str, &'r str, Option<&'r str>, &'r str, Vec<Severity>);
+    let table: &[Row] = &[
         // OpenID Connect authenticators receive `email` / `phone_number` without a mapping.
         ("OIDC, no claims", "OpenIDConnectAuthenticator", None, "email-otp-authenticator", vec![Warning]),
         ("Google, no claims, SMS", "GoogleOIDCAuthenticator", None, "sms-otp-authenticator", vec![Warning]),

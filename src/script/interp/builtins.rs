@@ -196,15 +196,8 @@ impl<'a> Interp<'a> {
             }),
             "find" | "findIndex" => self.per_state_value(flow, |state| {
                 for (i, r) in results.iter().enumerate() {
-                    match truthy(r, state)? {
-                        true => {
-                            return Some(if method == "find" {
-                                items[i].clone()
-                            } else {
-                                Value::Num(i as f64)
-                            });
-                        }
-                        false => {}
+                    if truthy(r, state)? {
+                        return Some(if method == "find" { items[i].clone() } else { Value::Num(i as f64) });
                     }
                 }
                 Some(if method == "find" { Value::Undefined } else { Value::Num(-1.0) })
