@@ -85,19 +85,19 @@ mod tests {
                 // the layout it was (re)allocated with.
                 unsafe {
                     let zeroed = Allocator.alloc_zeroed(layout(size, align));
-                    assert!(!zeroed.is_null() && zeroed as usize % align == 0, "{size} {align}");
+                    assert!(!zeroed.is_null() && (zeroed as usize).is_multiple_of(align), "{size} {align}");
                     assert!(std::slice::from_raw_parts(zeroed, size).iter().all(|&b| b == 0));
                     Allocator.dealloc(zeroed, layout(size, align));
 
                     // Grown and shrunk, the bytes written stay.
                     for new_size in [size * 3, size.div_ceil(2)] {
                         let p = Allocator.alloc(layout(size, align));
-                        assert!(!p.is_null() && p as usize % align == 0, "{size} {align}");
+                        assert!(!p.is_null() && (p as usize).is_multiple_of(align), "{size} {align}");
                         for i in 0..size {
                             *p.add(i) = i as u8;
                         }
                         let q = Allocator.realloc(p, layout(size, align), new_size);
-                        assert!(!q.is_null() && q as usize % align == 0, "{size} {align} -> {new_size}");
+                        assert!(!q.is_null() && (q as usize).is_multiple_of(align), "{size} {align} -> {new_size}");
                         assert!(
                             (0..size.min(new_size)).all(|i| *q.add(i) == i as u8),
                             "{size} -> {new_size}"
