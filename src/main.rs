@@ -97,7 +97,10 @@ mod tests {
                             *p.add(i) = i as u8;
                         }
                         let q = Allocator.realloc(p, layout(size, align), new_size);
-                        assert!(!q.is_null() && (q as usize).is_multiple_of(align), "{size} {align} -> {new_size}");
+                        assert!(
+                            !q.is_null() && (q as usize).is_multiple_of(align),
+                            "{size} {align} -> {new_size}"
+                        );
                         assert!(
                             (0..size.min(new_size)).all(|i| *q.add(i) == i as u8),
                             "{size} -> {new_size}"
