@@ -114,7 +114,7 @@ impl ScriptHost {
     pub fn escape(self, text: &str) -> String {
         match self {
             ScriptHost::JsonString | ScriptHost::YamlDoubleQuoted => {
-                text.replace('\\', "\\\\").replace('"', "\\\"")
+                text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n").replace('\t', "\\t")
             }
             ScriptHost::YamlSingleQuoted => text.replace('\'', "''"),
             ScriptHost::YamlBlockOrPlain => text.to_string(),

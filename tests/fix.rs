@@ -354,3 +354,66 @@ fn guard_adds_a_script_in_every_format_and_leaves_the_default_flow_when_it_must(
         }
     }
 }
+
+#[test]
+fn guard_moves_top_level_steps_into_the_subject_steps_on_success() {
+    let tmp = copy(&root().join("fixtures/err/top-level-sequences"));
+    let r = authlint(tmp.path(), &["fix", ".", "--strategy", "guard"]);
+    // Two cases decline (code between the calls, an onFail): exit 1, each with its reason.
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let read = |rel: &str| std::fs::read_to_string(tmp.path().join(rel)).expect("read");
+    let script = |rel: &str| {
+        let text = read(rel);
+        text[text.find("  script: |\n").expect("a script") + 12..].to_string()
+    };
+    assert_eq!(
+        script("sequence/Applications/app.yml"),
+        "    var onLoginRequest = function (context) {\n        executeStep(1, {\n            onSuccess: function (context) {\n                if (context.steps[1].idp == 'LOCAL') {\n                    executeStep(2);\n                }\n                executeStep(3);\n            }\n        });\n    };\n"
+    );
+    // The existing onSuccess keeps its parameter name, and gets the guard in it.
+    assert_eq!(
+        script("callback-then-top/Applications/app.yml"),
+        "    var onLoginRequest = function (ctx) {\n        executeStep(1, {\n            onSuccess: function (ctx) {\n                Log.info('step 1 done');\n                if (ctx.steps[1].idp == 'LOCAL') {\n                    executeStep(2);\n                }\n            }\n        });\n    };\n"
+    );
+    // Options stay the second of three arguments.
+    assert!(
+        script("options-in-call/Applications/app.yml").starts_with(
+            "    var onLoginRequest = function (context) {\n        executeStep(1, { authenticationOptions: [{ idp: 'Google' }, { authenticator: 'BasicAuthenticator' }] }, {\n            onSuccess: function (context) {"
+        ),
+        "{}",
+        script("options-in-call/Applications/app.yml")
+    );
+    // In a JSON string the new lines are escaped.
+    assert!(read("json/Applications/app.json").contains(
+        "\"script\": \"var onLoginRequest = function (context) {\\n    executeStep(1, {\\n        onSuccess: function (context) {\\n            if (context.steps[1].idp == 'LOCAL') {\\n                executeStep(2);\\n            }\\n        }\\n    });\\n};\\n\""
+    ));
+    // The declined ones are untouched, and say why.
+    let original = |rel: &str| {
+        std::fs::read_to_string(root().join("fixtures/err/top-level-sequences").join(rel)).expect("read")
+    };
+    for case in ["code-between", "onfail"] {
+        let rel = format!("{case}/Applications/app.yml");
+        assert_eq!(read(&rel), original(&rel), "{case} was changed");
+    }
+    let (_, report) = {
+        let out = authlint(tmp.path(), &["check", ".", "--format", "json"]);
+        (out.code, serde_json::from_str::<serde_json::Value>(&out.stdout).expect("json"))
+    };
+    let helps: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["rule"] == "jit-mfa-conflict")
+        .map(|d| d["help"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(helps.len(), 2, "{helps:?}");
+    assert!(
+        helps.iter().any(|h| h.contains("`var roles = ['admin'];` runs before step 1 on the server")),
+        "{helps:?}"
+    );
+    assert!(helps.iter().any(|h| h.contains("has an onFail callback")), "{helps:?}");
+    // A second run changes nothing.
+    let before = snapshot(tmp.path());
+    authlint(tmp.path(), &["fix", ".", "--strategy", "guard"]);
+    assert_eq!(snapshot(tmp.path()), before);
+}

@@ -145,7 +145,7 @@ fn fixes_resolve_every_conflict_and_are_idempotent() {
             continue;
         }
         let syntax_before = before.diagnostics.iter().filter(|d| d.rule == "syntax-error").count();
-        for strategy in [&["add a script", "run this step"][..], &["enable JIT"][..]] {
+        for strategy in [&["add a script", "run this step", "move the steps"][..], &["enable JIT"][..]] {
             // Where no guard can help (nobody at the subject step has a local account) or it
             // cannot be inserted in place (the script does not see who signed in there, or has
             // no `context` at hand), or JIT cannot be enabled (the built-in organisation login

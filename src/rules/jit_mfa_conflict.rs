@@ -266,12 +266,24 @@ fn diagnostic(
                 fix,
             )
         }
-        (Some(_), _) => (
-            format!(
-                "either move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it there, where the script sees who signed in (authlint cannot insert the guard itself here):\n    if ({guard}) {{ executeStep({step_id}); }}"
-            ),
-            None,
-        ),
+        // The step runs in code that cannot see who signed in (top-level code after the subject
+        // step's call): the code that follows that call moves into its onSuccess, where it can.
+        (Some(_), _) => {
+            match remedy::top_level::move_into_on_success(ctx.files, app, subject_id, guarded_steps, &guard) {
+                Ok(fix) => (
+                    format!(
+                        "either move the steps after `executeStep({subject_id})` into its onSuccess callback, where the script sees who signed in, and run step {step_id} there only for users with a local account:\n    if ({guard}) {{ executeStep({step_id}); }}"
+                    ),
+                    Some(fix),
+                ),
+                Err(why) => (
+                    format!(
+                        "either move `executeStep({step_id})` into the onSuccess callback of step {subject_id} and guard it there, where the script sees who signed in (authlint cannot insert the guard itself here: {why}):\n    if ({guard}) {{ executeStep({step_id}); }}"
+                    ),
+                    None,
+                ),
+            }
+        }
     };
     // Remedy 2: JIT on the IdP, in the words of its file's format.
     let mut fixes = Vec::new();

@@ -2,6 +2,8 @@
 //! or enable JIT provisioning on the identity provider. `check` prints them; `authlint fix`
 //! (a later issue) applies the same edits.
 
+pub mod top_level;
+
 use crate::diagnostic::{Edit, Fix, Strategy};
 use crate::model::{Application, IdentityProvider, JitSetting, SourceFormat};
 use crate::source::{SourceFile, SourceFiles, Span};
