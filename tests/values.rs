@@ -537,6 +537,31 @@ fn reviewed_edge_cases_stay_sound() {
             CONFLICT,
         ),
         (
+            "a callback's write to a closure's kept frame is seen by the next callback",
+            "var m = (function () { var f = false; return { on: function () { f = true; }, get: function () { return f; } }; })();\nvar onLoginRequest = function (context) {\n  executeStep(1, { onSuccess: function (context) { m.on(); } });\n  executeStep(3, { onSuccess: function (context) { if (m.get()) { executeStep(2); } } });\n};\n".to_string(),
+            &["Google->2", "Google->3"],
+        ),
+        (
+            "for-of over an array the body extends",
+            guarded("var l = ['LOCAL'];\nvar mfa = false;\nfor (var x of l) { if (x == 'LOCAL') { l.push('Google'); } if (x == context.steps[1].idp) { mfa = true; } }\nif (mfa) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "forEach over an array its callback changes",
+            guarded("var l = ['LOCAL', 'x'];\nvar mfa = false;\nl.forEach(function (x, i) { if (i == 0) { l[1] = 'Google'; } if (x == context.steps[1].idp) { mfa = true; } });\nif (mfa) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "for-in visits integer keys first",
+            guarded("var o = { b: 'LOCAL', 1: 'Google' };\nvar last;\nfor (var k in o) { last = o[k]; }\nif (last != context.steps[1].idp) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
+            "a property set again keeps its place",
+            guarded("var o = { a: 'Google', b: 'LOCAL' };\no.a = 'Google';\nvar last;\nfor (var k in o) { last = o[k]; }\nif (last != context.steps[1].idp) { executeStep(2); }"),
+            CONFLICT,
+        ),
+        (
             "a number written as hex is not read as NaN",
             guarded(
                 "var t = { Google: '0x10', LOCAL: '1' };\nif (t[context.steps[1].idp] > 5) { executeStep(2); }",

@@ -248,18 +248,47 @@ impl<'a> Env<'a> {
                 }
             }
         }
+        // Frames kept for closures too (a callback that calls `counter.bump()`).
+        if !Rc::ptr_eq(&self.retired, &after.retired) {
+            for theirs in after.retired.iter() {
+                let mine = self.retired.iter().find(|r| r.id == theirs.id);
+                if mine.is_some_and(|m| Rc::ptr_eq(&m.vars, &theirs.vars)) {
+                    continue;
+                }
+                for (name, value) in theirs.vars.iter() {
+                    let old = mine.and_then(|m| m.vars.iter().find(|(k, _)| k == name)).map(|(_, v)| v);
+                    if old.is_none_or(|o| !o.same(value)) {
+                        out.push((theirs.id, name.clone(), value.clone()));
+                    }
+                }
+            }
+        }
         out
     }
 
-    /// Sets the variables listed, in the frames that still exist.
+    /// Whether some variable holds the array or object `shared` (directly or inside another).
+    pub fn holds(&self, shared: &Value<'a>) -> bool {
+        let Some(target) = identity(shared) else { return false };
+        let held = |vars: &Rc<Vec<(Text<'a>, Value<'a>)>>| {
+            vars.iter().any(|(_, v)| reachable(v).iter().any(|r| identity(r) == Some(target)))
+        };
+        self.frames.iter().any(|f| held(&f.vars)) || self.retired.iter().any(|r| held(&r.vars))
+    }
+
+    /// Sets the variables listed, in the frames that still exist (on the stack or kept).
     pub fn apply(&mut self, writes: &[(u32, Text<'a>, Value<'a>)]) {
+        let set = |vars: &mut Rc<Vec<(Text<'a>, Value<'a>)>>, name: &Text<'a>, value: &Value<'a>| {
+            let vars = Rc::make_mut(vars);
+            match vars.iter_mut().find(|(k, _)| k == name) {
+                Some(slot) => slot.1 = value.clone(),
+                None => vars.push((name.clone(), value.clone())),
+            }
+        };
         for (frame_id, name, value) in writes {
             if let Some(frame) = self.frames.iter_mut().find(|f| f.id == *frame_id) {
-                let vars = Rc::make_mut(&mut frame.vars);
-                match vars.iter_mut().find(|(k, _)| k == name) {
-                    Some(slot) => slot.1 = value.clone(),
-                    None => vars.push((name.clone(), value.clone())),
-                }
+                set(&mut frame.vars, name, value);
+            } else if let Some(i) = self.retired.iter().position(|r| r.id == *frame_id) {
+                set(&mut Rc::make_mut(&mut self.retired)[i].vars, name, value);
             }
         }
     }

@@ -155,8 +155,14 @@ impl<'a> Interp<'a> {
         // `some`, `every`, `find` stop at the first decisive element: a later run, and what it
         // assigns, may not happen.
         let may_stop = matches!(method, "some" | "every" | "find" | "findIndex");
+        // A callback that changes the array: later elements are no longer known.
+        let array = Value::Array(items.clone());
+        let watched = env.holds(&array);
+        let mut changed = false;
         for (i, item) in items.iter().enumerate() {
-            let args = vec![item.clone(), Value::Num(i as f64), Value::Array(items.clone())];
+            changed = changed || (watched && !env.holds(&array));
+            let item = if changed { Value::Unknown } else { item.clone() };
+            let args = vec![item, Value::Num(i as f64), if changed { Value::Unknown } else { array.clone() }];
             let before = (may_stop && i > 0).then(|| (env.clone(), flow.clone()));
             let (out, value) = self.call(callback, args, std::mem::take(flow), env);
             *flow = out;

@@ -459,10 +459,13 @@ impl<'a> Interp<'a> {
                     prop => self.member_key(prop, flow, env).map(Cow::into_owned),
                 };
                 let updated = match (&object, key) {
+                    // An existing property keeps its place (for-in order), a new one goes last.
                     (Value::Object(props), Some(key)) => {
                         let mut props = (**props).clone();
-                        props.retain(|(k, _)| **k != *key);
-                        props.push((Text::shared(&key), value.clone()));
+                        match props.iter().rposition(|(k, _)| **k == *key) {
+                            Some(i) => props[i].1 = value.clone(),
+                            None => props.push((Text::shared(&key), value.clone())),
+                        }
                         Value::Object(Rc::new(props))
                     }
                     (Value::Array(items), Some(key)) => match key.parse::<usize>() {

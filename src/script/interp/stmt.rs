@@ -295,8 +295,13 @@ impl<'a> Interp<'a> {
                     Value::Array(items) => {
                         Some((0..items.len()).map(|i| Value::str(&i.to_string())).collect())
                     }
+                    // JavaScript's order: integer keys ascending, then the others as written.
                     Value::Object(props) if !object.is_open() => {
-                        Some(props.iter().map(|(k, _)| Value::Str(k.clone())).collect())
+                        let index = |k: &str| k.parse::<u32>().ok().filter(|n| n.to_string() == k);
+                        let mut keys: Vec<&crate::script::value::Text> =
+                            props.iter().map(|(k, _)| k).collect();
+                        keys.sort_by_key(|k| index(k).map_or((1, 0), |n| (0, n)));
+                        Some(keys.into_iter().map(|k| Value::Str(k.clone())).collect())
                     }
                     _ => None,
                 };
@@ -304,7 +309,7 @@ impl<'a> Interp<'a> {
                     n <= MAX_UNROLL && this.unrolling < MAX_UNROLL_NESTING && this.may_unroll(n)
                 };
                 match keys.filter(|k| unroll(self, k.len())) {
-                    Some(keys) => self.exec_for_each(&f.left, keys, &f.body, label, flow, env),
+                    Some(keys) => self.exec_for_each(&f.left, keys, &object, &f.body, label, flow, env),
                     None => {
                         self.bind_for_head(&f.left, Value::Unknown, env);
                         self.pending_label = label;
@@ -315,12 +320,13 @@ impl<'a> Interp<'a> {
             Stmt::ForOf(f) => {
                 let iterable = self.eval(&f.right, &mut flow, env);
                 match iterable {
-                    Value::Array(items)
+                    Value::Array(ref items)
                         if items.len() <= MAX_UNROLL
                             && self.unrolling < MAX_UNROLL_NESTING
                             && self.may_unroll(items.len()) =>
                     {
-                        self.exec_for_each(&f.left, items.to_vec(), &f.body, label, flow, env)
+                        let items = items.to_vec();
+                        self.exec_for_each(&f.left, items, &iterable, &f.body, label, flow, env)
                     }
                     _ => {
                         self.bind_for_head(&f.left, Value::Unknown, env);
@@ -398,10 +404,12 @@ impl<'a> Interp<'a> {
 
     /// A `for-in` / `for-of` over known keys or elements: the body runs once per item, in order,
     /// with the loop variable bound to it (`break` leaves, `continue` goes to the next item).
+    #[allow(clippy::too_many_arguments)]
     fn exec_for_each(
         &mut self,
         head: &'a ForHead,
         items: Vec<Value<'a>>,
+        iterated: &Value<'a>,
         body: &'a Stmt,
         label: Option<&'a str>,
         flow: Flow,
@@ -410,6 +418,10 @@ impl<'a> Interp<'a> {
         let mut out = Out::default();
         let mut flow = flow;
         let mut breaks = Exit::default();
+        // A body that changes the array or object it runs over (`list.push` inside the loop):
+        // the items it started with are no longer the ones it runs over.
+        let watched = env.holds(iterated);
+        let mut rest_unknown = false;
         self.unrolling += 1;
         for item in items {
             if flow.is_empty() {
@@ -417,8 +429,20 @@ impl<'a> Interp<'a> {
             }
             self.bind_for_head(head, item, env);
             flow = self.loop_round(body, label, flow, env, &mut breaks, &mut out);
+            if watched && !env.holds(iterated) {
+                rest_unknown = true;
+                break;
+            }
         }
         self.unrolling -= 1;
+        if rest_unknown && !flow.is_empty() {
+            // The rest, any number of times with unknown items.
+            self.bind_for_head(head, Value::Unknown, env);
+            self.pending_label = label;
+            let mut rest = self.exec_loop(None, body, None, false, flow, env);
+            flow = std::mem::take(&mut rest.normal);
+            out.absorb_jumps(&mut rest, self.info);
+        }
         breaks.join_into(&flow, env, self.info);
         union(&mut flow, breaks.flow);
         out.normal = flow;
