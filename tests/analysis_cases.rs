@@ -175,10 +175,7 @@ fn guard_conditions_split_states_exactly() {
             on_success("if (x) { executeStep(2); } else { executeStep(3); }"),
             [both(2), both(3)].concat(),
         ),
-    ]
-    .into_iter()
-    .map(|(n, s, e)| (n, s, e))
-    .collect::<Vec<_>>();
+    ];
     let cases: Vec<(&str, &str, Vec<String>)> =
         cases.iter().map(|(n, s, e)| (*n, s.as_str(), e.clone())).collect();
     assert_cases(&cases);
