@@ -570,3 +570,21 @@ fn reviewed_edge_cases_stay_sound() {
         ),
     ]);
 }
+
+#[test]
+fn callbacks_run_after_the_code_that_registers_them() {
+    assert_script_table(&[
+        (
+            "values set before the callback is registered",
+            "var onLoginRequest = function (context) {\n  var local = ['LOCAL'];\n  executeStep(1, { onSuccess: function (context) { if (local.indexOf(context.steps[1].idp) >= 0) { executeStep(2); } } });\n};\n".to_string(),
+            CLEAN,
+        ),
+        (
+            // The server runs the callback after `push`: authlint, which reads the callback with
+            // the values at registration, says its analysis is incomplete instead of passing it.
+            "a list filled after the callback is registered",
+            "var onLoginRequest = function (context) {\n  var seen = [];\n  executeStep(1, { onSuccess: function (context) { if (seen.length > 0) { executeStep(2); } } });\n  seen.push('x');\n};\n".to_string(),
+            &["incomplete"],
+        ),
+    ]);
+}

@@ -142,6 +142,8 @@ pub fn check_application(ctx: &Context, app: &Application, analysis: &AppAnalysi
     out.extend(disabled_script::check(ctx, app, analysis));
     if analysis.facts.incomplete {
         out.push(analysis_incomplete::diagnostic(app));
+    } else if analysis.facts.stale_callbacks {
+        out.push(analysis_incomplete::stale_callbacks(app));
     }
     out
 }

@@ -266,6 +266,23 @@ impl<'a> Env<'a> {
         out
     }
 
+    /// Whether a variable that exists in this environment (on the stack or in a kept frame) has
+    /// another value in `after`.
+    pub fn changed_in(&self, after: &Env<'a>) -> bool {
+        let differs = |mine: &Rc<Vec<(Text<'a>, Value<'a>)>>, theirs: &Rc<Vec<(Text<'a>, Value<'a>)>>| {
+            !Rc::ptr_eq(mine, theirs)
+                && mine.iter().any(|(name, value)| {
+                    theirs.iter().find(|(k, _)| k == name).is_some_and(|(_, v)| !v.same(value))
+                })
+        };
+        self.frames
+            .iter()
+            .any(|f| after.frames.iter().find(|g| g.id == f.id).is_some_and(|g| differs(&f.vars, &g.vars)))
+            || self.retired.iter().any(|r| {
+                after.retired.iter().find(|g| g.id == r.id).is_some_and(|g| differs(&r.vars, &g.vars))
+            })
+    }
+
     /// Whether some variable holds the array or object `shared` (directly or inside another).
     pub fn holds(&self, shared: &Value<'a>) -> bool {
         let Some(target) = identity(shared) else { return false };

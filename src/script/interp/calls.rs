@@ -269,6 +269,22 @@ impl<'a> Interp<'a> {
         };
         // What the function's returns assigned (to variables outside it) holds after the call.
         out.ret_env.join_into(&out.normal, env, self.info);
+        // Callbacks registered by this code ran with the variables as they were then; the server
+        // runs them after this code has finished. A variable changed since (`executeStep(1,
+        // {onSuccess: ...}); list.push(x);`) means a callback may have seen a stale value: the
+        // analysis says so (`analysis-incomplete`) rather than trust it.
+        let depth = self.call_stack.len();
+        let mut i = 0;
+        while i < self.registrations.len() {
+            if self.registrations[i].0 >= depth {
+                let (_, seen) = self.registrations.swap_remove(i);
+                if seen.changed_in(env) {
+                    self.facts.stale_callbacks = true;
+                }
+            } else {
+                i += 1;
+            }
+        }
         // A function made here (returned by a module or a factory, stored, registered as a
         // callback) keeps this frame: `pop_frames` retires it.
         env.pop_frames(pushed);

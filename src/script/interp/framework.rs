@@ -182,6 +182,10 @@ impl<'a> Interp<'a> {
         // see the callback's assignments, later callbacks do. So its writes are kept aside
         // (`deferred`) and applied when the next callback starts.
         let enclosing = env.clone();
+        // The callback sees the variables as they are now; if the registering code changes them
+        // before it finishes, the server's callback would see the new values (checked in
+        // `invoke` when that code returns).
+        self.registrations.push((self.call_stack.len(), enclosing.clone()));
         let mut writes: Vec<(u32, Text<'a>, Value<'a>)> = Vec::new();
         let mut out = Flow::new();
         for (view, group) in by_view {

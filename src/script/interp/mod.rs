@@ -94,6 +94,9 @@ pub struct Facts {
     pub events: BTreeMap<(Site, u32), StepEvent>,
     /// The analysis ran out of budget: its events are a lower bound.
     pub incomplete: bool,
+    /// A callback ran with variables that the code registering it changed afterwards (the
+    /// server runs it after that code has finished): what it did may be missing.
+    pub stale_callbacks: bool,
     /// The script defines no `onLoginRequest`.
     pub no_entry_point: bool,
     /// Comparisons of a step field with a string, by script range.
@@ -168,6 +171,9 @@ pub struct Interp<'a> {
     /// One per `try` running now (innermost last): the environments in which called functions
     /// threw, for its `catch`.
     throws: Vec<stmt::Exit<'a>>,
+    /// Asynchronous callbacks run so far, with the call depth of the code that registered them
+    /// and the variables as they saw them.
+    registrations: Vec<(usize, Env<'a>)>,
 }
 
 /// Script byte offset of a swc position (the parser numbers bytes from 1).
@@ -189,6 +195,7 @@ pub fn analyze(script: &Script, info: &StepsInfo, initial: State) -> Facts {
         unrolled: 0,
         unrolling: 0,
         throws: Vec::new(),
+        registrations: Vec::new(),
     };
     let mut env = Env::new();
     let mut flow = Flow::new();
