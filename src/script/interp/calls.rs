@@ -8,7 +8,7 @@ use swc_common::Spanned;
 use swc_ecma_ast::*;
 
 use super::expr::member;
-use super::framework::{ASYNC_WITH_CALLBACKS, CalleeName, HOST_FUNCTIONS};
+use super::framework::{ASYNC_WITH_CALLBACKS, CalleeName, is_host_function};
 use super::stmt::{Exit, Out};
 use super::{Interp, MAX_CALL_DEPTH, MAX_REENTRY, MAX_ROUNDS, offset, pattern_names};
 use crate::script::env::{Env, join_values};
@@ -57,7 +57,7 @@ impl<'a> Interp<'a> {
                 *flow = self.execute_step_per_state(c, &args, std::mem::take(flow), env);
                 return Value::Unknown;
             }
-            if !HOST_FUNCTIONS.contains(&name) {
+            if !is_host_function(name) {
                 // A function the analysis does not know may change what it is given, and all
                 // that can be reached from it.
                 for arg in &args {

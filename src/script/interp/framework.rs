@@ -31,18 +31,11 @@ pub(super) const ASYNC_WITH_CALLBACKS: &[&str] = &[
 /// The server's functions and the language's global functions: they do not change the arrays and
 /// objects they are given (the server's are host functions that read their arguments). Any other
 /// global function (a `require`d library's, one the script forgot to define) may.
-pub(super) const HOST_FUNCTIONS: &[&str] = &[
+/// (`ASYNC_WITH_CALLBACKS` are host functions too: see `is_host_function`.)
+const HOST_FUNCTIONS: &[&str] = &[
     "executeStep",
     "fail",
     "sendError",
-    "prompt",
-    "promptIdentifierForStep",
-    "httpGet",
-    "httpPost",
-    "callChoreo",
-    "callAnalytics",
-    "callElastic",
-    "updateUserPassword",
     "hasRole",
     "hasAnyOfTheRoles",
     "hasAnyOfTheRolesV2",
@@ -71,6 +64,11 @@ pub(super) const HOST_FUNCTIONS: &[&str] = &[
     "encodeURIComponent",
     "decodeURIComponent",
 ];
+
+/// Whether `name` is one of the server's or the language's global functions.
+pub(super) fn is_host_function(name: &str) -> bool {
+    HOST_FUNCTIONS.contains(&name) || ASYNC_WITH_CALLBACKS.contains(&name)
+}
 
 /// `executeStep` callbacks other than `onSuccess`: the step did not authenticate anyone.
 const FAILURE_CALLBACKS: &[&str] = &["onFail", "onUserAbort", "onFallback"];
