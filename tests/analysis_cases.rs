@@ -5,6 +5,8 @@
 //! block: disabled) and Corp (JIT enabled); step 2 is TOTP; step 3 is Email OTP; step 4 offers
 //! Google only.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -46,18 +48,7 @@ fn findings(script: &str, subject: u32) -> BTreeSet<String> {
     std::fs::write(dir.path().join("idps.yml"), IDPS).expect("write");
     std::fs::write(dir.path().join("app.yml"), app_yaml(script, subject)).expect("write");
     let report = check(&[PathBuf::from(dir.path())], &Catalogue::builtin()).expect("check runs");
-    report
-        .diagnostics
-        .iter()
-        .filter_map(|d| match d.rule {
-            "jit-mfa-conflict" => {
-                Some(format!("{}->{}", d.idp.as_deref().unwrap_or("?"), d.step.unwrap_or(0)))
-            }
-            "analysis-incomplete" => Some("incomplete".to_string()),
-            "syntax-error" => Some(format!("syntax-error: {}", d.message)),
-            _ => None,
-        })
-        .collect()
+    support::analysis_keys(&report)
 }
 
 fn set(items: &[&str]) -> BTreeSet<String> {

@@ -106,6 +106,12 @@ pub fn script_conflicts(script: &str) -> std::collections::BTreeSet<String> {
     let report =
         authlint::check::check(&[dir.path().to_path_buf()], &authlint::catalogue::Catalogue::builtin())
             .expect("the directory exists");
+    analysis_keys(&report)
+}
+
+/// What a report says about the analysis, compactly: each `jit-mfa-conflict` as `IdP->step`,
+/// `incomplete` for `analysis-incomplete`, and `syntax-error: ...`.
+pub fn analysis_keys(report: &authlint::check::Report) -> std::collections::BTreeSet<String> {
     report
         .diagnostics
         .iter()
