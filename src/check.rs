@@ -208,27 +208,10 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
     diagnostics.extend(per_app.into_iter().flatten());
     timings.lap("analyse applications and run rules");
 
-    // The config decides severities (and which rules are off); suppressions and the baseline
-    // then remove what the user chose not to see.
-    let configure = |diagnostics: &mut Vec<Diagnostic>| {
-        diagnostics.retain_mut(|d| match config.severity(d.rule, d.severity) {
-            Some(severity) => {
-                d.severity = severity;
-                true
-            }
-            None => false,
-        })
-    };
-    configure(&mut diagnostics);
-    let mut suppressions = pool.install(|| suppress::collect(&files, &model));
-    let mut unused = suppress::apply(&mut diagnostics, &mut suppressions, |rule| {
-        config.severity(rule, Severity::Warning).is_some()
-    });
-    configure(&mut unused);
-    diagnostics.extend(unused);
+    configure_and_suppress(config, &files, &model, &mut diagnostics);
     if let Some(path) = &options.baseline {
         let mut stale = baseline::apply(path, &mut files, &mut diagnostics).map_err(|e| vec![e])?;
-        configure(&mut stale);
+        configure(config, &mut stale);
         diagnostics.extend(stale);
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -241,6 +224,34 @@ pub fn run(options: &Options, catalogue: &Catalogue) -> Result<Report, Vec<Strin
         files,
         diagnostics,
         timings: timings.laps,
+    })
+}
+
+/// The config decides severities (and which rules are off); suppressions then remove what the
+/// user chose not to see, and report the ones that silence nothing.
+pub(crate) fn configure_and_suppress(
+    config: &Config,
+    files: &SourceFiles,
+    model: &FlowModel,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    configure(config, diagnostics);
+    let mut suppressions = crate::workers::pool().install(|| suppress::collect(files, model));
+    let mut unused = suppress::apply(diagnostics, &mut suppressions, |rule| {
+        config.severity(rule, Severity::Warning).is_some()
+    });
+    configure(config, &mut unused);
+    diagnostics.extend(unused);
+}
+
+/// Applies the config's severities, dropping the findings of rules turned off.
+fn configure(config: &Config, diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.retain_mut(|d| match config.severity(d.rule, d.severity) {
+        Some(severity) => {
+            d.severity = severity;
+            true
+        }
+        None => false,
     })
 }
 
@@ -267,7 +278,7 @@ impl Timings {
 }
 
 /// Analyses one application and runs the rules on it.
-fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diagnostic> {
+pub(crate) fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diagnostic> {
     match analysis::analyze_app(app) {
         Ok(result) => rules::check_application(ctx, app, &result),
         Err(e) => {
@@ -283,19 +294,31 @@ fn check_application(ctx: &Context, app: &crate::model::Application) -> Vec<Diag
 }
 
 /// One file read, parsed and loaded (in parallel), ready to join the run.
-struct LoadedFile {
-    source: SourceFile,
+pub(crate) struct LoadedFile {
+    pub source: SourceFile,
     /// What the file defines.
-    definitions: Definitions,
-    diagnostics: Vec<Diagnostic>,
+    pub definitions: Definitions,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads (unless `text` is given), parses and loads one file, as file `id`; failures become
 /// diagnostics.
-fn load_file(input: Input, id: FileId, tenant: TenantId, text: Option<String>, max_size: u64) -> LoadedFile {
+pub(crate) fn load_file(
+    input: Input,
+    id: FileId,
+    tenant: TenantId,
+    text: Option<String>,
+    max_size: u64,
+) -> LoadedFile {
     let mut model = Definitions::default();
     let mut diagnostics = Vec::new();
     let text = match text {
+        // An editor's unsaved buffer (or standard input) obeys the same limit as a file.
+        Some(t) if t.len() as u64 > max_size => {
+            let message =
+                format!("the text is {} bytes, over the limit of `max-file-size`: skipped", t.len());
+            Err((String::new(), io_error::diagnostic(Span::new(id, 0, 0), message)))
+        }
         Some(t) => Ok(t),
         None => read_text(&input.path, id, max_size),
     };

@@ -45,6 +45,8 @@ enum Command {
     Init,
     /// Apply one remedy to every JIT/MFA conflict: guard the MFA steps, or enable JIT.
     Fix(FixArgs),
+    /// Run the language server (LSP over standard input and output) for editors.
+    Server,
 }
 
 #[derive(clap::Args)]
@@ -177,6 +179,7 @@ pub fn main() -> ExitCode {
         },
         Command::Init => init(Path::new(config::FILE_NAME)),
         Command::Fix(args) => run_fix(args),
+        Command::Server => crate::server::run(),
     }
 }
 

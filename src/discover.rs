@@ -30,6 +30,16 @@ pub struct Discovered {
     pub problems: Vec<WalkProblem>,
 }
 
+/// Whether a file at `path` is one a walk would read: a known extension, and no directory of
+/// tools (`.git`, `target`, `node_modules`) on the way. For files the language server hears of
+/// one by one.
+pub fn is_wanted(path: &Path) -> bool {
+    has_known_extension(path)
+        && !path
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some(".git" | "target" | "node_modules")))
+}
+
 fn has_known_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())

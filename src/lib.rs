@@ -32,6 +32,7 @@ pub mod report;
 pub mod rules;
 pub mod scalar_map;
 pub mod script;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod tenants;

@@ -336,7 +336,7 @@ impl Connection<'_> {
 
 /// What one file defines, in document order (duplicates included: they are judged when the
 /// file joins the model).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Definitions {
     pub applications: Vec<Application>,
     pub identity_providers: Vec<IdentityProvider>,

@@ -104,6 +104,13 @@ impl SourceFiles {
         FileId((self.files.len() - 1) as u32)
     }
 
+    /// Puts `file` in place of file `id` (the language server's edits keep each path's id).
+    pub fn replace(&mut self, id: FileId, file: SourceFile) {
+        if let Some(slot) = self.files.get_mut(id.0 as usize) {
+            *slot = file;
+        }
+    }
+
     /// Makes room for `more` files (a tenant's files are added one by one).
     pub fn reserve(&mut self, more: usize) {
         self.files.reserve(more);
@@ -112,6 +119,10 @@ impl SourceFiles {
     /// The file `id`, if there is one.
     pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
+    }
+
+    pub fn get_mut(&mut self, id: FileId) -> Option<&mut SourceFile> {
+        self.files.get_mut(id.0 as usize)
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

@@ -1,0 +1,426 @@
+//! `authlint server`: the findings and fixes in the editor, over the Language Server Protocol
+//! on standard input and output.
+//!
+//! - `initialize` loads the workspace folder as `authlint check` run there would (discovery,
+//!   `.authlint.yaml`, exclusions, tenants), on the worker pool.
+//! - Open documents override the files on disk (`didOpen`, `didChange` with the full text,
+//!   `didClose`); files created, changed or deleted on disk arrive through
+//!   `workspace/didChangeWatchedFiles` (registered when the client allows it) and `didSave`. A
+//!   change to `.authlint.yaml` reloads the configuration.
+//! - After a batch of edits only what they can change is analysed again (see
+//!   [`workspace`]), and diagnostics are published for every file whose findings changed, open
+//!   or not; a file whose findings went away gets an empty list.
+//! - Code actions: each finding's fixes as quick fixes (the guard and the enable-JIT remedy
+//!   separately, edits in other files included), "disable RULE" comments, and
+//!   `source.fixAll.authlint` with only the fixes that cannot change security behaviour.
+//! - Hover on a rule id in a suppression comment shows the rule's documentation.
+//!
+//! The server survives every input: a message that is not JSON or not a message is answered
+//! with an error and the next one is read; unknown requests get `MethodNotFound`; a panic while
+//! analysing an application becomes a finding and a line in the log (standard error).
+
+mod actions;
+pub mod convert;
+pub mod transport;
+pub mod workspace;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+
+use crate::catalogue::Catalogue;
+use crate::source::FileId;
+use convert::Encoding;
+use transport::Incoming;
+use workspace::Workspace;
+
+/// Runs the server until the client says `exit`: status 0 after `shutdown`, 1 otherwise (as the
+/// protocol asks).
+pub fn run() -> ExitCode {
+    let (sender, receiver) = mpsc::channel();
+    // Reading never waits for the analysis: edits that arrive while one runs are taken together.
+    let reader = std::thread::Builder::new().name("authlint-lsp-reader".into()).spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        while let Some(incoming) = transport::read(&mut input) {
+            let exit = matches!(&incoming, Incoming::Message(Message::Notification(n)) if n.method == "exit");
+            if sender.send(incoming).is_err() || exit {
+                break;
+            }
+        }
+    });
+    if let Err(e) = reader {
+        eprintln!("authlint server: cannot start the reader thread: {e}");
+        return ExitCode::from(2);
+    }
+    let mut server = Server::new(Box::new(std::io::stdout()));
+    let status = server.serve(&receiver);
+    ExitCode::from(status)
+}
+
+/// The state of one session with a client.
+pub struct Server {
+    output: Box<dyn Write>,
+    encoding: Encoding,
+    workspace: Option<Workspace>,
+    /// What the client was last sent, per file.
+    published: HashMap<FileId, Vec<lsp::Diagnostic>>,
+    /// The version of each open document, for published diagnostics.
+    versions: HashMap<PathBuf, i32>,
+    shutdown_requested: bool,
+    /// The client registers file watchers on request.
+    watch_files: bool,
+    next_request: i32,
+}
+
+/// How the message loop goes on after one message.
+enum Flow {
+    Continue,
+    Exit(u8),
+}
+
+impl Server {
+    pub fn new(output: Box<dyn Write>) -> Server {
+        Server {
+            output,
+            encoding: Encoding::Utf16,
+            workspace: None,
+            published: HashMap::new(),
+            versions: HashMap::new(),
+            shutdown_requested: false,
+            watch_files: false,
+            next_request: 0,
+        }
+    }
+
+    /// Serves messages until `exit` or the end of input; returns the exit status.
+    pub fn serve(&mut self, receiver: &mpsc::Receiver<Incoming>) -> u8 {
+        while let Ok(first) = receiver.recv() {
+            let mut batch = vec![first];
+            batch.extend(receiver.try_iter());
+            for incoming in batch {
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(incoming)));
+                match outcome {
+                    Ok(Flow::Continue) => {}
+                    Ok(Flow::Exit(status)) => return status,
+                    Err(_) => eprintln!(
+                        "authlint server: internal error while handling a message (see the panic above)"
+                    ),
+                }
+            }
+            self.refresh_and_publish();
+        }
+        // The client went away without `exit`.
+        if self.shutdown_requested { 0 } else { 1 }
+    }
+
+    fn send(&mut self, value: &serde_json::Value) {
+        if let Err(e) = transport::write(&mut self.output, value) {
+            eprintln!("authlint server: cannot write to the client: {e}");
+        }
+    }
+
+    fn respond(&mut self, response: Response) {
+        self.send(&transport::to_json(&Message::Response(response)));
+    }
+
+    fn notify(&mut self, method: &str, params: impl serde::Serialize) {
+        let message = Message::Notification(Notification::new(method.to_string(), params));
+        self.send(&transport::to_json(&message));
+    }
+
+    fn log(&mut self, kind: lsp::MessageType, message: String) {
+        eprintln!("authlint server: {message}");
+        self.notify(lsp::notification::LogMessage::METHOD, lsp::LogMessageParams { typ: kind, message });
+    }
+
+    fn handle(&mut self, incoming: Incoming) -> Flow {
+        match incoming {
+            Incoming::Message(Message::Request(request)) => self.request(request),
+            Incoming::Message(Message::Notification(notification)) => return self.notification(notification),
+            // Answers to our own requests (the watcher registration): nothing to do.
+            Incoming::Message(Message::Response(_)) => {}
+            Incoming::NotJson(why) => {
+                self.send(&transport::error(None, ErrorCode::ParseError as i32, &format!("not JSON: {why}")))
+            }
+            Incoming::NotAMessage { id, why } => {
+                let error =
+                    transport::error(id, ErrorCode::InvalidRequest as i32, &format!("not a message: {why}"));
+                self.send(&error)
+            }
+            Incoming::BadFrame(why) => self.log(lsp::MessageType::WARNING, format!("ignored input: {why}")),
+        }
+        Flow::Continue
+    }
+
+    fn request(&mut self, request: Request) {
+        let id = request.id.clone();
+        if self.shutdown_requested {
+            let message = "the server is shutting down".to_string();
+            return self.respond(Response::new_err(id, ErrorCode::InvalidRequest as i32, message));
+        }
+        if self.workspace.is_none() && request.method != lsp::request::Initialize::METHOD {
+            let message = "the server is not initialized".to_string();
+            return self.respond(Response::new_err(id, ErrorCode::ServerNotInitialized as i32, message));
+        }
+        // Requests see every edit that came before them.
+        if request.method != lsp::request::Initialize::METHOD {
+            self.refresh_and_publish();
+        }
+        let result = match request.method.as_str() {
+            lsp::request::Initialize::METHOD => self.initialize(request.params),
+            lsp::request::Shutdown::METHOD => {
+                self.shutdown_requested = true;
+                Ok(serde_json::Value::Null)
+            }
+            lsp::request::CodeActionRequest::METHOD => params(request.params).map(|p| self.code_actions(p)),
+            lsp::request::HoverRequest::METHOD => params(request.params).map(|p| self.hover(p)),
+            _ => Err((ErrorCode::MethodNotFound, format!("unknown method {}", request.method))),
+        };
+        let response = match result {
+            Ok(value) => Response { id, response_result: Ok(value) },
+            Err((code, message)) => Response::new_err(id, code as i32, message),
+        };
+        self.respond(response);
+    }
+
+    fn notification(&mut self, notification: Notification) -> Flow {
+        use lsp::notification::*;
+        let method = notification.method.as_str();
+        if method == Exit::METHOD {
+            return Flow::Exit(if self.shutdown_requested { 0 } else { 1 });
+        }
+        if self.workspace.is_none() {
+            // Before `initialize`, notifications other than `exit` are dropped.
+            return Flow::Continue;
+        }
+        let outcome: Result<(), String> = match method {
+            Initialized::METHOD => {
+                self.register_watchers();
+                Ok(())
+            }
+            DidOpenTextDocument::METHOD => {
+                params::<lsp::DidOpenTextDocumentParams>(notification.params).map(|p| {
+                    self.set_buffer(&p.text_document.uri, p.text_document.version, p.text_document.text)
+                })
+            }
+            DidChangeTextDocument::METHOD => {
+                params::<lsp::DidChangeTextDocumentParams>(notification.params).map(|p| self.change(p))
+            }
+            DidCloseTextDocument::METHOD => params::<lsp::DidCloseTextDocumentParams>(notification.params)
+                .map(|p| self.close(&p.text_document.uri)),
+            DidSaveTextDocument::METHOD => params::<lsp::DidSaveTextDocumentParams>(notification.params)
+                .map(|p| self.disk_changed(&p.text_document.uri)),
+            DidChangeWatchedFiles::METHOD => params::<lsp::DidChangeWatchedFilesParams>(notification.params)
+                .map(|p| p.changes.iter().for_each(|c| self.disk_changed(&c.uri))),
+            // Cancellation, configuration, tracing: nothing this server has to do.
+            _ => Ok(()),
+        }
+        .map_err(|(_, why)| why);
+        if let Err(why) = outcome {
+            self.log(lsp::MessageType::WARNING, format!("ignored {method}: {why}"));
+        }
+        Flow::Continue
+    }
+
+    fn initialize(&mut self, params: serde_json::Value) -> Result<serde_json::Value, (ErrorCode, String)> {
+        if self.workspace.is_some() {
+            return Err((ErrorCode::InvalidRequest, "initialize was already called".into()));
+        }
+        let params: lsp::InitializeParams = serde_json::from_value(params)
+            .map_err(|e| (ErrorCode::InvalidParams, format!("bad initialize parameters: {e}")))?;
+        self.encoding = Encoding::negotiate(
+            params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref()),
+        );
+        self.watch_files = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
+        #[allow(deprecated)] // `root_uri`: older clients send only that.
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|folders| folders.first())
+            .and_then(|f| convert::path(&f.uri))
+            .or_else(|| params.root_uri.as_ref().and_then(convert::path))
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let root = std::path::absolute(&root).unwrap_or(root);
+        // Read and checked after the response goes out (the loop refreshes after each batch).
+        let workspace = Workspace::load(root, &Catalogue::builtin());
+        if let Some(error) = workspace.config_error.clone() {
+            eprintln!("authlint server: {error}; the default settings are used");
+        }
+        self.workspace = Some(workspace);
+        let capabilities = lsp::ServerCapabilities {
+            position_encoding: Some(self.encoding.kind()),
+            text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
+                lsp::TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(lsp::TextDocumentSyncKind::FULL),
+                    save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
+                    ..Default::default()
+                },
+            )),
+            code_action_provider: Some(lsp::CodeActionProviderCapability::Options(lsp::CodeActionOptions {
+                code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX, actions::fix_all_kind()]),
+                resolve_provider: Some(false),
+                work_done_progress_options: Default::default(),
+            })),
+            hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+            ..Default::default()
+        };
+        let result = lsp::InitializeResult {
+            capabilities,
+            server_info: Some(lsp::ServerInfo {
+                name: "authlint".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+        };
+        serde_json::to_value(result).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+    }
+
+    /// Asks the client to tell us about the files authlint reads when they change on disk.
+    fn register_watchers(&mut self) {
+        if !self.watch_files {
+            return;
+        }
+        let watchers = ["**/*.{yml,yaml,json,xml}", "**/.authlint.yaml"]
+            .iter()
+            .map(|glob| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect();
+        let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = lsp::Registration {
+            id: "authlint-watched-files".into(),
+            method: lsp::notification::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        self.next_request += 1;
+        let request = Request::new(
+            RequestId::from(self.next_request),
+            lsp::request::RegisterCapability::METHOD.into(),
+            lsp::RegistrationParams { registrations: vec![registration] },
+        );
+        self.send(&transport::to_json(&Message::Request(request)));
+    }
+
+    fn workspace(&mut self) -> &mut Workspace {
+        self.workspace.as_mut().expect("requests and notifications are handled after initialize")
+    }
+
+    /// The pipeline path of a document, when it is a file.
+    fn pipeline_path(&mut self, uri: &lsp::Uri) -> Result<PathBuf, (ErrorCode, String)> {
+        let path =
+            convert::path(uri).ok_or((ErrorCode::InvalidParams, format!("not a file: {}", uri.as_str())))?;
+        Ok(self.workspace().pipeline_path(&path))
+    }
+
+    fn set_buffer(&mut self, uri: &lsp::Uri, version: i32, text: String) {
+        let Ok(path) = self.pipeline_path(uri) else { return };
+        self.versions.insert(path.clone(), version);
+        if self.workspace().is_config_file(&path) {
+            return;
+        }
+        self.workspace().set_buffer(&path, text);
+    }
+
+    fn change(&mut self, p: lsp::DidChangeTextDocumentParams) {
+        // Full synchronisation: the last change holds the whole text.
+        if let Some(change) = p.content_changes.into_iter().last() {
+            self.set_buffer(&p.text_document.uri, p.text_document.version, change.text);
+        }
+    }
+
+    fn close(&mut self, uri: &lsp::Uri) {
+        let Ok(path) = self.pipeline_path(uri) else { return };
+        self.versions.remove(&path);
+        self.workspace().close_buffer(&path);
+    }
+
+    fn disk_changed(&mut self, uri: &lsp::Uri) {
+        let Ok(path) = self.pipeline_path(uri) else { return };
+        let workspace = self.workspace();
+        if workspace.is_config_file(&path) {
+            workspace.reload_config();
+            workspace.rediscover();
+            if let Some(error) = workspace.config_error.clone() {
+                self.log(lsp::MessageType::ERROR, format!("{error}; the default settings are used"));
+            }
+            return;
+        }
+        workspace.disk_changed(&path);
+    }
+
+    /// Checks what changed and tells the client about every file whose findings changed.
+    fn refresh_and_publish(&mut self) {
+        let Some(workspace) = self.workspace.as_mut() else { return };
+        if !workspace.is_stale() {
+            return;
+        }
+        workspace.refresh();
+        let workspace = self.workspace.as_ref().expect("checked above");
+        let encoding = self.encoding;
+        let uri_of = |id: FileId| workspace.path_of(id).and_then(|p| convert::uri(&workspace.absolute(p)));
+        let files = convert::Files { files: &workspace.files, encoding, uri_of: &uri_of };
+        let mut now: HashMap<FileId, Vec<lsp::Diagnostic>> = HashMap::new();
+        for d in &workspace.diagnostics {
+            if let Some(converted) = files.diagnostic(d) {
+                now.entry(d.span.file).or_default().push(converted);
+            }
+        }
+        let mut changed: Vec<FileId> = now
+            .iter()
+            .filter(|(id, list)| self.published.get(id) != Some(list))
+            .map(|(id, _)| *id)
+            .chain(self.published.keys().filter(|id| !now.contains_key(id)).copied())
+            .collect();
+        changed.sort();
+        let mut messages = Vec::new();
+        for id in changed {
+            let Some(path) = workspace.path_of(id) else { continue };
+            let Some(uri) = convert::uri(&workspace.absolute(path)) else { continue };
+            let diagnostics = now.get(&id).cloned().unwrap_or_default();
+            let version = self.versions.get(path).copied();
+            messages.push(lsp::PublishDiagnosticsParams { uri, diagnostics, version });
+        }
+        self.published = now;
+        for message in messages {
+            self.notify(lsp::notification::PublishDiagnostics::METHOD, message);
+        }
+    }
+
+    fn code_actions(&mut self, p: lsp::CodeActionParams) -> serde_json::Value {
+        let Ok(path) = self.pipeline_path(&p.text_document.uri) else { return serde_json::Value::Null };
+        let workspace = self.workspace.as_ref().expect("initialized");
+        let found = actions::code_actions(workspace, self.encoding, &path, &p);
+        serde_json::to_value(found).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn hover(&mut self, p: lsp::HoverParams) -> serde_json::Value {
+        let uri = &p.text_document_position_params.text_document.uri;
+        let Ok(path) = self.pipeline_path(uri) else { return serde_json::Value::Null };
+        let workspace = self.workspace.as_ref().expect("initialized");
+        let position = p.text_document_position_params.position;
+        let hover = actions::hover(workspace, self.encoding, &path, position);
+        serde_json::to_value(hover).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The typed parameters of a request or notification.
+fn params<P: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<P, (ErrorCode, String)> {
+    serde_json::from_value(value).map_err(|e| (ErrorCode::InvalidParams, format!("bad parameters: {e}")))
+}

@@ -1,0 +1,449 @@
+//! The language server's view of a workspace: the files on disk with the editor's open buffers
+//! over them, and the findings of the same pipeline as `authlint check`, kept up to date one
+//! edit at a time.
+//!
+//! Every file keeps the [`FileId`] it was first given, so the findings of an application that
+//! no edit touched stay valid and are not recomputed. After an edit the flow model is rebuilt
+//! from what each file defines (cheap: no file is read or parsed again but the edited ones),
+//! and an application is analysed again only when something it depends on changed: its own
+//! file, the files of the IdPs its steps name, or (for a name no IdP of its tenant has) the
+//! IdP names of the workspace. The findings then go through the config and the suppressions
+//! exactly as in `authlint check`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::catalogue::Catalogue;
+use crate::check::{self, LoadedFile};
+use crate::config::{self, Config};
+use crate::diagnostic::Diagnostic;
+use crate::discover::{self, Input};
+use crate::model::{Application, Definitions, FlowModel};
+use crate::rules::{self, duplicate_definition};
+use crate::source::{FileId, SourceFile, SourceFiles, Span};
+use crate::tenants::{self, TenantId, Tenants};
+
+/// One file the workspace knows, by its [`FileId`].
+struct Slot {
+    /// The path as the pipeline sees it: relative to the workspace root when under it.
+    path: PathBuf,
+    /// False once the file is deleted (and not open): it defines nothing.
+    present: bool,
+    /// Changes whenever the file's text does.
+    generation: u64,
+    definitions: Definitions,
+    /// What reading and parsing the file reported.
+    load_diagnostics: Vec<Diagnostic>,
+}
+
+/// The findings of one application and what they were computed from.
+struct Cached {
+    fingerprint: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+pub struct Workspace {
+    /// The workspace folder (absolute); the process runs in it, so that paths, tenant names and
+    /// the config file are found as `authlint check` run there finds them.
+    root: PathBuf,
+    config: Config,
+    /// Why `.authlint.yaml` could not be used (the defaults are used meanwhile).
+    pub config_error: Option<String>,
+    catalogue: Catalogue,
+    pub files: SourceFiles,
+    slots: Vec<Slot>,
+    by_path: HashMap<PathBuf, FileId>,
+    /// The text of each open document, which overrides the file on disk.
+    open: HashMap<PathBuf, String>,
+    tenants: Tenants,
+    pub model: FlowModel,
+    cache: HashMap<(FileId, usize), Cached>,
+    /// Files whose text must be read again (or taken from their buffer) before the next check.
+    stale: BTreeSet<FileId>,
+    /// A file appeared or went away: tenants are assigned again.
+    paths_changed: bool,
+    next_generation: u64,
+    /// The current findings, sorted as in `authlint check`.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many applications the last refresh analysed (the others kept their findings).
+    pub last_analysed: usize,
+}
+
+impl Workspace {
+    /// Loads every file under `root` (an absolute directory) with its `.authlint.yaml`.
+    pub fn load(root: PathBuf, catalogue: &Catalogue) -> Workspace {
+        if let Err(e) = std::env::set_current_dir(&root) {
+            eprintln!("authlint server: cannot change to the workspace folder {}: {e}", root.display());
+        }
+        let mut ws = Workspace {
+            root,
+            config: Config::default(),
+            config_error: None,
+            catalogue: catalogue.clone(),
+            files: SourceFiles::default(),
+            slots: Vec::new(),
+            by_path: HashMap::new(),
+            open: HashMap::new(),
+            tenants: Tenants::default(),
+            model: FlowModel::default(),
+            cache: HashMap::new(),
+            stale: BTreeSet::new(),
+            paths_changed: true,
+            next_generation: 0,
+            diagnostics: Vec::new(),
+            last_analysed: 0,
+        };
+        ws.reload_config();
+        ws.rediscover();
+        ws
+    }
+
+    /// Reads `.authlint.yaml` again (after it changed) and checks everything again.
+    pub fn reload_config(&mut self) {
+        self.config_error = None;
+        self.config = match Config::discover(&self.root, None) {
+            Ok(config) => config,
+            Err(e) => {
+                self.config_error = Some(e);
+                Config::default()
+            }
+        };
+        let mut catalogue = Catalogue::builtin();
+        catalogue.add_custom(&self.config.authenticators);
+        self.catalogue = catalogue;
+        self.cache.clear();
+        self.stale.extend((0..self.slots.len()).map(|i| FileId(i as u32)));
+        self.paths_changed = true;
+    }
+
+    /// Walks the workspace again: files that appeared join, files that went away leave.
+    pub fn rediscover(&mut self) {
+        let found = crate::workers::pool().install(|| discover::discover(&[PathBuf::from(".")]));
+        let inputs = match found {
+            Ok(found) => found.inputs,
+            Err(missing) => {
+                eprintln!("authlint server: {}", missing.join("; "));
+                Vec::new()
+            }
+        };
+        let on_disk: BTreeSet<PathBuf> =
+            inputs.into_iter().map(|i| relative(&i.path)).filter(|p| !self.config.excludes(p)).collect();
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let keep = on_disk.contains(&slot.path) || self.open.contains_key(&slot.path);
+            if slot.present != keep {
+                slot.present = keep;
+                self.paths_changed = true;
+            }
+            self.stale.insert(FileId(index as u32));
+        }
+        for path in on_disk {
+            self.file_id(&path);
+        }
+    }
+
+    /// The path the pipeline uses for `path` (absolute, from the editor).
+    pub fn pipeline_path(&self, path: &Path) -> PathBuf {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => path.to_path_buf(),
+        }
+    }
+
+    /// The absolute path of a pipeline path.
+    pub fn absolute(&self, path: &Path) -> PathBuf {
+        self.root.join(path)
+    }
+
+    pub fn is_config_file(&self, path: &Path) -> bool {
+        path.file_name().is_some_and(|n| n == config::FILE_NAME)
+    }
+
+    /// Whether authlint reads the file at `path` (a pipeline path).
+    pub fn wants(&self, path: &Path) -> bool {
+        discover::is_wanted(path) && !self.config.excludes(path)
+    }
+
+    /// The id of `path`, given one now if the file is new to the workspace.
+    fn file_id(&mut self, path: &Path) -> FileId {
+        if let Some(&id) = self.by_path.get(path) {
+            if !self.slots[id.0 as usize].present {
+                self.slots[id.0 as usize].present = true;
+                self.paths_changed = true;
+            }
+            return id;
+        }
+        let id = self.files.add(SourceFile::new(path.to_path_buf(), display(path), String::new()));
+        self.slots.push(Slot {
+            path: path.to_path_buf(),
+            present: true,
+            generation: 0,
+            definitions: Definitions::default(),
+            load_diagnostics: Vec::new(),
+        });
+        self.by_path.insert(path.to_path_buf(), id);
+        self.stale.insert(id);
+        self.paths_changed = true;
+        id
+    }
+
+    /// The file `id` of a pipeline path, if the workspace knows it and it is present.
+    pub fn lookup(&self, path: &Path) -> Option<FileId> {
+        self.by_path.get(path).copied().filter(|id| self.slots[id.0 as usize].present)
+    }
+
+    pub fn path_of(&self, id: FileId) -> Option<&Path> {
+        self.slots.get(id.0 as usize).map(|s| s.path.as_path())
+    }
+
+    /// An editor opened or changed a document: its text replaces the file's.
+    pub fn set_buffer(&mut self, path: &Path, text: String) {
+        if !self.wants(path) {
+            return;
+        }
+        self.open.insert(path.to_path_buf(), text);
+        let id = self.file_id(path);
+        self.stale.insert(id);
+    }
+
+    /// An editor closed a document: the file on disk counts again (if it is still there).
+    pub fn close_buffer(&mut self, path: &Path) {
+        if self.open.remove(path).is_some() {
+            self.disk_changed(path);
+        }
+    }
+
+    pub fn is_open(&self, path: &Path) -> bool {
+        self.open.contains_key(path)
+    }
+
+    /// A file was created, changed or deleted on disk. An open document keeps its buffer.
+    pub fn disk_changed(&mut self, path: &Path) {
+        if !self.wants(path) || self.open.contains_key(path) {
+            return;
+        }
+        if path.is_file() {
+            let id = self.file_id(path);
+            self.stale.insert(id);
+        } else if let Some(id) = self.lookup(path) {
+            self.slots[id.0 as usize].present = false;
+            self.stale.insert(id);
+            self.paths_changed = true;
+        }
+    }
+
+    /// Whether an edit waits to be checked.
+    pub fn is_stale(&self) -> bool {
+        !self.stale.is_empty() || self.paths_changed
+    }
+
+    /// Reads what changed and checks again what it can affect; `diagnostics` then holds every
+    /// finding of the workspace.
+    pub fn refresh(&mut self) {
+        let stale: Vec<FileId> = std::mem::take(&mut self.stale).into_iter().collect();
+        self.reload(&stale);
+        if std::mem::take(&mut self.paths_changed) {
+            self.assign_tenants();
+        }
+        // The model, rebuilt in path order (the order of `authlint check`): duplicates are
+        // judged between files, so they are found again each time.
+        let mut order: Vec<FileId> = (0..self.slots.len())
+            .map(|i| FileId(i as u32))
+            .filter(|id| self.slots[id.0 as usize].present)
+            .collect();
+        order.sort_by(|a, b| self.slots[a.0 as usize].path.cmp(&self.slots[b.0 as usize].path));
+        let mut model = FlowModel::default();
+        let mut diagnostics = Vec::new();
+        let mut app_keys = Vec::new();
+        for &id in &order {
+            let slot = &self.slots[id.0 as usize];
+            let tenant = self.files.get(id).tenant;
+            app_keys.extend((0..slot.definitions.applications.len()).map(|i| (id, i)));
+            let duplicates = model.add(slot.definitions.clone(), tenant);
+            diagnostics.extend(
+                duplicates.iter().map(|d| duplicate_definition::diagnostic(d, &self.tenants, tenant)),
+            );
+            diagnostics.extend(slot.load_diagnostics.iter().cloned());
+        }
+        self.model = model;
+        self.analyse(&app_keys, &mut diagnostics);
+        check::configure_and_suppress(&self.config, &self.files, &self.model, &mut diagnostics);
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.diagnostics = diagnostics;
+    }
+
+    /// Reads and parses the files `ids` again (from their buffer when open).
+    fn reload(&mut self, ids: &[FileId]) {
+        let max_size = self.config.max_file_size;
+        let jobs: Vec<(FileId, PathBuf, Option<String>, bool)> = ids
+            .iter()
+            .map(|&id| {
+                let slot = &self.slots[id.0 as usize];
+                (id, slot.path.clone(), self.open.get(&slot.path).cloned(), slot.present)
+            })
+            .collect();
+        let tenants: Vec<TenantId> = jobs.iter().map(|(id, ..)| self.files.get(*id).tenant).collect();
+        let loaded: Vec<Option<LoadedFile>> = crate::workers::pool().install(|| {
+            jobs.into_par_iter()
+                .zip(tenants)
+                .map(|((id, path, text, present), tenant)| {
+                    present.then(|| {
+                        let input = Input { display: display(&path), path };
+                        check::load_file(input, id, tenant, text, max_size)
+                    })
+                })
+                .collect()
+        });
+        for (&id, loaded) in ids.iter().zip(loaded) {
+            self.next_generation += 1;
+            let slot = &mut self.slots[id.0 as usize];
+            slot.generation = self.next_generation;
+            self.cache.retain(|(file, _), _| *file != id);
+            match loaded {
+                Some(file) => {
+                    slot.definitions = file.definitions;
+                    slot.load_diagnostics = file.diagnostics;
+                    self.files.replace(id, file.source);
+                }
+                None => {
+                    slot.definitions = Definitions::default();
+                    slot.load_diagnostics = Vec::new();
+                    let tenant = self.files.get(id).tenant;
+                    let mut empty = SourceFile::new(slot.path.clone(), display(&slot.path), String::new());
+                    empty.tenant = tenant;
+                    self.files.replace(id, empty);
+                }
+            }
+        }
+    }
+
+    /// Assigns every present file to its tenant; when any file moves to another tenant, every
+    /// application is checked again.
+    fn assign_tenants(&mut self) {
+        let present: Vec<FileId> = (0..self.slots.len())
+            .map(|i| FileId(i as u32))
+            .filter(|id| self.slots[id.0 as usize].present)
+            .collect();
+        let paths: Vec<&Path> = present.iter().map(|id| self.slots[id.0 as usize].path.as_path()).collect();
+        let (tenants, tenant_of) = tenants::assign(&paths, &self.config);
+        let mut moved = tenants.len() != self.tenants.len();
+        for (id, tenant) in present.iter().zip(tenant_of) {
+            if let Some(file) = self.files.get_mut(*id) {
+                moved |= file.tenant != tenant;
+                file.tenant = tenant;
+            }
+        }
+        self.tenants = tenants;
+        if moved {
+            self.cache.clear();
+        }
+    }
+
+    /// Runs the analysis and the rules on the applications whose inputs changed; the others
+    /// keep their findings. `keys` names the model's applications in order.
+    fn analyse(&mut self, keys: &[(FileId, usize)], diagnostics: &mut Vec<Diagnostic>) {
+        let idp_names = self.idp_names_fingerprint();
+        let fingerprints: Vec<u64> =
+            self.model.applications.iter().map(|app| self.fingerprint(app, idp_names)).collect();
+        let todo: Vec<usize> = (0..keys.len())
+            .filter(|&i| self.cache.get(&keys[i]).is_none_or(|c| c.fingerprint != fingerprints[i]))
+            .collect();
+        let ctx = rules::Context {
+            files: &self.files,
+            model: &self.model,
+            catalogue: &self.catalogue,
+            tenants: &self.tenants,
+        };
+        let apps = &self.model.applications;
+        let fresh: Vec<Vec<Diagnostic>> = crate::workers::pool()
+            .install(|| todo.par_iter().map(|&i| check_guarded(&ctx, &apps[i])).collect());
+        self.last_analysed = todo.len();
+        for (i, found) in todo.into_iter().zip(fresh) {
+            self.cache.insert(keys[i], Cached { fingerprint: fingerprints[i], diagnostics: found });
+        }
+        // Applications that no longer exist leave the cache.
+        let live: std::collections::HashSet<&(FileId, usize)> = keys.iter().collect();
+        self.cache.retain(|key, _| live.contains(key));
+        for key in keys {
+            if let Some(cached) = self.cache.get(key) {
+                diagnostics.extend(cached.diagnostics.iter().cloned());
+            }
+        }
+    }
+
+    /// What an application's findings depend on, as one number.
+    fn fingerprint(&self, app: &Application, idp_names: u64) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.slots[app.file.0 as usize].generation.hash(&mut h);
+        app.tenant.hash(&mut h);
+        for option in app.steps.iter().flat_map(|s| &s.options) {
+            match self.model.connection(app.tenant, option) {
+                Some(crate::model::Connection::Defined(idp)) => {
+                    (idp.file, self.slots[idp.file.0 as usize].generation).hash(&mut h)
+                }
+                // `unknown-idp` names the IdPs of the tenant and where else the name is defined.
+                None if !option.is_local() => idp_names.hash(&mut h),
+                _ => {}
+            }
+        }
+        h.finish()
+    }
+
+    /// Every IdP name of the workspace with its tenant and file.
+    fn idp_names_fingerprint(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for idp in self.model.all_identity_providers() {
+            (&idp.name.value, idp.tenant, idp.file).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// The findings in file `id`.
+    pub fn diagnostics_in(&self, id: FileId) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(move |d| d.span.file == id)
+    }
+
+    /// The span of `offset` in file `id` as a zero-width span.
+    pub fn at(&self, id: FileId, offset: usize) -> Span {
+        Span::new(id, offset, offset)
+    }
+}
+
+/// Analyses one application; a panic (a bug in authlint) becomes a finding on the application
+/// and a line in the log, and the server goes on.
+fn check_guarded(ctx: &rules::Context, app: &Application) -> Vec<Diagnostic> {
+    #[cfg(debug_assertions)]
+    if app.name.value == "authlint-test-panic" {
+        // Lets the tests check that a panic while analysing is survived (debug builds only).
+        return catch(app, || panic!("a test asked for a panic"));
+    }
+    catch(app, || check::check_application(ctx, app))
+}
+
+fn catch(app: &Application, f: impl FnOnce() -> Vec<Diagnostic>) -> Vec<Diagnostic> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(found) => found,
+        Err(_) => {
+            eprintln!(
+                "authlint server: internal error while analysing `{}` (see the panic above)",
+                app.name.value
+            );
+            let message = format!(
+                "authlint failed while analysing `{}` (an internal error: please report it); its findings are missing",
+                app.name.value
+            );
+            vec![Diagnostic::new("analysis-incomplete", app.name.span, message).with_app(&app.name.value)]
+        }
+    }
+}
+
+/// A walked path without its leading `./`.
+fn relative(path: &Path) -> PathBuf {
+    path.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
