@@ -112,11 +112,12 @@ def text_in_range(text: str, range_: types.Range) -> str:
 
 
 def find_position(text: str, needle: str, after: str = "") -> types.Position:
-    """The position of `needle`, the first one after `after` (ASCII fixture text)."""
+    """The position of `needle` (the first one after `after`), its character counted in UTF-16
+    code units."""
     index = text.index(needle, text.index(after) if after else 0)
-    line = text.count("\n", 0, index)
-    character = index - (text.rfind("\n", 0, index) + 1)
-    return types.Position(line=line, character=character)
+    line_start = text.rfind("\n", 0, index) + 1
+    units = sum(2 if ord(c) > 0xFFFF else 1 for c in text[line_start:index])
+    return types.Position(line=text.count("\n", 0, index), character=units)
 
 
 def apply_text_edits(text: str, edits: Sequence[types.TextEdit]) -> str:

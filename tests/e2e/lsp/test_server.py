@@ -1,5 +1,6 @@
 """`authlint server` driven by a third-party LSP client (pytest-lsp, on pygls) over stdio, on a
-copy of the example tenant:
+copy of the example tenant, with VS Code's client capabilities (UTF-16 positions, dynamic
+registration of file watchers):
 
 - `Applications/payroll.yml` offers Google (JIT disabled, `IdentityProviders/Google.yml`) in
   step 1 and TOTP in step 2 with no script: an error-level `jit-mfa-conflict` on step 2's
@@ -7,7 +8,13 @@ copy of the example tenant:
 - `Applications/crm.json` runs Email OTP for some Google users from its (JSON-embedded) script:
   a warning on `executeStep(2)` inside the script string;
 - the other applications and the IdPs are clean.
-"""
+
+Covered: the initialize result; diagnostics published after `initialized` (code, source,
+severity, range, related information) for files that are not open; UTF-16 columns after
+non-ASCII text; an unsaved IdP edit clearing and restoring other files' findings; a change on
+disk through `workspace/didChangeWatchedFiles`; the two remedies as separate quick fixes, and the
+guard applied clearing the finding; fix-all with only the safe fix; a disable comment and the
+hover on its rule id; `shutdown` then `exit` with status 0 (after every test)."""
 
 from __future__ import annotations
 
@@ -128,6 +135,26 @@ async def test_diagnostics_published_after_initialized(client: LanguageClient) -
             raise AssertionError(f"unexpected diagnostics for {uri}: {diagnostics}")
 
 
+async def test_ranges_count_utf16_code_units(client: LanguageClient) -> None:
+    files = paths(client)
+    await wait_for_diagnostics(client, files["crm"], has_rule(RULE), RULE)
+    # Text before the finding on the same (JSON) line: `ä` is one UTF-16 code unit and two
+    # UTF-8 bytes, `😀` two code units and four bytes.
+    on_disk = files["crm"].read_text()
+    text = on_disk.replace('"script": "', '"script": "// Zugänge 😀 für den Vertrieb\\n', 1)
+    assert text != on_disk
+    did_open(client, files["crm"], text, language="json")
+    did_change(client, files["crm"], 2, text)
+
+    def points_at_execute_step_2(diagnostics) -> bool:
+        return any(d.code == RULE and text_in_range(text, d.range) == "executeStep(2)" for d in diagnostics)
+
+    crm = only_finding(
+        await wait_for_diagnostics(client, files["crm"], points_at_execute_step_2, "a UTF-16 range")
+    )
+    assert crm.range.start == find_position(text, "executeStep(2)", after="hasAnyOfTheRolesV2")
+
+
 async def test_related_information_points_at_the_idp_jit_setting(client: LanguageClient) -> None:
     files = paths(client)
     finding = await payroll_finding(client)
@@ -161,6 +188,28 @@ async def test_unsaved_idp_edit_changes_the_applications_diagnostics(client: Lan
     assert finding.severity == types.DiagnosticSeverity.Error
     await wait_for_diagnostics(client, files["crm"], has_rule(RULE), RULE)
     assert files["google"].read_text() == google_on_disk, "the test must not have saved the IdP"
+
+
+async def test_idp_changed_on_disk_arrives_through_watched_files(client: LanguageClient) -> None:
+    files = paths(client)
+    await payroll_finding(client)
+    # VS Code's capabilities allow registering file watchers: the server asks for them.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT
+    while not any(r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in client.registrations):  # type: ignore[attr-defined]
+        assert loop.time() < deadline, "no workspace/didChangeWatchedFiles registration"
+        await asyncio.sleep(0.05)
+
+    # Another tool (git checkout, authlint fix) turns JIT on in the file, which is not open.
+    on_disk = files["google"].read_text()
+    files["google"].write_text(on_disk.replace(JIT_DISABLED, JIT_ENABLED))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=files["google"].as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    await wait_for_diagnostics(client, files["payroll"], is_empty, "no diagnostics")
+    await wait_for_diagnostics(client, files["crm"], is_empty, "no diagnostics")
 
 
 async def code_actions(client: LanguageClient, path: Path, finding: types.Diagnostic, only=None):
@@ -226,16 +275,60 @@ async def test_code_action_offers_both_remedies_as_quick_fixes(client: LanguageC
     await wait_for_diagnostics(client, files["payroll"], is_empty, "no diagnostics after the guard")
 
 
-async def test_fix_all_never_applies_a_jit_remedy(client: LanguageClient) -> None:
+# A guard that compares with `'local'` (the IdP is `LOCAL`): always true, so Google users still
+# reach TOTP. Two findings on one document: `guard-never-matches` with its certain fix (the case
+# of `LOCAL`) and `jit-mfa-conflict` with its two remedies.
+MISCASED_GUARD = """  script: |
+    var onLoginRequest = function (context) {
+        executeStep(1, {
+            onSuccess: function (context) {
+                if (context.steps[1].idp != 'local') {
+                    executeStep(2);
+                }
+            }
+        });
+    };
+"""
+
+
+async def test_fix_all_applies_only_the_safe_fix(client: LanguageClient) -> None:
     files = paths(client)
-    finding = await payroll_finding(client)
-    actions = await code_actions(client, files["payroll"], finding, only=["source.fixAll.authlint"])
-    for action in actions:
-        assert action.kind is not None and action.kind.startswith("source.fixAll"), action
-        for path, edits in edits_by_file(action.edit or types.WorkspaceEdit()).items():
-            assert path != files["google"], f"fix-all edits the IdP: {action}"
-            changed = apply_text_edits(path.read_text(), edits)
-            assert "executeStep" not in changed, f"fix-all adds the guard: {action}"
+    await payroll_finding(client)
+    on_disk = files["payroll"].read_text()
+    text = on_disk.replace("  subjectStepId: 1\n", MISCASED_GUARD + "  subjectStepId: 1\n")
+    did_open(client, files["payroll"], text)
+    did_change(client, files["payroll"], 2, text)
+    both = lambda ds: has_rule("guard-never-matches")(ds) and has_rule(RULE)(ds)  # noqa: E731
+    diagnostics = await wait_for_diagnostics(client, files["payroll"], both, "both findings")
+
+    lines = text.split("\n")
+    whole_document = types.Range(
+        start=types.Position(line=0, character=0),
+        end=types.Position(line=len(lines) - 1, character=len(lines[-1])),
+    )
+    result = await asyncio.wait_for(
+        client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=files["payroll"].as_uri()),
+                range=whole_document,
+                context=types.CodeActionContext(
+                    diagnostics=list(diagnostics),
+                    only=["source.fixAll.authlint"],
+                    trigger_kind=types.CodeActionTriggerKind.Automatic,
+                ),
+            )
+        ),
+        TIMEOUT,
+    )
+    actions = [a for a in result or [] if isinstance(a, types.CodeAction)]
+    assert len(actions) == 1, f"one fix-all action expected: {result}"
+    fix_all = actions[0]
+    assert fix_all.kind == "source.fixAll.authlint", fix_all.kind
+    assert fix_all.edit is not None, fix_all
+    edits = edits_by_file(fix_all.edit)
+    # Neither JIT remedy: no edit in the IdP's file, no guard added; only the case of LOCAL.
+    assert set(edits) == {files["payroll"]}, edits
+    assert apply_text_edits(text, edits[files["payroll"]]) == text.replace("'local'", "'LOCAL'")
 
 
 async def test_disable_comment_and_hover_on_its_rule_id(client: LanguageClient) -> None:
