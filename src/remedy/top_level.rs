@@ -241,7 +241,7 @@ fn entry_body(script: &Script) -> Option<&[Stmt]> {
 
 /// Whether the YAML scalar whose content starts at `start` is a literal block (`|`, `|-`, `|+`,
 /// `|2`): its indicator ends the text before it.
-fn is_literal_block(host: &str, start: usize) -> bool {
+pub(crate) fn is_literal_block(host: &str, start: usize) -> bool {
     let before = host.get(..start).unwrap_or("").trim_end();
     let indicator = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
     indicator.ends_with('|') || host.get(start..).is_some_and(|t| t.starts_with('|'))

@@ -139,11 +139,18 @@ fn disable_line(ws: &Workspace, file: &SourceFile, d: &Diagnostic) -> Option<Edi
     match script.host {
         ScriptHost::YamlBlockOrPlain | ScriptHost::XmlCdata | ScriptHost::XmlText => {
             // One script line per file line, except in folded (`>`) and plain YAML scalars.
-            if script.host == ScriptHost::YamlBlockOrPlain && !text[script.span.start..].starts_with('|') {
+            if script.host == ScriptHost::YamlBlockOrPlain
+                && !crate::remedy::top_level::is_literal_block(text, script.span.start)
+            {
                 return None;
             }
-            let line_start = text[..d.span.start].rfind('\n').map_or(0, |i| i + 1);
-            if line_start <= script.span.start {
+            let line_of = |offset: usize| text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = line_of(d.span.start);
+            // Not before the script's first line, nor on a line that something other than the
+            // script starts (`<![CDATA[var x...`).
+            let first = line_of(script.span.start);
+            let shares_line = !text[first..script.span.start].trim().is_empty();
+            if line_start < first || (line_start == first && shares_line) {
                 return None;
             }
             let line = &text[line_start..];

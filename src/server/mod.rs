@@ -371,7 +371,15 @@ impl Server {
         if !workspace.is_stale() {
             return;
         }
+        let started = std::time::Instant::now();
         workspace.refresh();
+        let (analysed, total) = (workspace.last_analysed, workspace.model.applications.len());
+        let checked =
+            format!("analysed {analysed} of {total} applications in {} ms", started.elapsed().as_millis());
+        self.notify(
+            lsp::notification::LogMessage::METHOD,
+            lsp::LogMessageParams { typ: lsp::MessageType::LOG, message: checked },
+        );
         let workspace = self.workspace.as_ref().expect("checked above");
         let encoding = self.encoding;
         let uri_of = |id: FileId| workspace.path_of(id).and_then(|p| convert::uri(&workspace.absolute(p)));

@@ -146,3 +146,4 @@ pub fn assert_script_table(rows: &[(&str, String, &[&str])]) {
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+pub mod lsp;

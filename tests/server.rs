@@ -1,0 +1,360 @@
+//! `authlint server` driven over stdio by a real client, through whole editing sessions.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::lsp::{Client, apply_edits, codes};
+
+const GOOGLE: &str = "IdentityProviders/Google.yml";
+const PAYROLL: &str = "Applications/payroll.yml";
+
+fn utf16() -> Value {
+    json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}})
+}
+
+fn read(client: &Client, rel: &str) -> String {
+    std::fs::read_to_string(client.root.join(rel)).expect("fixture file")
+}
+
+fn has(rule: &'static str) -> impl Fn(&[Value]) -> bool {
+    move |d| codes(d).iter().any(|c| c == rule)
+}
+
+fn lacks(rule: &'static str) -> impl Fn(&[Value]) -> bool {
+    move |d| !codes(d).iter().any(|c| c == rule)
+}
+
+/// The code actions offered at the first finding of `rule` in `diagnostics`.
+fn actions_at(client: &mut Client, rel: &str, diagnostics: &[Value], rule: &str) -> Vec<Value> {
+    let d = diagnostics.iter().find(|d| d["code"] == rule).expect("the finding");
+    let uri = client.uri(rel);
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    response["result"].as_array().cloned().unwrap_or_default()
+}
+
+fn titled<'a>(actions: &'a [Value], part: &str) -> &'a Value {
+    actions
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.contains(part)))
+        .unwrap_or_else(|| panic!("no action titled ...{part}... in {actions:#?}"))
+}
+
+/// The edits an action makes to `uri`.
+fn edits_for(action: &Value, uri: &str) -> Vec<Value> {
+    action["edit"]["changes"][uri].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn an_unsaved_idp_edit_changes_another_files_diagnostics_and_a_quick_fix_clears_a_finding() {
+    let tenant = support::copy_fixture("tenant");
+    let (mut client, init) = Client::initialized(tenant.path(), utf16());
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 1);
+    // The file watchers are registered, as the client allows it.
+    let registration =
+        client.expect("a watcher registration", |m| m["method"] == "client/registerCapability");
+    assert_eq!(registration["params"]["registrations"][0]["method"], "workspace/didChangeWatchedFiles");
+
+    let payroll = client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+    let conflict = payroll.iter().find(|d| d["code"] == "jit-mfa-conflict").expect("the conflict");
+    assert_eq!(conflict["severity"], 1, "{conflict}");
+    assert_eq!(conflict["source"], "authlint");
+    // Related information points at the IdP's JIT setting in its own file.
+    let related = conflict["relatedInformation"].as_array().expect("related information");
+    assert!(related.iter().any(|r| r["location"]["uri"] == client.uri(GOOGLE).as_str()), "{related:#?}");
+
+    // Turning JIT on in an unsaved buffer of the IdP clears the application's finding...
+    let google = read(&client, GOOGLE);
+    let jit_on = google.replace("isEnabled: false", "isEnabled: true");
+    assert_ne!(google, jit_on);
+    client.open(GOOGLE, &google);
+    client.change(GOOGLE, 2, &jit_on);
+    client.diagnostics(PAYROLL, lacks("jit-mfa-conflict"));
+    // ...and turning it off again brings it back.
+    client.change(GOOGLE, 3, &google);
+    let payroll = client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+
+    // The two remedies are separate quick fixes; enabling JIT edits the IdP's file.
+    let actions = actions_at(&mut client, PAYROLL, &payroll, "jit-mfa-conflict");
+    let enable = titled(&actions, "JIT");
+    assert!(!edits_for(enable, &client.uri(GOOGLE)).is_empty(), "{enable:#}");
+    let guard = actions
+        .iter()
+        .find(|a| !edits_for(a, &client.uri(PAYROLL)).is_empty() && a["title"] != enable["title"])
+        .expect("a guard fix in the application's file");
+    assert_eq!(guard["kind"], "quickfix");
+    // No fix-all: the two remedies change security behaviour.
+    assert!(actions.iter().all(|a| a["kind"] == "quickfix"), "{actions:#?}");
+
+    // Applying the guard in the editor clears the finding.
+    let text = read(&client, PAYROLL);
+    let guarded = apply_edits(&text, &edits_for(guard, &client.uri(PAYROLL)));
+    client.open(PAYROLL, &text);
+    client.change(PAYROLL, 2, &guarded);
+    let after = client.diagnostics(PAYROLL, lacks("jit-mfa-conflict"));
+    assert!(!codes(&after).iter().any(|c| c == "syntax-error"), "{after:#?}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn columns_count_utf16_code_units_before_a_finding_on_the_same_line() {
+    let script_line = "        /* é𝄞 */ executeStep(2);";
+    let app = format!(
+        "name: café\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        \
+         - idp: Google\n          authenticator: GoogleOIDCAuthenticator\n    - id: 2\n      options:\n        \
+         - idp: LOCAL\n          authenticator: totp\n  script: |\n    var onLoginRequest = function (context) {{\n      \
+         executeStep(1, {{ onSuccess: function (context) {{\n{script_line}\n      }} }});\n    }};\n"
+    );
+    let google =
+        std::fs::read_to_string(support::copy_fixture("tenant").path().join(GOOGLE)).expect("fixture");
+    let tenant = support::tenant_dir(&[("Applications/cafe.yml", &app), (GOOGLE, &google)]);
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    let found = client.diagnostics("Applications/cafe.yml", has("jit-mfa-conflict"));
+    let d = found.iter().find(|d| d["code"] == "jit-mfa-conflict").expect("the conflict");
+    let line = app.lines().position(|l| l == script_line).expect("the line") as u64;
+    assert_eq!(d["range"]["start"]["line"], line, "{d:#}");
+    // Before `executeStep`: 8 spaces, `/* `, é (1 unit), 𝄞 (2 units), ` */ `: 18 units (22 bytes).
+    let before = &script_line[..script_line.find("executeStep").expect("call")];
+    assert_eq!(before.encode_utf16().count(), 18);
+    assert_eq!(d["range"]["start"]["character"], 18, "{d:#}");
+    assert_eq!(client.shutdown(), 0);
+
+    // A client that offers UTF-8 gets byte columns.
+    let (mut client, init) =
+        Client::initialized(tenant.path(), json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}}));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let found = client.diagnostics("Applications/cafe.yml", has("jit-mfa-conflict"));
+    let d = found.iter().find(|d| d["code"] == "jit-mfa-conflict").expect("the conflict");
+    assert_eq!(d["range"]["start"]["character"], before.len() as u64, "{d:#}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn the_server_survives_bad_input() {
+    let tenant = support::copy_fixture("tenant");
+    std::fs::write(tenant.path().join(".authlint.yaml"), "max-file-size: 4000\n").expect("config");
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+
+    // Not JSON: a parse error with a null id; the next message is still read.
+    client.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    let error = client.expect("a parse error", |m| m["error"]["code"] == -32700);
+    assert_eq!(error["id"], Value::Null);
+    // A header without a length, then an unknown method.
+    client.send_raw(b"Content-Type: x\r\n\r\n");
+    let unknown = client.request("authlint/unknown", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    // Parameters of the wrong shape.
+    let bad = client.request("textDocument/codeAction", json!({"textDocument": 5}));
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+
+    // Broken YAML mid-edit: a syntax error, and the finding is back once the text is whole.
+    let text = read(&client, PAYROLL);
+    client.open(PAYROLL, &text);
+    client.change(PAYROLL, 2, &text.replace("steps:", "steps: [\n  {"));
+    client.diagnostics(PAYROLL, has("syntax-error"));
+    client.change(PAYROLL, 3, &text);
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+
+    // A buffer over `max-file-size` is skipped with a finding, not read.
+    client.change(PAYROLL, 4, &format!("{text}{}", "#\n".repeat(3000)));
+    client.diagnostics(PAYROLL, has("io-error"));
+
+    // A file deleted while open keeps its buffer; closed, its findings go.
+    client.change(PAYROLL, 5, &text);
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+    std::fs::remove_file(tenant.path().join(PAYROLL)).expect("delete");
+    let uri = client.uri(PAYROLL);
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri, "type": 3}]}));
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    client.diagnostics(PAYROLL, |d| d.is_empty());
+
+    // A panic while analysing one application is caught: a finding says so, the others stay.
+    let panicking = text.replace("name: payroll", "name: authlint-test-panic");
+    client.open("Applications/panic.yml", &panicking);
+    let found = client.diagnostics("Applications/panic.yml", has("analysis-incomplete"));
+    assert!(
+        found.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("internal error"))),
+        "{found:#?}"
+    );
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": client.uri(GOOGLE)}, "position": {"line": 99, "character": 0}}),
+    );
+    assert_eq!(hover["result"], Value::Null);
+    assert!(client.is_running());
+
+    // After `shutdown`, requests are refused; `exit` ends with status 0.
+    let response = client.request("shutdown", Value::Null);
+    assert_eq!(response["result"], Value::Null);
+    assert!(response.get("error").is_none());
+    let late = client.request("textDocument/hover", json!({}));
+    assert_eq!(late["error"]["code"], -32600, "{late}");
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), 0);
+}
+
+#[test]
+fn exit_without_shutdown_ends_with_status_1_and_requests_before_initialize_are_refused() {
+    let tenant = support::copy_fixture("tenant");
+    let mut client = Client::start(tenant.path());
+    let early = client.request("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait(), 1);
+}
+
+#[test]
+fn config_changes_on_disk_and_watched_files_are_followed() {
+    let tenant = support::copy_fixture("tenant");
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+
+    // `.authlint.yaml` turning the rule off clears the finding.
+    std::fs::write(tenant.path().join(".authlint.yaml"), "rules:\n  jit-mfa-conflict: off\n")
+        .expect("config");
+    let config = client.uri(".authlint.yaml");
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config, "type": 1}]}));
+    client.diagnostics(PAYROLL, lacks("jit-mfa-conflict"));
+    std::fs::remove_file(tenant.path().join(".authlint.yaml")).expect("delete");
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config, "type": 3}]}));
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+
+    // A file changed on disk (saved by another program) is read again.
+    let google = std::fs::read_to_string(tenant.path().join(GOOGLE)).expect("fixture");
+    std::fs::write(tenant.path().join(GOOGLE), google.replace("isEnabled: false", "isEnabled: true"))
+        .expect("write");
+    let uri = client.uri(GOOGLE);
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri, "type": 2}]}));
+    client.diagnostics(PAYROLL, lacks("jit-mfa-conflict"));
+
+    // A new application file created on disk joins the workspace.
+    let payroll = std::fs::read_to_string(tenant.path().join(PAYROLL)).expect("fixture");
+    let other = payroll.replace("name: payroll", "name: payroll-2").replace("idp: Google", "idp: Gogle");
+    std::fs::write(tenant.path().join("Applications/payroll-2.yml"), other).expect("write");
+    let uri = client.uri("Applications/payroll-2.yml");
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri, "type": 1}]}));
+    client.diagnostics("Applications/payroll-2.yml", has("unknown-idp"));
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn an_edit_analyses_only_what_it_can_change() {
+    let tenant = support::copy_fixture("tenant");
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    let analysed = |m: &Value| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"].as_str().is_some_and(|s| s.starts_with("analysed"))
+    };
+    let first = client.expect("the first check", analysed);
+    assert!(first["params"]["message"].as_str().unwrap_or("").starts_with("analysed 4 of 4"), "{first}");
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+
+    // An edit to one application analyses that one.
+    let text = read(&client, PAYROLL);
+    client.open(PAYROLL, &text);
+    client.change(PAYROLL, 2, &text.replace("# Step 1", "# Edited: step 1"));
+    let edit = client.expect("the check after an edit", analysed);
+    assert!(edit["params"]["message"].as_str().unwrap_or("").starts_with("analysed 1 of 4"), "{edit}");
+
+    // An edit to Google analyses the three applications that offer it.
+    let google = read(&client, GOOGLE);
+    client.open(GOOGLE, &google);
+    client.change(GOOGLE, 2, &google.replace("isEnabled: false", "isEnabled: true"));
+    let idp = client.expect("the check after an IdP edit", analysed);
+    assert!(idp["params"]["message"].as_str().unwrap_or("").starts_with("analysed 3 of 4"), "{idp}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn disable_comments_fix_all_and_hover() {
+    let script = "var onLoginRequest = function (context) {\n  executeStep(1, { onSuccess: function (context) {\n    \
+                  if (context.steps[1].idp != 'local') {\n      executeStep(2);\n    }\n  } });\n};\n";
+    let indented: String = script.lines().map(|l| format!("    {l}\n")).collect();
+    let app = format!(
+        "name: kiosk\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        \
+         - idp: LOCAL\n          authenticator: BasicAuthenticator\n        - idp: Google\n          \
+         authenticator: GoogleOIDCAuthenticator\n    - id: 2\n      options:\n        - idp: LOCAL\n          \
+         authenticator: totp\n  script: |\n{indented}"
+    );
+    let google =
+        std::fs::read_to_string(support::copy_fixture("tenant").path().join(GOOGLE)).expect("fixture");
+    let tenant = support::tenant_dir(&[("Applications/kiosk.yml", &app), (GOOGLE, &google)]);
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    let rel = "Applications/kiosk.yml";
+    let uri = client.uri(rel);
+    let found = client.diagnostics(rel, has("guard-never-matches"));
+    assert!(codes(&found).iter().any(|c| c == "jit-mfa-conflict"), "{found:#?}");
+
+    // Fix-all applies the safe fix (`'local'` -> `'LOCAL'`) and nothing else.
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let actions = response["result"].as_array().cloned().unwrap_or_default();
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.authlint");
+    let edits = edits_for(&actions[0], &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(edits[0]["newText"], "LOCAL");
+    assert!(actions[0]["edit"]["changes"].as_object().is_some_and(|c| c.len() == 1), "only this file");
+
+    // "Disable for this line" puts the comment in the script; the finding goes, and the
+    // comment's rule id shows its documentation on hover.
+    let actions = actions_at(&mut client, rel, &found, "jit-mfa-conflict");
+    let disable = titled(&actions, "Disable jit-mfa-conflict for this line");
+    let disabled = apply_edits(&app, &edits_for(disable, &uri));
+    assert!(
+        disabled
+            .contains("          // authlint-disable-next-line jit-mfa-conflict\n          executeStep(2);"),
+        "{disabled}"
+    );
+    client.open(rel, &app);
+    client.change(rel, 2, &disabled);
+    let after = client.diagnostics(rel, lacks("jit-mfa-conflict"));
+    assert!(!codes(&after).iter().any(|c| c == "unused-suppression"), "{after:#?}");
+    let line = disabled.lines().position(|l| l.contains("authlint-disable-next-line")).expect("comment");
+    let column = disabled.lines().nth(line).and_then(|l| l.find("jit-mfa")).expect("rule id") + 3;
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": column}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.starts_with("**jit-mfa-conflict**"), "{hover:#}");
+    assert!(text.contains("## What it does"), "{text}");
+
+    // "Disable for this document" in YAML: a `#` comment at the document's start.
+    let actions = actions_at(&mut client, rel, &found, "guard-never-matches");
+    let disable = titled(&actions, "Disable guard-never-matches for this document");
+    let disabled = apply_edits(&app, &edits_for(disable, &uri));
+    assert!(disabled.starts_with("# authlint-disable guard-never-matches\nname: kiosk"), "{disabled}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn a_script_in_a_json_string_takes_a_disable_comment_and_json_none_for_the_document() {
+    let tenant = support::copy_fixture("tenant");
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    let rel = "Applications/crm.json";
+    let uri = client.uri(rel);
+    let found = client.diagnostics(rel, has("jit-mfa-conflict"));
+    let actions = actions_at(&mut client, rel, &found, "jit-mfa-conflict");
+    assert!(
+        actions.iter().all(|a| !a["title"].as_str().unwrap_or("").contains("for this document")),
+        "{actions:#?}"
+    );
+    let disable = titled(&actions, "Disable jit-mfa-conflict for this line");
+    let text = read(&client, rel);
+    let disabled = apply_edits(&text, &edits_for(disable, &uri));
+    assert!(disabled.contains("// authlint-disable-next-line jit-mfa-conflict\\n"), "{disabled}");
+    assert!(serde_json::from_str::<Value>(&disabled).is_ok(), "still JSON: {disabled}");
+    client.open(rel, &text);
+    client.change(rel, 2, &disabled);
+    let after = client.diagnostics(rel, lacks("jit-mfa-conflict"));
+    assert!(!codes(&after).iter().any(|c| c == "unused-suppression"), "{after:#?}");
+    assert_eq!(client.shutdown(), 0);
+}
