@@ -94,16 +94,16 @@ def utf16_offset(text: str, position: types.Position) -> int:
     """The index into `text` of an LSP position counted in UTF-16 code units (the encoding the
     tests' client negotiates)."""
     lines = text.split("\n")
-    assert position.line <= len(lines), f"line {position.line} past the end"
+    assert position.line < len(lines), f"line {position.line} past the end"
     offset = sum(len(line) + 1 for line in lines[: position.line])
-    line = lines[position.line] if position.line < len(lines) else ""
+    line = lines[position.line]
     units = 0
     for index, char in enumerate(line):
         if units >= position.character:
             assert units == position.character, f"position {position} splits a character"
             return offset + index
         units += 2 if ord(char) > 0xFFFF else 1
-    assert units >= position.character, f"position {position} past the end of its line"
+    # Past the end of the line means its end (the specification's rule).
     return offset + len(line)
 
 
