@@ -116,7 +116,13 @@ impl Server {
                     ),
                 }
             }
-            self.refresh_and_publish();
+            let refreshed =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.refresh_and_publish()));
+            if refreshed.is_err() {
+                eprintln!(
+                    "authlint server: internal error while checking the workspace (see the panic above)"
+                );
+            }
         }
         // The client went away without `exit`.
         if self.shutdown_requested { 0 } else { 1 }
