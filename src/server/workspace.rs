@@ -296,11 +296,12 @@ impl Workspace {
                 })
                 .collect()
         });
+        let reloaded: std::collections::HashSet<FileId> = ids.iter().copied().collect();
+        self.cache.retain(|(file, _), _| !reloaded.contains(file));
         for (&id, loaded) in ids.iter().zip(loaded) {
             self.next_generation += 1;
             let slot = &mut self.slots[id.0 as usize];
             slot.generation = self.next_generation;
-            self.cache.retain(|(file, _), _| *file != id);
             match loaded {
                 Some(file) => {
                     slot.definitions = file.definitions;
