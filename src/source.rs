@@ -105,10 +105,10 @@ impl SourceFiles {
     }
 
     /// Puts `file` in place of file `id` (the language server's edits keep each path's id).
-    pub fn replace(&mut self, id: FileId, file: SourceFile) {
-        if let Some(slot) = self.files.get_mut(id.0 as usize) {
-            *slot = file;
-        }
+    /// Returns the file it replaces.
+    pub fn replace(&mut self, id: FileId, file: SourceFile) -> Option<SourceFile> {
+        let slot = self.files.get_mut(id.0 as usize)?;
+        Some(std::mem::replace(slot, file))
     }
 
     /// Makes room for `more` files (a tenant's files are added one by one).

@@ -358,3 +358,43 @@ fn a_script_in_a_json_string_takes_a_disable_comment_and_json_none_for_the_docum
     assert!(!codes(&after).iter().any(|c| c == "unused-suppression"), "{after:#?}");
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn an_idp_buffer_that_does_not_parse_keeps_its_last_good_idps() {
+    let tenant = support::copy_fixture("tenant");
+    let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+    let google = read(&client, GOOGLE);
+    client.open(GOOGLE, &google);
+    // Mid-edit: not YAML. The IdP file shows the syntax error...
+    client.change(GOOGLE, 2, &google.replace("provisioning:", "provisioning: ["));
+    client.diagnostics(GOOGLE, has("syntax-error"));
+    let analysed = |m: &Value| m["method"] == "window/logMessage";
+    client.expect("the check after the edit", analysed);
+    // ...and the applications using Google keep their findings (no `unknown-idp`), but no fix
+    // that would edit the broken buffer is offered.
+    let uri = client.uri(PAYROLL);
+    let d = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}},
+               "context": {"diagnostics": []}}),
+    );
+    let actions = d["result"].as_array().cloned().unwrap_or_default();
+    assert!(
+        actions.iter().any(|a| a["title"].as_str().is_some_and(|t| t.contains("script"))),
+        "{actions:#?}"
+    );
+    assert!(!actions.iter().any(|a| !edits_for(a, &client.uri(GOOGLE)).is_empty()), "{actions:#?}");
+    // (Published again or not, payroll still has the conflict and no `unknown-idp`.)
+    assert!(!client.inbox_has(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| !has("jit-mfa-conflict")(d) || has("unknown-idp")(d))
+    }));
+    // Whole again, with JIT on: the finding goes.
+    client.change(GOOGLE, 3, &google.replace("isEnabled: false", "isEnabled: true"));
+    client.diagnostics(PAYROLL, lacks("jit-mfa-conflict"));
+    assert_eq!(client.shutdown(), 0);
+}

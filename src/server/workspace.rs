@@ -22,7 +22,7 @@ use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, Input};
 use crate::model::{Application, Definitions, FlowModel};
-use crate::rules::{self, duplicate_definition};
+use crate::rules::{self, duplicate_definition, syntax_error};
 use crate::source::{FileId, SourceFile, SourceFiles, Span};
 use crate::tenants::{self, TenantId, Tenants};
 
@@ -37,6 +37,9 @@ struct Slot {
     definitions: Definitions,
     /// What reading and parsing the file reported.
     load_diagnostics: Vec<Diagnostic>,
+    /// The open buffer does not parse: `definitions` holds the IdPs of its last text that did,
+    /// and this is that text, which the analysis reads in its place (see [`Workspace::reload`]).
+    last_good: Option<SourceFile>,
 }
 
 /// The findings of one application and what they were computed from.
@@ -182,6 +185,7 @@ impl Workspace {
             generation: 0,
             definitions: Definitions::default(),
             load_diagnostics: Vec::new(),
+            last_good: None,
         });
         self.by_path.insert(path.to_path_buf(), id);
         self.stale.insert(id);
@@ -268,10 +272,33 @@ impl Workspace {
             diagnostics.extend(slot.load_diagnostics.iter().cloned());
         }
         self.model = model;
+        // The analysis reads the last good text of a buffer that does not parse, with the IdPs
+        // loaded from it; the findings are then shown on the buffer as it is.
+        self.swap_last_good();
         self.analyse(&app_keys, &mut diagnostics);
+        self.swap_last_good();
+        // Edits computed on that text would land in the wrong places in the buffer.
+        let stale_text =
+            |file: FileId| self.slots.get(file.0 as usize).is_some_and(|s| s.last_good.is_some());
+        if self.slots.iter().any(|s| s.last_good.is_some()) {
+            for d in &mut diagnostics {
+                d.fixes.retain(|f| !f.edits.iter().any(|e| stale_text(e.span.file)));
+            }
+        }
         check::configure_and_suppress(&self.config, &self.files, &self.model, &mut diagnostics);
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.diagnostics = diagnostics;
+    }
+
+    /// Exchanges the text of each buffer that does not parse with its last good text.
+    fn swap_last_good(&mut self) {
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            if let Some(mut good) = slot.last_good.take() {
+                let id = FileId(index as u32);
+                good.tenant = self.files.get(id).tenant;
+                slot.last_good = self.files.replace(id, good);
+            }
+        }
     }
 
     /// Reads and parses the files `ids` again (from their buffer when open).
@@ -303,14 +330,32 @@ impl Workspace {
             let slot = &mut self.slots[id.0 as usize];
             slot.generation = self.next_generation;
             match loaded {
+                // An IdP file being typed into is often not YAML for a moment: its last IdPs that
+                // parsed stay, or every application using them would flip to `unknown-idp` and
+                // back at each keystroke. Its applications go (their findings would point into
+                // text that is gone), and so do fixes that would edit it (see `refresh`).
+                Some(file)
+                    if self.open.contains_key(&slot.path)
+                        && file.diagnostics.iter().any(|d| d.rule == syntax_error::ID)
+                        && !slot.definitions.identity_providers.is_empty() =>
+                {
+                    slot.definitions.applications.clear();
+                    slot.load_diagnostics = file.diagnostics;
+                    let good = self.files.replace(id, file.source);
+                    if slot.last_good.is_none() {
+                        slot.last_good = good;
+                    }
+                }
                 Some(file) => {
                     slot.definitions = file.definitions;
                     slot.load_diagnostics = file.diagnostics;
+                    slot.last_good = None;
                     self.files.replace(id, file.source);
                 }
                 None => {
                     slot.definitions = Definitions::default();
                     slot.load_diagnostics = Vec::new();
+                    slot.last_good = None;
                     let tenant = self.files.get(id).tenant;
                     let mut empty = SourceFile::new(slot.path.clone(), display(&slot.path), String::new());
                     empty.tenant = tenant;

@@ -108,6 +108,11 @@ impl Client {
         }
     }
 
+    /// Whether a message already read satisfies `wanted`.
+    pub fn inbox_has(&self, wanted: impl Fn(&Value) -> bool) -> bool {
+        self.inbox.iter().any(wanted)
+    }
+
     /// Waits for diagnostics published for `rel` that satisfy `wanted`; returns them. Earlier
     /// publications for the file are dropped.
     pub fn diagnostics(&mut self, rel: &str, wanted: impl Fn(&[Value]) -> bool) -> Vec<Value> {
