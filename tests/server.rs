@@ -398,3 +398,54 @@ fn an_idp_buffer_that_does_not_parse_keeps_its_last_good_idps() {
     client.diagnostics(PAYROLL, lacks("jit-mfa-conflict"));
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn each_workspace_folder_is_checked_on_its_own_and_folders_come_and_go() {
+    let base = tempfile::tempdir().expect("temporary directory");
+    let fixture = support::copy_fixture("tenant");
+    for folder in ["dev", "staging"] {
+        for rel in [PAYROLL, GOOGLE] {
+            let to = base.path().join(folder).join(rel);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(fixture.path().join(rel), to).expect("copy");
+        }
+    }
+    // Staging turns JIT on, and has its own config.
+    let staging_google = base.path().join("staging").join(GOOGLE);
+    let text = std::fs::read_to_string(&staging_google).expect("read");
+    std::fs::write(&staging_google, text.replace("isEnabled: false", "isEnabled: true")).expect("write");
+    std::fs::write(base.path().join("staging/.authlint.yaml"), "rules:\n  unknown-idp: off\n")
+        .expect("config");
+
+    let mut client = Client::start(base.path());
+    let folder = |name: &str| json!({"uri": client_uri(base.path(), name), "name": name});
+    let response = client.request(
+        "initialize",
+        json!({"capabilities": {}, "workspaceFolders": [folder("dev"), folder("staging")]}),
+    );
+    assert_eq!(response["result"]["capabilities"]["workspace"]["workspaceFolders"]["supported"], true);
+    client.notify("initialized", json!({}));
+    client.diagnostics(&format!("dev/{PAYROLL}"), has("jit-mfa-conflict"));
+    client.expect("the first check", |m| m["method"] == "window/logMessage");
+    // Staging's payroll has nothing to report: an edit there that breaks the IdP name is
+    // silenced by staging's own config.
+    let staging_payroll = format!("staging/{PAYROLL}");
+    let text = std::fs::read_to_string(base.path().join(&staging_payroll)).expect("read");
+    client.open(&staging_payroll, &text);
+    client.change(&staging_payroll, 2, &text.replace("idp: Google", "idp: Gogle"));
+    client.expect("the check after the edit", |m| m["method"] == "window/logMessage");
+    let staging_uri = client.uri(&staging_payroll);
+    assert!(!client.inbox_has(|m| m["params"]["uri"] == staging_uri.as_str()), "no findings in staging");
+
+    // Removing the dev folder clears its findings.
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [folder("dev")]}}),
+    );
+    client.diagnostics(&format!("dev/{PAYROLL}"), |d| d.is_empty());
+    assert_eq!(client.shutdown(), 0);
+}
+
+fn client_uri(base: &std::path::Path, name: &str) -> String {
+    format!("file://{}", base.join(name).display())
+}

@@ -21,6 +21,7 @@
 
 mod actions;
 pub mod convert;
+mod folders;
 pub mod transport;
 pub mod workspace;
 
@@ -35,11 +36,9 @@ use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 
-use crate::catalogue::Catalogue;
-use crate::source::FileId;
 use convert::Encoding;
+use folders::Folders;
 use transport::Incoming;
-use workspace::Workspace;
 
 /// Runs the server until the client says `exit`: status 0 after `shutdown`, 1 otherwise (as the
 /// protocol asks).
@@ -69,10 +68,10 @@ pub fn run() -> ExitCode {
 pub struct Server {
     output: Box<dyn Write>,
     encoding: Encoding,
-    workspace: Option<Workspace>,
-    /// What the client was last sent, per file.
-    published: HashMap<FileId, Vec<lsp::Diagnostic>>,
-    /// The version of each open document, for published diagnostics.
+    /// Set by `initialize`.
+    initialized: bool,
+    folders: Folders,
+    /// The version of each open document (by absolute path), for published diagnostics.
     versions: HashMap<PathBuf, i32>,
     shutdown_requested: bool,
     /// The client registers file watchers on request.
@@ -91,8 +90,8 @@ impl Server {
         Server {
             output,
             encoding: Encoding::Utf16,
-            workspace: None,
-            published: HashMap::new(),
+            initialized: false,
+            folders: Folders::default(),
             versions: HashMap::new(),
             shutdown_requested: false,
             watch_files: false,
@@ -173,7 +172,7 @@ impl Server {
             let message = "the server is shutting down".to_string();
             return self.respond(Response::new_err(id, ErrorCode::InvalidRequest as i32, message));
         }
-        if self.workspace.is_none() && request.method != lsp::request::Initialize::METHOD {
+        if !self.initialized && request.method != lsp::request::Initialize::METHOD {
             let message = "the server is not initialized".to_string();
             return self.respond(Response::new_err(id, ErrorCode::ServerNotInitialized as i32, message));
         }
@@ -204,7 +203,7 @@ impl Server {
         if method == Exit::METHOD {
             return Flow::Exit(if self.shutdown_requested { 0 } else { 1 });
         }
-        if self.workspace.is_none() {
+        if !self.initialized {
             // Before `initialize`, notifications other than `exit` are dropped.
             return Flow::Continue;
         }
@@ -227,6 +226,21 @@ impl Server {
                 .map(|p| self.disk_changed(&p.text_document.uri)),
             DidChangeWatchedFiles::METHOD => params::<lsp::DidChangeWatchedFilesParams>(notification.params)
                 .map(|p| p.changes.iter().for_each(|c| self.disk_changed(&c.uri))),
+            DidChangeWorkspaceFolders::METHOD => {
+                params::<lsp::DidChangeWorkspaceFoldersParams>(notification.params).map(|p| {
+                    p.event
+                        .removed
+                        .iter()
+                        .filter_map(|f| convert::path(&f.uri))
+                        .for_each(|r| self.folders.remove(&r));
+                    p.event
+                        .added
+                        .iter()
+                        .filter_map(|f| convert::path(&f.uri))
+                        .for_each(|r| self.folders.add(r));
+                    self.log_config_errors();
+                })
+            }
             // Cancellation, configuration, tracing: nothing this server has to do.
             _ => Ok(()),
         }
@@ -238,7 +252,7 @@ impl Server {
     }
 
     fn initialize(&mut self, params: serde_json::Value) -> Result<serde_json::Value, (ErrorCode, String)> {
-        if self.workspace.is_some() {
+        if self.initialized {
             return Err((ErrorCode::InvalidRequest, "initialize was already called".into()));
         }
         let params: lsp::InitializeParams = serde_json::from_value(params)
@@ -253,22 +267,22 @@ impl Server {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
-        #[allow(deprecated)] // `root_uri`: older clients send only that.
-        let root = params
-            .workspace_folders
-            .as_ref()
-            .and_then(|folders| folders.first())
-            .and_then(|f| convert::path(&f.uri))
-            .or_else(|| params.root_uri.as_ref().and_then(convert::path))
-            .or_else(|| std::env::current_dir().ok())
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let root = std::path::absolute(&root).unwrap_or(root);
-        // Read and checked after the response goes out (the loop refreshes after each batch).
-        let workspace = Workspace::load(root, &Catalogue::builtin());
-        if let Some(error) = workspace.config_error.clone() {
-            eprintln!("authlint server: {error}; the default settings are used");
+        // Every workspace folder; without any, the root the client names (`root_uri`, which
+        // older clients send alone), or the current directory.
+        let mut roots: Vec<PathBuf> =
+            params.workspace_folders.iter().flatten().filter_map(|f| convert::path(&f.uri)).collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            roots.extend(
+                params.root_uri.as_ref().and_then(convert::path).or_else(|| std::env::current_dir().ok()),
+            );
         }
-        self.workspace = Some(workspace);
+        // Read and checked after the response goes out (the loop refreshes after each batch).
+        for root in roots {
+            self.folders.add(std::path::absolute(&root).unwrap_or(root));
+        }
+        self.initialized = true;
+        self.log_config_errors();
         let capabilities = lsp::ServerCapabilities {
             position_encoding: Some(self.encoding.kind()),
             text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
@@ -285,6 +299,13 @@ impl Server {
                 work_done_progress_options: Default::default(),
             })),
             hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+            workspace: Some(lsp::WorkspaceServerCapabilities {
+                workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(lsp::OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
             ..Default::default()
         };
         let result = lsp::InitializeResult {
@@ -324,24 +345,37 @@ impl Server {
         self.send(&transport::to_json(&Message::Request(request)));
     }
 
-    fn workspace(&mut self) -> &mut Workspace {
-        self.workspace.as_mut().expect("requests and notifications are handled after initialize")
+    fn log_config_errors(&mut self) {
+        for error in self.folders.config_errors() {
+            self.log(lsp::MessageType::ERROR, format!("{error}; the default settings are used"));
+        }
     }
 
-    /// The pipeline path of a document, when it is a file.
-    fn pipeline_path(&mut self, uri: &lsp::Uri) -> Result<PathBuf, (ErrorCode, String)> {
-        let path =
-            convert::path(uri).ok_or((ErrorCode::InvalidParams, format!("not a file: {}", uri.as_str())))?;
-        Ok(self.workspace().pipeline_path(&path))
+    /// The absolute path of a document, when it is a file.
+    fn file_path(uri: &lsp::Uri) -> Result<PathBuf, (ErrorCode, String)> {
+        convert::path(uri).ok_or((ErrorCode::InvalidParams, format!("not a file: {}", uri.as_str())))
+    }
+
+    /// Runs `f` on each folder the document belongs to, with the document's path there.
+    fn each_owner(&mut self, uri: &lsp::Uri, mut f: impl FnMut(&mut workspace::Workspace, &std::path::Path)) {
+        let Ok(path) = Self::file_path(uri) else { return };
+        for index in self.folders.owners(&path) {
+            if let Some(workspace) = self.folders.get_mut(index) {
+                let pipeline_path = workspace.pipeline_path(&path);
+                f(workspace, &pipeline_path);
+            }
+        }
     }
 
     fn set_buffer(&mut self, uri: &lsp::Uri, version: i32, text: String) {
-        let Ok(path) = self.pipeline_path(uri) else { return };
-        self.versions.insert(path.clone(), version);
-        if self.workspace().is_config_file(&path) {
-            return;
+        if let Ok(path) = Self::file_path(uri) {
+            self.versions.insert(path, version);
         }
-        self.workspace().set_buffer(&path, text);
+        self.each_owner(uri, |workspace, path| {
+            if !workspace.is_config_file(path) {
+                workspace.set_buffer(path, text.clone());
+            }
+        });
     }
 
     fn change(&mut self, p: lsp::DidChangeTextDocumentParams) {
@@ -352,87 +386,71 @@ impl Server {
     }
 
     fn close(&mut self, uri: &lsp::Uri) {
-        let Ok(path) = self.pipeline_path(uri) else { return };
-        self.versions.remove(&path);
-        self.workspace().close_buffer(&path);
+        if let Ok(path) = Self::file_path(uri) {
+            self.versions.remove(&path);
+        }
+        self.each_owner(uri, |workspace, path| workspace.close_buffer(path));
     }
 
     fn disk_changed(&mut self, uri: &lsp::Uri) {
-        let Ok(path) = self.pipeline_path(uri) else { return };
-        let workspace = self.workspace();
-        if workspace.is_config_file(&path) {
-            workspace.reload_config();
-            workspace.rediscover();
-            if let Some(error) = workspace.config_error.clone() {
-                self.log(lsp::MessageType::ERROR, format!("{error}; the default settings are used"));
+        let mut config_changed = false;
+        self.each_owner(uri, |workspace, path| {
+            if workspace.is_config_file(path) {
+                workspace.reload_config();
+                workspace.rediscover();
+                config_changed = true;
+            } else {
+                workspace.disk_changed(path);
             }
-            return;
+        });
+        if config_changed {
+            self.log_config_errors();
         }
-        workspace.disk_changed(&path);
     }
 
     /// Checks what changed and tells the client about every file whose findings changed.
     fn refresh_and_publish(&mut self) {
-        let Some(workspace) = self.workspace.as_mut() else { return };
-        if !workspace.is_stale() {
-            return;
-        }
         let started = std::time::Instant::now();
-        workspace.refresh();
-        let workspace = self.workspace.as_ref().expect("checked above");
-        let encoding = self.encoding;
-        let uri_of = |id: FileId| workspace.path_of(id).and_then(|p| convert::uri(&workspace.absolute(p)));
-        let files = convert::Files { files: &workspace.files, encoding, uri_of: &uri_of };
-        let mut now: HashMap<FileId, Vec<lsp::Diagnostic>> = HashMap::new();
-        for d in &workspace.diagnostics {
-            if let Some(converted) = files.diagnostic(d) {
-                now.entry(d.span.file).or_default().push(converted);
-            }
-        }
-        let mut changed: Vec<FileId> = now
-            .iter()
-            .filter(|(id, list)| self.published.get(id) != Some(list))
-            .map(|(id, _)| *id)
-            .chain(self.published.keys().filter(|id| !now.contains_key(id)).copied())
-            .collect();
-        changed.sort();
-        let mut messages = Vec::new();
-        for id in changed {
-            let Some(path) = workspace.path_of(id) else { continue };
-            let Some(uri) = convert::uri(&workspace.absolute(path)) else { continue };
-            let diagnostics = now.get(&id).cloned().unwrap_or_default();
-            let version = self.versions.get(path).copied();
-            messages.push(lsp::PublishDiagnosticsParams { uri, diagnostics, version });
-        }
-        self.published = now;
-        let (analysed, total) = (workspace.last_analysed, workspace.model.applications.len());
-        let files = messages.len();
-        for message in messages {
+        let Some(checked) = self.folders.check(self.encoding, &self.versions) else { return };
+        let files = checked.publish.len();
+        for message in checked.publish {
             self.notify(lsp::notification::PublishDiagnostics::METHOD, message);
         }
         // The end of each check, in the client's log (and what the benchmark waits for).
         let elapsed = started.elapsed().as_millis();
-        let checked =
-            format!("analysed {analysed} of {total} applications, published {files} files, in {elapsed} ms");
+        let message = format!(
+            "analysed {} of {} applications, published {files} files, in {elapsed} ms",
+            checked.analysed, checked.applications
+        );
         self.notify(
             lsp::notification::LogMessage::METHOD,
-            lsp::LogMessageParams { typ: lsp::MessageType::LOG, message: checked },
+            lsp::LogMessageParams { typ: lsp::MessageType::LOG, message },
         );
     }
 
     fn code_actions(&mut self, p: lsp::CodeActionParams) -> serde_json::Value {
-        let Ok(path) = self.pipeline_path(&p.text_document.uri) else { return serde_json::Value::Null };
-        let workspace = self.workspace.as_ref().expect("initialized");
-        let found = actions::code_actions(workspace, self.encoding, &path, &p);
+        let Ok(path) = Self::file_path(&p.text_document.uri) else { return serde_json::Value::Null };
+        let mut found = Vec::new();
+        for index in self.folders.owners(&path) {
+            if let Some(workspace) = self.folders.get(index) {
+                found.extend(actions::code_actions(
+                    workspace,
+                    self.encoding,
+                    &workspace.pipeline_path(&path),
+                    &p,
+                ));
+            }
+        }
         serde_json::to_value(found).unwrap_or(serde_json::Value::Null)
     }
 
     fn hover(&mut self, p: lsp::HoverParams) -> serde_json::Value {
-        let uri = &p.text_document_position_params.text_document.uri;
-        let Ok(path) = self.pipeline_path(uri) else { return serde_json::Value::Null };
-        let workspace = self.workspace.as_ref().expect("initialized");
-        let position = p.text_document_position_params.position;
-        let hover = actions::hover(workspace, self.encoding, &path, position);
+        let at = &p.text_document_position_params;
+        let Ok(path) = Self::file_path(&at.text_document.uri) else { return serde_json::Value::Null };
+        let hover = self.folders.owners(&path).into_iter().find_map(|index| {
+            let workspace = self.folders.get(index)?;
+            actions::hover(workspace, self.encoding, &workspace.pipeline_path(&path), at.position)
+        });
         serde_json::to_value(hover).unwrap_or(serde_json::Value::Null)
     }
 }

@@ -78,9 +78,6 @@ pub struct Workspace {
 impl Workspace {
     /// Loads every file under `root` (an absolute directory) with its `.authlint.yaml`.
     pub fn load(root: PathBuf, catalogue: &Catalogue) -> Workspace {
-        if let Err(e) = std::env::set_current_dir(&root) {
-            eprintln!("authlint server: cannot change to the workspace folder {}: {e}", root.display());
-        }
         let mut ws = Workspace {
             root,
             config: Config::default(),
@@ -104,8 +101,25 @@ impl Workspace {
         ws
     }
 
+    /// The workspace folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Makes the folder the process's current directory. The pipeline reads paths relative to
+    /// it (as `authlint check` run there does: the tenant names, exclusions and paths shown
+    /// depend on it), and a session may have several folders: each operation that reads the
+    /// file system enters its folder first. The server handles one message at a time, so no
+    /// other folder's work runs meanwhile.
+    fn enter(&self) {
+        if let Err(e) = std::env::set_current_dir(&self.root) {
+            eprintln!("authlint server: cannot change to the workspace folder {}: {e}", self.root.display());
+        }
+    }
+
     /// Reads `.authlint.yaml` again (after it changed) and checks everything again.
     pub fn reload_config(&mut self) {
+        self.enter();
         self.config_error = None;
         self.config = match Config::discover(&self.root, None) {
             Ok(config) => config,
@@ -124,6 +138,7 @@ impl Workspace {
 
     /// Walks the workspace again: files that appeared join, files that went away leave.
     pub fn rediscover(&mut self) {
+        self.enter();
         let found = crate::workers::pool().install(|| discover::discover(&[PathBuf::from(".")]));
         let inputs = match found {
             Ok(found) => found.inputs,
@@ -204,12 +219,19 @@ impl Workspace {
 
     /// An editor opened or changed a document: its text replaces the file's.
     pub fn set_buffer(&mut self, path: &Path, text: String) {
+        self.enter();
         if !self.wants(path) {
             return;
         }
+        // Opening a document whose text is the file's changes nothing.
+        let unchanged = self.lookup(path).is_some_and(|id| {
+            self.files.get(id).text == text && self.slots[id.0 as usize].last_good.is_none()
+        });
         self.open.insert(path.to_path_buf(), text);
-        let id = self.file_id(path);
-        self.stale.insert(id);
+        if !unchanged {
+            let id = self.file_id(path);
+            self.stale.insert(id);
+        }
     }
 
     /// An editor closed a document: the file on disk counts again (if it is still there).
@@ -225,6 +247,7 @@ impl Workspace {
 
     /// A file was created, changed or deleted on disk. An open document keeps its buffer.
     pub fn disk_changed(&mut self, path: &Path) {
+        self.enter();
         if !self.wants(path) || self.open.contains_key(path) {
             return;
         }
@@ -246,6 +269,7 @@ impl Workspace {
     /// Reads what changed and checks again what it can affect; `diagnostics` then holds every
     /// finding of the workspace.
     pub fn refresh(&mut self) {
+        self.enter();
         let stale: Vec<FileId> = std::mem::take(&mut self.stale).into_iter().collect();
         self.reload(&stale);
         if std::mem::take(&mut self.paths_changed) {
