@@ -17,6 +17,9 @@
 //! `truncated` and `notes`.
 
 mod build;
+pub mod dot;
+pub mod mermaid;
+pub mod select;
 
 pub use build::build;
 
