@@ -16,7 +16,7 @@ use crate::check::{self, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Strategy;
 use crate::fix;
-use crate::report::{concise, github, human, json, junit, sarif, severity_name};
+use crate::report::{concise, github, human, json, junit, markdown, sarif, severity_name};
 use crate::rules;
 
 #[derive(Parser)]
@@ -161,6 +161,9 @@ enum Format {
     Github,
     /// JUnit XML, for CI test reports.
     Junit,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY: counts, a findings table and
+    /// the flows with findings as Mermaid diagrams (under 65,000 characters).
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -356,6 +359,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         parse_only: args.parse_only,
         ..Options::default()
     };
+    // What the run uses: the built-in catalogue with the config's custom authenticators (the
+    // Markdown report draws flows with it).
+    let mut catalogue = Catalogue::builtin();
+    catalogue.add_custom(&options.config.authenticators);
     let report = match check::run(&options, &Catalogue::builtin()) {
         Ok(r) => r,
         Err(messages) => return cannot_run(&messages),
@@ -394,6 +401,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Sarif => sarif::render(&report),
         Format::Github => github::render(&report),
         Format::Junit => junit::render(&report),
+        Format::Markdown => markdown::render(&report, &catalogue),
     };
     if args.timings {
         let mut laps = report.timings.clone();

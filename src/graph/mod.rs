@@ -23,6 +23,13 @@ pub mod select;
 
 pub use build::build;
 
+/// The rules whose findings follow a path through the flow: the graph marks their paths.
+pub const PATH_RULES: &[&str] = &[
+    crate::rules::jit_mfa_conflict::ID,
+    crate::rules::mfa_before_subject::ID,
+    crate::rules::undefined_step::ID,
+];
+
 /// At most this many edges per graph (edges on a finding's path are always kept).
 pub const MAX_EDGES: usize = 200;
 /// At most this many conditions per edge; more are summarised as "... and N more".
