@@ -103,14 +103,16 @@ pub fn label(lines: &[String]) -> String {
 
 /// Plain text for the inside of a quoted Mermaid label: letters, digits, spaces and a few
 /// harmless punctuation marks stay; every other character becomes an entity code (`#60;` for
-/// `<`), which Mermaid turns into the character itself when it draws the label, as text. Line
-/// breaks and other control characters become spaces.
+/// `<`, `#58;` for `:`), which Mermaid turns into the character itself when it draws the label,
+/// as text. Line breaks and other control characters become spaces.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             c if c.is_control() => out.push(' '),
-            c if c.is_alphanumeric() || " .,:_-/'=!+*?@$^~()⚠•".contains(c) => out.push(c),
+            // Not `:`: Mermaid drops the last `;` of a line that matches `style.*:\S*#.*;` before
+            // it parses, which would break the entity code before it (`#62` shown as such).
+            c if c.is_alphanumeric() || " .,_-/'=!+*?@$^~()⚠•".contains(c) => out.push(c),
             // Unicode line and paragraph separators and other invisible characters are not
             // "control", but may still break lines in some renderers.
             '\u{2028}' | '\u{2029}' | '\u{85}' => out.push(' '),
@@ -144,6 +146,7 @@ mod tests {
         }
         assert!(e.contains("#34;") && e.contains("#60;script#62;") && e.contains("#37;#37;"), "{e}");
         assert_eq!(escape("first.idp === 'LOCAL'"), "first.idp === 'LOCAL'");
+        assert_eq!(escape("style x fill:#f00;"), "style x fill#58;#35;f00#59;");
         assert_eq!(escape("Zürich-IdP"), "Zürich-IdP");
     }
 }

@@ -115,7 +115,8 @@ fn decode_mermaid_label(label: &str) -> Result<String, String> {
                     let decoded = code.parse::<u32>().ok().and_then(char::from_u32);
                     out.push(decoded.ok_or_else(|| format!("bad entity code in {label:?}"))?);
                 }
-                '<' | '>' | '&' | '"' | '`' | '|' | '%' | ';' | '[' | ']' | '{' | '}' | '\\' => {
+                // `:` too: Mermaid edits lines matching `style.*:\S*#.*;` before parsing them.
+                '<' | '>' | '&' | '"' | '`' | '|' | '%' | ';' | ':' | '[' | ']' | '{' | '}' | '\\' => {
                     return Err(format!("{c:?} left as it is in {label:?}"));
                 }
                 c if c.is_control() => return Err(format!("control character in {label:?}")),
