@@ -217,3 +217,112 @@ fn organisation_login_and_unknown_idps_are_told_apart() {
     assert_eq!(json["nodes"][1]["options"][0]["kind"], "organization-sso");
     assert_eq!(json["nodes"][0]["kind"], "start");
 }
+
+/// How a renderer shows text: line breaks and other control characters as spaces.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
+        .collect()
+}
+
+mod hostile_names {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+    use support::diagrams::{check_dot, check_mermaid};
+
+    /// Names built from the characters that matter to Mermaid, DOT and Markdown, and any others.
+    fn name() -> impl Strategy<Value = String> {
+        let risky = prop::sample::select(vec![
+            "\"",
+            "<",
+            ">",
+            "&",
+            "`",
+            "|",
+            "%%",
+            "]",
+            "[",
+            "{",
+            "}",
+            ";",
+            ":",
+            "#",
+            "\\",
+            "\n",
+            "\r",
+            "-->",
+            "click ",
+            "style ",
+            "end",
+            "\u{2028}",
+            "#60;",
+            "&lt;",
+            "\\N",
+            "\\\"",
+            "*",
+            "_",
+            "@",
+            "https://x.example",
+            "é",
+            "⚠",
+        ]);
+        prop::collection::vec(
+            prop_oneof![
+                risky.prop_map(str::to_string),
+                "[a-z0-9 ]{1,4}",
+                any::<char>().prop_map(String::from)
+            ],
+            1..12,
+        )
+        .prop_map(|parts| parts.concat())
+        .prop_filter("a name with something visible", |n| !n.trim().is_empty())
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 48, rng_seed: RngSeed::Fixed(18), failure_persistence: None, ..Config::default() })]
+
+        #[test]
+        fn any_name_stays_text_in_every_diagram(app in name(), idp in name(), authenticator in name()) {
+            let application = serde_json::json!({
+                "name": app,
+                "authenticationSequence": {
+                    "type": "USER_DEFINED",
+                    "steps": [
+                        { "id": 1, "options": [
+                            { "idp": "LOCAL", "authenticator": "BasicAuthenticator" },
+                            { "idp": idp, "authenticator": authenticator } ] },
+                        { "id": 2, "options": [ { "idp": "LOCAL", "authenticator": "totp" } ] }
+                    ]
+                }
+            });
+            let provider = serde_json::json!({ "name": idp, "provisioning": { "jit": { "isEnabled": false } } });
+            let dir = support::tenant_dir(&[
+                ("Applications/app.json", &application.to_string()),
+                ("IdentityProviders/idp.json", &provider.to_string()),
+            ]);
+            let report = report_of(dir.path());
+            prop_assume!(report.model.applications.len() == 1);
+            let g = graph::build(&report, &Catalogue::builtin(), 0);
+            prop_assert_eq!(g.conflicts.len(), 1, "the conflict is found whatever the names");
+
+            let mermaid = graph::mermaid::render(std::slice::from_ref(&g));
+            let labels = check_mermaid(&mermaid).map_err(|e| TestCaseError::fail(format!("{e}\n{mermaid}")))?;
+            prop_assert!(labels.iter().any(|l| l.starts_with(&shown(&app))), "{:?} not shown in {:#?}", app, labels);
+            let option = format!("⚠ {}: {} (JIT disabled)", shown(&idp), shown(&authenticator));
+            prop_assert!(labels.iter().any(|l| l.contains(&option)), "{:?} not shown in {:#?}", option, labels);
+
+            let dot = graph::dot::render(std::slice::from_ref(&g));
+            let strings = check_dot(&dot).map_err(|e| TestCaseError::fail(format!("{e}\n{dot}")))?;
+            prop_assert!(strings.iter().any(|s| s.starts_with(&shown(&app))));
+            prop_assert!(strings.iter().any(|s| s.contains(&option)));
+
+            let summary = authlint::report::markdown::render(&report, &Catalogue::builtin());
+            let rows: Vec<&str> = summary.lines().filter(|l| l.starts_with("| error |")).collect();
+            prop_assert_eq!(rows.len(), 1, "one row, not broken by the names:\n{}", summary);
+            let unescaped_pipes = rows[0].chars().zip(std::iter::once(' ').chain(rows[0].chars()))
+                .filter(|&(c, before)| c == '|' && before != '\\').count();
+            prop_assert_eq!(unescaped_pipes, 6, "{}", rows[0]);
+        }
+    }
+}

@@ -12,13 +12,14 @@
 //! can form) and line breaks become spaces; the diagrams escape their own way (see
 //! [`crate::graph::mermaid`]), which also keeps backticks out of the fenced block.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::catalogue::Catalogue;
 use crate::check::Report;
 use crate::diagnostic::Severity;
 use crate::graph;
 use crate::report::severity_name;
+use crate::source::FileId;
 
 /// How large the summary may grow.
 #[derive(Debug, Clone, Copy)]
@@ -184,18 +185,16 @@ fn finding_row(report: &Report, d: &crate::diagnostic::Diagnostic) -> String {
 /// The applications whose findings follow a path through the flow (those the graph marks), in
 /// the order of their first such finding.
 fn apps_with_paths(report: &Report) -> Vec<usize> {
+    // Applications by (name, file): one lookup per finding, however large the tenant.
+    let mut by_name: HashMap<(&str, FileId), Vec<usize>> = HashMap::new();
+    for (i, app) in report.model.applications.iter().enumerate() {
+        by_name.entry((app.name.value.as_str(), app.file)).or_default().push(i);
+    }
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for d in report.diagnostics.iter().filter(|d| graph::PATH_RULES.contains(&d.rule)) {
         let Some(name) = d.app.as_deref() else { continue };
-        let found = report
-            .model
-            .applications
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.name.value == name && a.file == d.span.file)
-            .map(|(i, _)| i);
-        for i in found {
+        for &i in by_name.get(&(name, d.span.file)).map(Vec::as_slice).unwrap_or(&[]) {
             if seen.insert(i) {
                 out.push(i);
             }
