@@ -22,7 +22,12 @@ fi
 command -v dot > /dev/null || fail "Graphviz (dot) is missing and could not be installed"
 command -v node > /dev/null || fail "node is missing"
 command -v npm > /dev/null || fail "npm is missing"
-(cd "$here" && npm ci --no-audit --no-fund --silent) || fail "npm ci failed"
+# The npm packages go under target/ (ignored by git), not into tests/: the tests walk tests/ for
+# YAML and JSON files.
+tools="$root/target/e2e-diagrams"
+mkdir -p "$tools"
+cp "$here/package.json" "$here/package-lock.json" "$here/check-mermaid.mjs" "$tools/"
+(cd "$tools" && npm ci --no-audit --no-fund --silent) || fail "npm ci failed"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -51,7 +56,7 @@ status=0
 awk -v dir="$out" '/^```mermaid$/ { n++; file = dir "/md-" n ".mmd"; next } /^```$/ { file = ""; next } file { print > file }' "$out/summary.md"
 ls "$out"/md-*.mmd > /dev/null 2>&1 || fail "the Markdown summary has no diagram"
 
-node "$here/check-mermaid.mjs" "$out"/*.mmd \
+node "$tools/check-mermaid.mjs" "$out"/*.mmd \
   --expect 'pay"roll <script>alert(1)</script> %% comment click a0_n0 call alert() style a0_n0 fill:#f00 `x` | ] } --> \N \" end' \
   --expect 'Evil"]; click a0_n1 call alert() %% --> <script>alert(1)</script>: Auth<b>|x|</b>&amp; -->' \
   --expect "context.request.params.x != '\"]; click a0_n0 call alert()..." \
