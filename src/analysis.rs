@@ -133,5 +133,6 @@ fn default_order(app: &Application, info: &StepsInfo, initial: State) -> Facts {
             flow = next;
         }
     }
+    facts.end = flow;
     facts
 }

@@ -25,6 +25,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod document;
 pub mod fix;
+pub mod graph;
 pub mod load;
 pub mod model;
 pub mod remedy;

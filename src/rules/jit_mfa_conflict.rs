@@ -80,7 +80,7 @@ use crate::diagnostic::{Diagnostic, Label};
 use crate::model::{Application, Connection, JitSetting, SourceFormat};
 use crate::remedy;
 use crate::rules::evidence::{self, Verdict};
-use crate::rules::{Context, Id, MfaRun, mfa_runs};
+use crate::rules::{Context, Id, MfaRun, Witness, mfa_runs};
 use crate::script::interp::{Site, StepEvent};
 use crate::script::state::Trace;
 
@@ -100,6 +100,44 @@ struct Conflict<'a> {
 }
 
 pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
+    let conflicts = find(ctx, app, analysis);
+    let guarded_steps: Vec<u32> = {
+        let mut v: Vec<u32> = conflicts.keys().map(|(_, step)| *step).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    conflicts
+        .into_values()
+        .filter_map(|c| {
+            let via = &app.steps[c.subject].options[c.subject_option];
+            let connection = ctx.model.connection(app.tenant, via)?;
+            Some(diagnostic(ctx, app, connection, &c, &guarded_steps))
+        })
+        .collect()
+}
+
+/// The witness of each finding `check` makes, for the flow graph: the path, the option the user
+/// signed in with and the MFA option (findings carry the path only as text).
+pub fn witnesses(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Witness> {
+    find(ctx, app, analysis)
+        .into_iter()
+        .map(|((idp, step), c)| Witness {
+            rule: ID,
+            step,
+            idp: Some(idp.to_string()),
+            trace: c.trace.clone(),
+            options: vec![(app.steps[c.subject].id, c.subject_option), (step, c.option)],
+        })
+        .collect()
+}
+
+/// The conflicts of an application, one per (IdP, MFA step).
+fn find<'a>(
+    ctx: &'a Context,
+    app: &'a Application,
+    analysis: &'a AppAnalysis,
+) -> BTreeMap<(&'a str, u32), Conflict<'a>> {
     // One diagnostic per (IdP, MFA step): the most severe option of the step (a TOTP option
     // beside an Email OTP one keeps the error), then the first site in script order and the
     // shortest witness.
@@ -134,20 +172,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             }
         }
     }
-    let guarded_steps: Vec<u32> = {
-        let mut v: Vec<u32> = conflicts.keys().map(|(_, step)| *step).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
     conflicts
-        .into_values()
-        .filter_map(|c| {
-            let via = &app.steps[c.subject].options[c.subject_option];
-            let connection = ctx.model.connection(app.tenant, via)?;
-            Some(diagnostic(ctx, app, connection, &c, &guarded_steps))
-        })
-        .collect()
 }
 
 fn diagnostic(

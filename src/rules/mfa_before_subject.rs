@@ -24,27 +24,14 @@ use std::collections::BTreeMap;
 use crate::analysis::AppAnalysis;
 use crate::diagnostic::Diagnostic;
 use crate::model::Application;
-use crate::rules::{Context, Id, mfa_runs};
+use crate::rules::{Context, Id, Witness, mfa_runs};
 use crate::script::interp::Site;
 use crate::script::state::Trace;
 
 pub const ID: Id = "mfa-before-subject";
 
 pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Diagnostic> {
-    // One finding per MFA step: the first site, the shortest witness.
-    let mut found: BTreeMap<u32, (Site, usize, usize, &Trace)> = BTreeMap::new();
-    for run in mfa_runs(ctx, app, analysis) {
-        if run.state.has_run(run.subject) {
-            continue;
-        }
-        let better = found
-            .get(&run.event.step)
-            .is_none_or(|(site, _, _, t)| *site == run.event.site && t.len() > run.trace.len());
-        if better {
-            found.insert(run.event.step, (run.event.site, run.option, run.subject, run.trace));
-        }
-    }
-    found
+    find(ctx, app, analysis)
         .into_iter()
         .map(|(step_id, (site, option, subject, trace))| {
             let mfa = app.step(step_id).and_then(|s| s.options.get(option));
@@ -81,4 +68,40 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
             d
         })
         .collect()
+}
+
+/// The witness of each finding `check` makes, for the flow graph.
+pub fn witnesses(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Witness> {
+    find(ctx, app, analysis)
+        .into_iter()
+        .map(|(step, (_, option, _, trace))| Witness {
+            rule: ID,
+            step,
+            idp: None,
+            trace: trace.clone(),
+            options: vec![(step, option)],
+        })
+        .collect()
+}
+
+/// One finding per MFA step: the first site, the shortest witness (site, MFA option, subject
+/// step index, witness).
+fn find<'a>(
+    ctx: &'a Context,
+    app: &'a Application,
+    analysis: &'a AppAnalysis,
+) -> BTreeMap<u32, (Site, usize, usize, &'a Trace)> {
+    let mut found: BTreeMap<u32, (Site, usize, usize, &Trace)> = BTreeMap::new();
+    for run in mfa_runs(ctx, app, analysis) {
+        if run.state.has_run(run.subject) {
+            continue;
+        }
+        let better = found
+            .get(&run.event.step)
+            .is_none_or(|(site, _, _, t)| *site == run.event.site && t.len() > run.trace.len());
+        if better {
+            found.insert(run.event.step, (run.event.site, run.option, run.subject, run.trace));
+        }
+    }
+    found
 }

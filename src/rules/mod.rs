@@ -184,6 +184,27 @@ pub fn mfa_runs<'a>(ctx: &'a Context, app: &'a Application, analysis: &'a AppAna
     out
 }
 
+/// The path of one finding, for the flow graph (findings carry their path only as text): the
+/// finding's rule, step and IdP say which finding it is.
+pub struct Witness {
+    pub rule: Id,
+    pub step: u32,
+    pub idp: Option<String>,
+    /// The events on the way to the step, oldest first.
+    pub trace: crate::script::state::Trace,
+    /// The options the finding is about, as (step id, option index): the option the user signed
+    /// in with, the MFA option.
+    pub options: Vec<(u32, usize)>,
+}
+
+/// The witnesses of the path-carrying findings of one application (`jit-mfa-conflict`,
+/// `mfa-before-subject`), in rule order.
+pub fn witnesses(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Witness> {
+    let mut out = jit_mfa_conflict::witnesses(ctx, app, analysis);
+    out.extend(mfa_before_subject::witnesses(ctx, app, analysis));
+    out
+}
+
 impl Context<'_> {
     /// Where a script offset of `app` is in its host file: "line N", or "line N:C" when the
     /// whole script is on one line (a JSON string).

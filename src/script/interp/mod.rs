@@ -107,6 +107,9 @@ pub struct Facts {
     pub accessed: BTreeSet<u32>,
     /// Steps run with (possibly) `markAsSubjectIdentifierStep`.
     pub marked: BTreeSet<u32>,
+    /// The states in which the flow ends (when `onLoginRequest` returns), with their
+    /// witnesses: where the flow graph draws its edges to the end.
+    pub end: Flow,
 }
 
 /// `context.steps[n].idp == 'X'` (or `.authenticator`, `!=`, a `switch` case), with what the
@@ -209,9 +212,13 @@ pub fn analyze(script: &Script, info: &StepsInfo, initial: State) -> Facts {
     });
     match entry {
         Some(c) => {
-            interp.call(c, vec![Value::Context], out.normal, &mut env);
+            let (end, _) = interp.call(c, vec![Value::Context], out.normal, &mut env);
+            interp.facts.end = end;
         }
-        None => interp.facts.no_entry_point = true,
+        None => {
+            interp.facts.no_entry_point = true;
+            interp.facts.end = out.normal;
+        }
     }
     interp.facts
 }
