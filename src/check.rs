@@ -346,6 +346,14 @@ pub(crate) fn load_file(
                 let (line, column) = e.line_col?;
                 let start = source.line_start(line)?;
                 let line_text = source.text.get(start..).unwrap_or("");
+                if json {
+                    // serde_json counts columns in bytes.
+                    let mut at = (start + column.saturating_sub(1)).min(source.text.len());
+                    while !source.text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    return Some(at);
+                }
                 Some(
                     start
                         + line_text.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum::<usize>(),

@@ -57,8 +57,9 @@ pub fn collect(files: &SourceFiles, model: &FlowModel) -> Vec<Suppression> {
         // YAML documents end at `---`; a `# authlint-disable` covers its own document.
         let mut pending: Vec<Suppression> = Vec::new();
         for line in file.text.split_inclusive('\n') {
-            let trimmed = line.trim_start();
-            if !xml && (trimmed.starts_with("---") || trimmed.starts_with("...")) && line_start > 0 {
+            // A document marker is at the start of a line: an indented `---` is text inside a
+            // block scalar.
+            if !xml && (line.starts_with("---") || line.starts_with("...")) && line_start > 0 {
                 for mut s in pending.drain(..) {
                     s.covers = (id, doc_start, line_start);
                     out.push(s);
@@ -143,7 +144,8 @@ pub fn apply(
     for s in suppressions.iter() {
         for (rule, used) in s.rules.iter().zip(&s.used) {
             if !used && (crate::rules::find(rule).is_none() || enabled(rule)) {
-                unused.push(unused_suppression::diagnostic(s.comment, rule));
+                let alone = !s.used.iter().any(|&u| u);
+                unused.push(unused_suppression::diagnostic(s.comment, rule, alone));
             }
         }
     }

@@ -2,6 +2,8 @@
 //! bean YAML, file-based XML) must give the same findings, each pointing at the right text of
 //! its own file. `fixtures/formats/<flow>/<format>/` holds one tenant per flow and format.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -200,4 +202,12 @@ fn remedies_and_config_errors_speak_the_format_of_their_file() {
         let help = d.help.as_deref().unwrap_or("");
         assert!(help.contains(words), "{name}: {help}");
     }
+}
+
+#[test]
+fn a_json_syntax_error_after_non_ascii_text_is_at_its_character_column() {
+    let dir = support::tenant_dir(&[("bad.json", "{\"name\": \"ééé\", \"x\": é}\n")]);
+    let run = support::authlint_in(dir.path(), &["check", "bad.json", "--format", "concise"]);
+    // `é` after `"x": ` is the 22nd character (serde_json says byte 25).
+    assert!(run.stdout.starts_with("bad.json:1:22: error[syntax-error]"), "{}", run.stdout);
 }

@@ -449,3 +449,198 @@ fn each_workspace_folder_is_checked_on_its_own_and_folders_come_and_go() {
 fn client_uri(base: &std::path::Path, name: &str) -> String {
     format!("file://{}", base.join(name).display())
 }
+
+/// Review findings: each a session that went wrong once.
+mod review {
+    use super::*;
+
+    #[test]
+    fn a_fix_for_a_file_changed_on_disk_unannounced_is_computed_on_its_new_text() {
+        let tenant = support::copy_fixture("tenant");
+        // No watchers: the client never says that Google.yml changed.
+        let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+        let payroll = client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+        let google = read(&client, GOOGLE);
+        let moved = format!("# owner: IAM team\n# reviewed: 2026\n{google}");
+        std::fs::write(tenant.path().join(GOOGLE), &moved).expect("write");
+        let actions = actions_at(&mut client, PAYROLL, &payroll, "jit-mfa-conflict");
+        let enable = titled(&actions, "JIT");
+        let fixed = apply_edits(&moved, &edits_for(enable, &client.uri(GOOGLE)));
+        assert!(fixed.contains("  jit:\n    isEnabled: true\n"), "{fixed}");
+        assert!(fixed.starts_with("# owner: IAM team\n# reviewed: 2026\nname: Google\n"), "{fixed}");
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn a_panic_while_reading_a_file_is_a_finding_and_requests_are_still_answered() {
+        let tenant = support::copy_fixture("tenant");
+        let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+        client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+        let text = read(&client, PAYROLL);
+        client.open(
+            "Applications/b.yml",
+            &text.replace("name: payroll", "name: b").replace("idp: Google", "idp: Nope"),
+        );
+        client.open("Applications/a.yml", "# authlint-test-panic-on-load\n");
+        let found = client.diagnostics("Applications/a.yml", has("io-error"));
+        assert!(found[0]["message"].as_str().is_some_and(|m| m.contains("internal error")), "{found:#?}");
+        client.diagnostics("Applications/b.yml", has("unknown-idp"));
+        let hover = client.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": client.uri(PAYROLL)}, "position": {"line": 0, "character": 0}}),
+        );
+        assert!(hover.get("error").is_none(), "{hover}");
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn directories_created_and_deleted_on_disk_are_followed() {
+        let base = tempfile::tempdir().expect("temporary directory");
+        let fixture = support::copy_fixture("tenant");
+        for rel in [PAYROLL, GOOGLE] {
+            let to = base.path().join("prod").join(rel);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(fixture.path().join(rel), to).expect("copy");
+        }
+        let (mut client, _) = Client::initialized(base.path(), json!({}));
+        let prod = format!("prod/{PAYROLL}");
+        client.diagnostics(&prod, has("jit-mfa-conflict"));
+        // `cp -r prod dev`: one event for the directory.
+        for rel in [PAYROLL, GOOGLE] {
+            let to = base.path().join("dev").join(rel);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(fixture.path().join(rel), to).expect("copy");
+        }
+        let dev = client.uri("dev");
+        client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": dev, "type": 1}]}));
+        client.diagnostics(&format!("dev/{PAYROLL}"), has("jit-mfa-conflict"));
+        // `rm -r prod`: one event for the directory.
+        std::fs::remove_dir_all(base.path().join("prod")).expect("rm");
+        let uri = client.uri("prod");
+        client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri, "type": 3}]}));
+        client.diagnostics(&prod, |d| d.is_empty());
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn an_open_buffer_follows_the_exclusions_of_the_config() {
+        let tenant = support::copy_fixture("tenant");
+        let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+        client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+        let text = read(&client, PAYROLL);
+        client.open(PAYROLL, &text);
+        let config = client.uri(".authlint.yaml");
+        std::fs::write(tenant.path().join(".authlint.yaml"), "exclude:\n  - \"Applications/payroll.yml\"\n")
+            .expect("config");
+        client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config, "type": 1}]}));
+        client.diagnostics(PAYROLL, |d| d.is_empty());
+        // Edited while excluded, then the exclusion goes: the buffer's text counts.
+        client.change(PAYROLL, 2, &text.replace("idp: Google", "idp: Nope"));
+        std::fs::remove_file(tenant.path().join(".authlint.yaml")).expect("rm");
+        client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config, "type": 3}]}));
+        let found = client.diagnostics(PAYROLL, |d| !d.is_empty());
+        assert!(has("unknown-idp")(&found) && lacks("jit-mfa-conflict")(&found), "{found:#?}");
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn without_a_folder_only_open_documents_are_checked() {
+        // The process runs in the repository, full of fixtures: none of them may be read.
+        let tenant = support::copy_fixture("tenant");
+        let mut client = Client::start(tenant.path());
+        client.request("initialize", json!({"capabilities": {}, "rootUri": null}));
+        client.notify("initialized", json!({}));
+        let text = read(&client, PAYROLL);
+        client.open(PAYROLL, &text);
+        // Alone (its IdP file is not open), payroll names an unknown IdP.
+        client.diagnostics(PAYROLL, has("unknown-idp"));
+        assert!(
+            !client.inbox_has(|m| m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] != client.uri(PAYROLL).as_str()),
+            "only the open document"
+        );
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn suppression_edits_keep_what_still_works() {
+        let text = read_fixture(PAYROLL).replace("idp: Google", "idp: Nope");
+        let text = format!(
+            "# authlint-disable unknown-idp, unused-step -- migration\r\ndescription: |\r\n  --- owner: IAM ---\r\n{}",
+            text.replace('\n', "\r\n")
+        );
+        let tenant = support::tenant_dir(&[(PAYROLL, &text)]);
+        let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+        let found = client.diagnostics(PAYROLL, has("unused-suppression"));
+        // The comment still silences unknown-idp (an indented `---` starts no document).
+        assert!(lacks("unknown-idp")(&found), "{found:#?}");
+        let uri = client.uri(PAYROLL);
+        let everything = json!({"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}});
+        let response = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": everything, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+        );
+        assert_eq!(response["result"], json!([]), "fix-all would delete a comment still in use");
+        let actions = actions_at(&mut client, PAYROLL, &found, "unused-suppression");
+        assert!(
+            actions.iter().all(|a| !a["title"].as_str().unwrap_or("").starts_with("Disable")),
+            "{actions:#?}"
+        );
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn disable_comments_in_crlf_files_use_crlf_and_hover_reads_ids_before_the_xml_close() {
+        let text = read_fixture(PAYROLL).replace('\n', "\r\n");
+        let tenant = support::tenant_dir(&[(PAYROLL, &text), (GOOGLE, &read_fixture(GOOGLE))]);
+        let (mut client, _) = Client::initialized(tenant.path(), json!({}));
+        let found = client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+        let actions = actions_at(&mut client, PAYROLL, &found, "jit-mfa-conflict");
+        let disable = titled(&actions, "for this document");
+        let edits = edits_for(disable, &client.uri(PAYROLL));
+        assert_eq!(edits[0]["newText"], "# authlint-disable jit-mfa-conflict\r\n");
+
+        let xml = "<!-- authlint-disable jit-mfa-conflict-->\n<IdentityProvider/>\n";
+        client.open("x.xml", xml);
+        let hover = client.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": client.uri("x.xml")}, "position": {"line": 0, "character": 25}}),
+        );
+        assert!(
+            hover["result"]["contents"]["value"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("**jit-mfa-conflict**")),
+            "{hover}"
+        );
+        assert_eq!(hover["result"]["range"]["end"]["character"], 38, "{hover}");
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    #[test]
+    fn a_nested_folder_does_not_contradict_the_folder_around_it() {
+        let tenant = support::copy_fixture("tenant");
+        let mut client = Client::start(tenant.path());
+        let outer = client.uri("");
+        let inner = client.uri("Applications");
+        client.request(
+            "initialize",
+            json!({"capabilities": {}, "workspaceFolders": [{"uri": outer, "name": "t"}, {"uri": inner, "name": "a"}]}),
+        );
+        client.notify("initialized", json!({}));
+        let found = client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+        assert!(lacks("unknown-idp")(&found), "{found:#?}");
+        client.expect("the first check", |m| m["method"] == "window/logMessage");
+        assert!(
+            !client
+                .inbox_has(|m| m["params"]["diagnostics"].as_array().is_some_and(|d| has("unknown-idp")(d)))
+        );
+        assert_eq!(client.shutdown(), 0);
+    }
+
+    fn read_fixture(rel: &str) -> String {
+        std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tenant").join(rel),
+        )
+        .expect("fixture")
+    }
+}

@@ -21,7 +21,8 @@ use crate::source::Span;
 
 pub const ID: Id = "unused-suppression";
 
-pub fn diagnostic(comment: Span, rule: &str) -> Diagnostic {
+/// `alone`: no other rule the comment names silenced anything, so the whole comment can go.
+pub fn diagnostic(comment: Span, rule: &str, alone: bool) -> Diagnostic {
     let known = crate::rules::find(rule).is_some();
     let message = if known {
         format!("this suppression of `{rule}` silences nothing")
@@ -30,12 +31,14 @@ pub fn diagnostic(comment: Span, rule: &str) -> Diagnostic {
     };
     let mut d = Diagnostic::new(ID, comment, message)
         .with_label(if known { "nothing to suppress here any more" } else { "no such rule" })
-        .with_help(if known {
+        .with_help(if known && alone {
             "delete the suppression".to_string()
+        } else if known {
+            format!("remove `{rule}` from the suppression (the other rules it names are used)")
         } else {
             "correct the rule name; `authlint rules` lists them".to_string()
         });
-    if known {
+    if known && alone {
         d.fixes.push(Fix {
             strategy: None,
             title: "delete the suppression".into(),

@@ -70,10 +70,16 @@ pub fn code_actions(
                     out.push(action(fix.title.clone(), edit, fix.strategy.is_none() && d.fixes.len() == 1));
                 }
             }
-            if let Some(edit) = disable_line(ws, file, d).and_then(|e| files.workspace_edit(&[e])) {
+            // Unused suppressions are found after suppressions apply: none can silence one.
+            let can_disable = d.rule != crate::rules::unused_suppression::ID;
+            if let Some(edit) =
+                disable_line(ws, file, d).filter(|_| can_disable).and_then(|e| files.workspace_edit(&[e]))
+            {
                 out.push(action(format!("Disable {} for this line", d.rule), edit, false));
             }
-            if let Some(edit) = disable_document(file, d).and_then(|e| files.workspace_edit(&[e])) {
+            if let Some(edit) =
+                disable_document(file, d).filter(|_| can_disable).and_then(|e| files.workspace_edit(&[e]))
+            {
                 let title = if is_xml(file) { "file" } else { "document" };
                 out.push(action(format!("Disable {} for this {title}", d.rule), edit, false));
             }
@@ -155,7 +161,7 @@ fn disable_line(ws: &Workspace, file: &SourceFile, d: &Diagnostic) -> Option<Edi
             }
             let line = &text[line_start..];
             let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
-            Some(at(line_start, format!("{indent}{comment}\n")))
+            Some(at(line_start, format!("{indent}{comment}{}", line_break(text))))
         }
         ScriptHost::JsonString | ScriptHost::YamlDoubleQuoted => {
             // The script's lines are `\n` escapes: the comment goes after the one before the
@@ -191,7 +197,8 @@ fn disable_document(file: &SourceFile, d: &Diagnostic) -> Option<Edit> {
             0
         };
         let newline = if after_declaration == text.len() && !text.ends_with('\n') { "\n" } else { "" };
-        (after_declaration, format!("{newline}<!-- authlint-disable {} -->\n", d.rule))
+        let newline = if newline.is_empty() { "" } else { line_break(text) };
+        (after_declaration, format!("{newline}<!-- authlint-disable {} -->{}", d.rule, line_break(text)))
     } else {
         // The line after the last `---` before the finding starts its document (the
         // suppressions' reader counts a document from its `---` line).
@@ -204,9 +211,14 @@ fn disable_document(file: &SourceFile, d: &Diagnostic) -> Option<Edit> {
             }
             line_start += line.len();
         }
-        (start, format!("# authlint-disable {}\n", d.rule))
+        (start, format!("# authlint-disable {}{}", d.rule, line_break(text)))
     };
     Some(Edit { span: Span::new(d.span.file, offset, offset), replacement })
+}
+
+/// The line break a file uses (CRLF files stay CRLF).
+fn line_break(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
 /// The documentation of the rule named under the cursor in a suppression comment.
@@ -226,11 +238,12 @@ pub fn hover(ws: &Workspace, encoding: Encoding, path: &Path, position: lsp::Pos
     }
     let word_start = line[..cursor].rfind(|c: char| !is_id_char(c)).map_or(0, |i| i + 1);
     let word_end = line[cursor..].find(|c: char| !is_id_char(c)).map_or(line.len(), |i| cursor + i);
-    let word = line.get(word_start..word_end)?;
+    // Rule ids never end with `-`: `RULE-->` closes an XML comment.
+    let word = line.get(word_start..word_end)?.trim_end_matches('-');
     let rule = crate::rules::find(word)?;
     let severity = crate::report::severity_name(rule.severity);
     let markdown = format!("**{}** ({severity} by default): {}\n\n{}", rule.id, rule.summary, rule.doc);
-    let span = Span::new(id, line_start + word_start, line_start + word_end);
+    let span = Span::new(id, line_start + word_start, line_start + word_start + word.len());
     Some(lsp::Hover {
         contents: lsp::HoverContents::Markup(lsp::MarkupContent {
             kind: lsp::MarkupKind::Markdown,

@@ -1,9 +1,9 @@
 //! The workspace folders of a session, each checked as `authlint check` run in it would be (its
 //! own `.authlint.yaml`, tenants and findings), and what the client was last told.
 //!
-//! A file belongs to every folder whose root holds it (nested folders both check it) and, when
-//! no folder holds it, to the first folder. Diagnostics are published per URI, the folders'
-//! findings for it together.
+//! A file belongs to the outermost folder whose root holds it (a nested folder checks it too,
+//! without the IdPs around it: its findings for the file are not shown) and, when no folder
+//! holds it, to the first folder.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,11 +32,18 @@ pub struct Checked {
 }
 
 impl Folders {
-    /// Adds the folder at `root` (an absolute directory), unless it is there already.
+    /// Adds the folder at `root` (an absolute directory), unless it is there already. A root
+    /// that is not a directory is not walked: only the documents opened in it are checked.
     pub fn add(&mut self, root: PathBuf) {
         if !self.list.iter().any(|w| w.root() == root) {
-            self.list.push(Workspace::load(root, &Catalogue::builtin()));
+            let walk = root.is_dir();
+            self.list.push(Workspace::load(root, &Catalogue::builtin(), walk));
         }
+    }
+
+    /// For a client that names no folder: only the documents it opens are checked.
+    pub fn add_unwalked(&mut self, root: PathBuf) {
+        self.list.push(Workspace::load(root, &Catalogue::builtin(), false));
     }
 
     /// Removes the folder at `root`; its findings are cleared at the next check.
@@ -46,8 +53,17 @@ impl Folders {
         self.removed |= self.list.len() != before;
     }
 
-    /// The indices of the folders `path` (absolute) belongs to.
-    pub fn owners(&self, path: &Path) -> Vec<usize> {
+    /// The folder whose findings for `path` (absolute) count: the outermost that holds it
+    /// (a nested folder does not see the IdPs of the folder around it), else the first.
+    pub fn owner(&self, path: &Path) -> Option<usize> {
+        (0..self.list.len())
+            .filter(|&i| path.starts_with(self.list[i].root()))
+            .min_by_key(|&i| self.list[i].root().components().count())
+            .or((!self.list.is_empty()).then_some(0))
+    }
+
+    /// Every folder that holds `path` (absolute), or the first.
+    pub fn holders(&self, path: &Path) -> Vec<usize> {
         let holding: Vec<usize> =
             (0..self.list.len()).filter(|&i| path.starts_with(self.list[i].root())).collect();
         if holding.is_empty() && !self.list.is_empty() { vec![0] } else { holding }
@@ -80,7 +96,7 @@ impl Folders {
             analysed += workspace.last_analysed;
         }
         let mut now: HashMap<String, (PathBuf, Vec<lsp::Diagnostic>)> = HashMap::new();
-        for workspace in &self.list {
+        for (index, workspace) in self.list.iter().enumerate() {
             let uri_of =
                 |id: FileId| workspace.path_of(id).and_then(|p| convert::uri(&workspace.absolute(p)));
             let files = convert::Files { files: &workspace.files, encoding, uri_of: &uri_of };
@@ -88,6 +104,9 @@ impl Folders {
                 let (Some(uri), Some(path)) = (uri_of(d.span.file), workspace.path_of(d.span.file)) else {
                     continue;
                 };
+                if self.owner(&workspace.absolute(path)) != Some(index) {
+                    continue;
+                }
                 if let Some(converted) = files.diagnostic(d) {
                     let entry = now
                         .entry(uri.as_str().to_string())

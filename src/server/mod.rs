@@ -166,7 +166,19 @@ impl Server {
         Flow::Continue
     }
 
+    /// Answers a request; a panic while doing so (a bug) is answered with `InternalError`.
     fn request(&mut self, request: Request) {
+        let id = request.id.clone();
+        let method = request.method.clone();
+        let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.answer(request)));
+        if answered.is_err() {
+            eprintln!("authlint server: internal error while answering {method} (see the panic above)");
+            let message = format!("authlint failed while answering {method} (an internal error)");
+            self.respond(Response::new_err(id, ErrorCode::InternalError as i32, message));
+        }
+    }
+
+    fn answer(&mut self, request: Request) {
         let id = request.id.clone();
         if self.shutdown_requested {
             let message = "the server is shutting down".to_string();
@@ -268,18 +280,18 @@ impl Server {
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
         // Every workspace folder; without any, the root the client names (`root_uri`, which
-        // older clients send alone), or the current directory.
+        // older clients send alone). Read and checked after the response goes out (the loop
+        // refreshes after each batch).
         let mut roots: Vec<PathBuf> =
             params.workspace_folders.iter().flatten().filter_map(|f| convert::path(&f.uri)).collect();
         #[allow(deprecated)]
-        if roots.is_empty() {
-            roots.extend(
-                params.root_uri.as_ref().and_then(convert::path).or_else(|| std::env::current_dir().ok()),
-            );
+        roots.extend(params.root_uri.as_ref().and_then(convert::path).filter(|_| roots.is_empty()));
+        for root in &roots {
+            self.folders.add(std::path::absolute(root).unwrap_or_else(|_| root.clone()));
         }
-        // Read and checked after the response goes out (the loop refreshes after each batch).
-        for root in roots {
-            self.folders.add(std::path::absolute(&root).unwrap_or(root));
+        if roots.is_empty() {
+            // No folder: the documents the client opens are checked, nothing else is read.
+            self.folders.add_unwalked(std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")));
         }
         self.initialized = true;
         self.log_config_errors();
@@ -323,13 +335,16 @@ impl Server {
         if !self.watch_files {
             return;
         }
-        let watchers = ["**/*.{yml,yaml,json,xml}", "**/.authlint.yaml"]
-            .iter()
-            .map(|glob| lsp::FileSystemWatcher {
-                glob_pattern: lsp::GlobPattern::String(glob.to_string()),
-                kind: None,
-            })
-            .collect();
+        let watcher = |glob: &str, kind: Option<lsp::WatchKind>| lsp::FileSystemWatcher {
+            glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+            kind,
+        };
+        let watchers = vec![
+            watcher("**/*.{yml,yaml,json,xml}", None),
+            watcher("**/.authlint.yaml", None),
+            // A directory created, deleted or renamed comes as one event for the directory.
+            watcher("**/*", Some(lsp::WatchKind::Create | lsp::WatchKind::Delete)),
+        ];
         let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
         let registration = lsp::Registration {
             id: "authlint-watched-files".into(),
@@ -356,10 +371,15 @@ impl Server {
         convert::path(uri).ok_or((ErrorCode::InvalidParams, format!("not a file: {}", uri.as_str())))
     }
 
-    /// Runs `f` on each folder the document belongs to, with the document's path there.
-    fn each_owner(&mut self, uri: &lsp::Uri, mut f: impl FnMut(&mut workspace::Workspace, &std::path::Path)) {
+    /// Runs `f` on each folder that holds the document (nested folders too, so that each sees
+    /// the same text), or on the first, with the document's path there.
+    fn each_holder(
+        &mut self,
+        uri: &lsp::Uri,
+        mut f: impl FnMut(&mut workspace::Workspace, &std::path::Path),
+    ) {
         let Ok(path) = Self::file_path(uri) else { return };
-        for index in self.folders.owners(&path) {
+        for index in self.folders.holders(&path) {
             if let Some(workspace) = self.folders.get_mut(index) {
                 let pipeline_path = workspace.pipeline_path(&path);
                 f(workspace, &pipeline_path);
@@ -371,7 +391,7 @@ impl Server {
         if let Ok(path) = Self::file_path(uri) {
             self.versions.insert(path, version);
         }
-        self.each_owner(uri, |workspace, path| {
+        self.each_holder(uri, |workspace, path| {
             if !workspace.is_config_file(path) {
                 workspace.set_buffer(path, text.clone());
             }
@@ -389,12 +409,12 @@ impl Server {
         if let Ok(path) = Self::file_path(uri) {
             self.versions.remove(&path);
         }
-        self.each_owner(uri, |workspace, path| workspace.close_buffer(path));
+        self.each_holder(uri, |workspace, path| workspace.close_buffer(path));
     }
 
     fn disk_changed(&mut self, uri: &lsp::Uri) {
         let mut config_changed = false;
-        self.each_owner(uri, |workspace, path| {
+        self.each_holder(uri, |workspace, path| {
             if workspace.is_config_file(path) {
                 workspace.reload_config();
                 workspace.rediscover();
@@ -431,15 +451,19 @@ impl Server {
     fn code_actions(&mut self, p: lsp::CodeActionParams) -> serde_json::Value {
         let Ok(path) = Self::file_path(&p.text_document.uri) else { return serde_json::Value::Null };
         let mut found = Vec::new();
-        for index in self.folders.owners(&path) {
-            if let Some(workspace) = self.folders.get(index) {
-                found.extend(actions::code_actions(
-                    workspace,
-                    self.encoding,
-                    &workspace.pipeline_path(&path),
-                    &p,
-                ));
+        let Some(owner) = self.folders.owner(&path) else { return serde_json::Value::Null };
+        // Files the fixes would edit that changed on disk unannounced are read again first.
+        if let Some(workspace) = self.folders.get_mut(owner)
+            && let Some(id) = workspace.lookup(&workspace.pipeline_path(&path))
+        {
+            let changed = workspace.changed_on_disk_under_fixes(id);
+            if !changed.is_empty() {
+                changed.iter().for_each(|p| workspace.disk_changed(p));
+                self.refresh_and_publish();
             }
+        }
+        if let Some(workspace) = self.folders.get(owner) {
+            found = actions::code_actions(workspace, self.encoding, &workspace.pipeline_path(&path), &p);
         }
         serde_json::to_value(found).unwrap_or(serde_json::Value::Null)
     }
@@ -447,7 +471,7 @@ impl Server {
     fn hover(&mut self, p: lsp::HoverParams) -> serde_json::Value {
         let at = &p.text_document_position_params;
         let Ok(path) = Self::file_path(&at.text_document.uri) else { return serde_json::Value::Null };
-        let hover = self.folders.owners(&path).into_iter().find_map(|index| {
+        let hover = self.folders.owner(&path).and_then(|index| {
             let workspace = self.folders.get(index)?;
             actions::hover(workspace, self.encoding, &workspace.pipeline_path(&path), at.position)
         });

@@ -48,9 +48,12 @@ fn read_frame(input: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, Str
             }
             continue;
         }
-        if let Some((name, value)) = text.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-length")
-        {
+        // Anywhere in the line, the last one: after a frame whose length was wrong, the rest of
+        // its body shares a line with the next header (`...}Content-Length: 52`), and reading
+        // resumes there.
+        let lower = text.to_ascii_lowercase();
+        if let Some(at) = lower.rfind("content-length:") {
+            let value = &text[at + "content-length:".len()..];
             length =
                 Some(value.trim().parse::<usize>().map_err(|e| format!("bad Content-Length {value:?}: {e}")));
         }
@@ -84,6 +87,11 @@ pub fn read(input: &mut impl BufRead) -> Option<Incoming> {
     };
     let id = value.get("id").cloned();
     Some(match serde_json::from_value::<Message>(value) {
+        // An id that is neither an integer nor a string (`1.5`, `{}`) makes lsp-server read a
+        // request as a notification: it must be answered, with an error.
+        Ok(Message::Notification(_)) if id.is_some() => {
+            Incoming::NotAMessage { id: None, why: "an id must be an integer or a string".into() }
+        }
         Ok(message) => Incoming::Message(message),
         Err(e) => Incoming::NotAMessage { id, why: e.to_string() },
     })
@@ -136,6 +144,27 @@ mod tests {
         // The oversized body is skipped: it runs to the end of the input here.
         assert!(matches!(read(&mut input), Some(Incoming::BadFrame(_))));
         assert!(read(&mut input).is_none());
+    }
+
+    #[test]
+    fn a_wrong_length_loses_one_message_not_the_session() {
+        let exit = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+        let request = r#"{"jsonrpc":"2.0","id":1,"method":"foo"}"#;
+        for length in [14, request.len() + 5] {
+            let mut bytes = format!("Content-Length: {length}\r\n\r\n{request}").into_bytes();
+            bytes.extend(frames(&[exit, exit]));
+            let mut input = io::Cursor::new(bytes);
+            let mut exits = 0;
+            while let Some(incoming) = read(&mut input) {
+                exits += matches!(incoming, Incoming::Message(Message::Notification(n)) if n.method == "exit")
+                    as usize;
+            }
+            // Too short: the rest of the body is skipped; too long: the body eats into the first
+            // exit. Either way the second is read.
+            assert!(exits >= 1, "length {length}");
+        }
+        let mut input = io::Cursor::new(frames(&[r#"{"jsonrpc":"2.0","id":1.5,"method":"foo"}"#]));
+        assert!(matches!(read(&mut input), Some(Incoming::NotAMessage { .. })));
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Workspace {
     /// The workspace folder (absolute); the process runs in it, so that paths, tenant names and
     /// the config file are found as `authlint check` run there finds them.
     root: PathBuf,
+    /// Whether the folder is walked for files (see [`Workspace::load`]).
+    walk: bool,
     config: Config,
     /// Why `.authlint.yaml` could not be used (the defaults are used meanwhile).
     pub config_error: Option<String>,
@@ -77,9 +79,12 @@ pub struct Workspace {
 
 impl Workspace {
     /// Loads every file under `root` (an absolute directory) with its `.authlint.yaml`.
-    pub fn load(root: PathBuf, catalogue: &Catalogue) -> Workspace {
+    /// Without `walk`, only open documents are checked (a client that names no folder, or one
+    /// that does not exist: the server must not read whatever directory it was started in).
+    pub fn load(root: PathBuf, catalogue: &Catalogue, walk: bool) -> Workspace {
         let mut ws = Workspace {
             root,
+            walk,
             config: Config::default(),
             config_error: None,
             catalogue: catalogue.clone(),
@@ -112,6 +117,9 @@ impl Workspace {
     /// file system enters its folder first. The server handles one message at a time, so no
     /// other folder's work runs meanwhile.
     fn enter(&self) {
+        if !self.walk {
+            return;
+        }
         if let Err(e) = std::env::set_current_dir(&self.root) {
             eprintln!("authlint server: cannot change to the workspace folder {}: {e}", self.root.display());
         }
@@ -137,9 +145,28 @@ impl Workspace {
     }
 
     /// Walks the workspace again: files that appeared join, files that went away leave.
+    /// Open documents count whether or not they are on disk, unless the config excludes them.
     pub fn rediscover(&mut self) {
         self.enter();
-        let found = crate::workers::pool().install(|| discover::discover(&[PathBuf::from(".")]));
+        let mut wanted: BTreeSet<PathBuf> =
+            if self.walk { self.walk_files(Path::new(".")) } else { BTreeSet::new() };
+        wanted.extend(self.open.keys().filter(|p| self.wants(p)).cloned());
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let keep = wanted.contains(&slot.path);
+            if slot.present != keep {
+                slot.present = keep;
+                self.paths_changed = true;
+            }
+            self.stale.insert(FileId(index as u32));
+        }
+        for path in wanted {
+            self.file_id(&path);
+        }
+    }
+
+    /// The files under `dir` that the workspace reads, as a walk finds them.
+    fn walk_files(&self, dir: &Path) -> BTreeSet<PathBuf> {
+        let found = crate::workers::pool().install(|| discover::discover(&[dir.to_path_buf()]));
         let inputs = match found {
             Ok(found) => found.inputs,
             Err(missing) => {
@@ -147,19 +174,7 @@ impl Workspace {
                 Vec::new()
             }
         };
-        let on_disk: BTreeSet<PathBuf> =
-            inputs.into_iter().map(|i| relative(&i.path)).filter(|p| !self.config.excludes(p)).collect();
-        for (index, slot) in self.slots.iter_mut().enumerate() {
-            let keep = on_disk.contains(&slot.path) || self.open.contains_key(&slot.path);
-            if slot.present != keep {
-                slot.present = keep;
-                self.paths_changed = true;
-            }
-            self.stale.insert(FileId(index as u32));
-        }
-        for path in on_disk {
-            self.file_id(&path);
-        }
+        inputs.into_iter().map(|i| relative(&i.path)).filter(|p| self.wants(p)).collect()
     }
 
     /// The path the pipeline uses for `path` (absolute, from the editor).
@@ -220,15 +235,13 @@ impl Workspace {
     /// An editor opened or changed a document: its text replaces the file's.
     pub fn set_buffer(&mut self, path: &Path, text: String) {
         self.enter();
-        if !self.wants(path) {
-            return;
-        }
         // Opening a document whose text is the file's changes nothing.
         let unchanged = self.lookup(path).is_some_and(|id| {
             self.files.get(id).text == text && self.slots[id.0 as usize].last_good.is_none()
         });
+        // Kept even when the config excludes the file: a later config may not.
         self.open.insert(path.to_path_buf(), text);
-        if !unchanged {
+        if self.wants(path) && !unchanged {
             let id = self.file_id(path);
             self.stale.insert(id);
         }
@@ -248,17 +261,72 @@ impl Workspace {
     /// A file was created, changed or deleted on disk. An open document keeps its buffer.
     pub fn disk_changed(&mut self, path: &Path) {
         self.enter();
-        if !self.wants(path) || self.open.contains_key(path) {
+        if self.open.contains_key(path) {
             return;
         }
-        if path.is_file() {
-            let id = self.file_id(path);
-            self.stale.insert(id);
-        } else if let Some(id) = self.lookup(path) {
-            self.slots[id.0 as usize].present = false;
-            self.stale.insert(id);
-            self.paths_changed = true;
+        if self.wants(path) {
+            if path.is_file() {
+                let id = self.file_id(path);
+                self.stale.insert(id);
+            } else if let Some(id) = self.lookup(path) {
+                self.gone(id);
+            }
+            return;
         }
+        // Editors report a directory created, deleted or renamed as one event for the directory.
+        let maybe_directory = path.is_dir() || path.extension().is_none();
+        if !self.walk || !maybe_directory {
+            return;
+        }
+        if path.is_dir() {
+            for file in self.walk_files(path) {
+                if !self.open.contains_key(&file) {
+                    let id = self.file_id(&file);
+                    self.stale.insert(id);
+                }
+            }
+        }
+        let under: Vec<FileId> = (0..self.slots.len())
+            .map(|i| FileId(i as u32))
+            .filter(|id| {
+                let slot = &self.slots[id.0 as usize];
+                slot.present && slot.path.starts_with(path) && !self.open.contains_key(&slot.path)
+            })
+            .collect();
+        for id in under {
+            if !self.slots[id.0 as usize].path.is_file() {
+                self.gone(id);
+            }
+        }
+    }
+
+    /// File `id` is no longer on disk.
+    fn gone(&mut self, id: FileId) {
+        self.slots[id.0 as usize].present = false;
+        self.stale.insert(id);
+        self.paths_changed = true;
+    }
+
+    /// The files (not open) that the fixes of the findings in file `id` would edit and whose
+    /// text on disk is no longer the text they were computed on: a client without file watchers
+    /// does not say when another program changed them, and an edit computed on old text
+    /// corrupts the file.
+    pub fn changed_on_disk_under_fixes(&self, id: FileId) -> Vec<PathBuf> {
+        let mut files: BTreeSet<FileId> = BTreeSet::from([id]);
+        for d in self.diagnostics_in(id) {
+            files.extend(d.fixes.iter().flat_map(|f| f.edits.iter().map(|e| e.span.file)));
+        }
+        files
+            .into_iter()
+            .filter_map(|file| {
+                let path = &self.slots.get(file.0 as usize)?.path;
+                if self.open.contains_key(path) {
+                    return None;
+                }
+                let on_disk = std::fs::read(self.absolute(path)).ok();
+                (on_disk.as_deref() != Some(self.files.get(file).text.as_bytes())).then(|| path.clone())
+            })
+            .collect()
     }
 
     /// Whether an edit waits to be checked.
@@ -301,12 +369,26 @@ impl Workspace {
         self.swap_last_good();
         self.analyse(&app_keys, &mut diagnostics);
         self.swap_last_good();
-        // Edits computed on that text would land in the wrong places in the buffer.
+        // Positions in that text would point at the wrong places in the buffer: what points
+        // there goes (the buffer's own syntax error stays), and so do edits there.
         let stale_text =
             |file: FileId| self.slots.get(file.0 as usize).is_some_and(|s| s.last_good.is_some());
         if self.slots.iter().any(|s| s.last_good.is_some()) {
+            let from_the_buffer = |d: &Diagnostic| {
+                self.slots[d.span.file.0 as usize]
+                    .load_diagnostics
+                    .iter()
+                    .any(|l| l.span == d.span && l.rule == d.rule)
+            };
+            diagnostics.retain(|d| !stale_text(d.span.file) || from_the_buffer(d));
             for d in &mut diagnostics {
                 d.fixes.retain(|f| !f.edits.iter().any(|e| stale_text(e.span.file)));
+                d.related.retain(|l| !stale_text(l.span.file));
+                for span in &mut d.trace_spans {
+                    if span.is_some_and(|s| stale_text(s.file)) {
+                        *span = None;
+                    }
+                }
             }
         }
         check::configure_and_suppress(&self.config, &self.files, &self.model, &mut diagnostics);
@@ -341,8 +423,7 @@ impl Workspace {
                 .zip(tenants)
                 .map(|((id, path, text, present), tenant)| {
                     present.then(|| {
-                        let input = Input { display: display(&path), path };
-                        check::load_file(input, id, tenant, text, max_size)
+                        load_guarded(Input { display: display(&path), path }, id, tenant, text, max_size)
                     })
                 })
                 .collect()
@@ -479,6 +560,38 @@ impl Workspace {
     pub fn at(&self, id: FileId, offset: usize) -> Span {
         Span::new(id, offset, offset)
     }
+}
+
+/// Reads, parses and loads one file; a panic (a bug in authlint) becomes a finding on the file
+/// and a line in the log, so that one file cannot stop the others from being checked.
+fn load_guarded(
+    input: Input,
+    id: FileId,
+    tenant: TenantId,
+    text: Option<String>,
+    max_size: u64,
+) -> LoadedFile {
+    let shown = input.display.clone();
+    let path = input.path.clone();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Lets the tests check that a panic while reading is survived (debug builds only).
+        #[cfg(debug_assertions)]
+        if text.as_deref().is_some_and(|t| t.contains("authlint-test-panic-on-load")) {
+            panic!("a test asked for a panic");
+        }
+        check::load_file(input, id, tenant, text, max_size)
+    }))
+    .unwrap_or_else(|_| {
+        eprintln!("authlint server: internal error while reading {shown} (see the panic above)");
+        let mut source = SourceFile::new(path, shown, String::new());
+        source.tenant = tenant;
+        let message = "authlint failed while reading this file (an internal error: please report it)";
+        LoadedFile {
+            source,
+            definitions: Definitions::default(),
+            diagnostics: vec![crate::rules::io_error::diagnostic(Span::new(id, 0, 0), message.into())],
+        }
+    })
 }
 
 /// Analyses one application; a panic (a bug in authlint) becomes a finding on the application
