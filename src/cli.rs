@@ -16,7 +16,7 @@ use crate::check::{self, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Strategy;
 use crate::fix;
-use crate::report::{concise, github, human, json, junit, sarif, severity_name};
+use crate::report::{concise, github, html, human, json, junit, sarif, severity_name};
 use crate::rules;
 
 #[derive(Parser)]
@@ -131,6 +131,8 @@ enum Format {
     Github,
     /// JUnit XML, for CI test reports.
     Junit,
+    /// One self-contained HTML page with flow diagrams (a CI artifact to open in a browser).
+    Html,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,13 +163,7 @@ pub fn main() -> ExitCode {
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(info) => {
-                print!(
-                    "# {} ({})\n\n{}\n\n{}",
-                    info.id,
-                    severity_name(info.severity),
-                    info.summary,
-                    info.doc
-                );
+                print!("{}", rules::explain_text(info));
                 ExitCode::from(EXIT_OK)
             }
             None => {
@@ -328,6 +324,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Sarif => sarif::render(&report),
         Format::Github => github::render(&report),
         Format::Junit => junit::render(&report),
+        Format::Html => html::render(&report, &Catalogue::builtin()),
     };
     if args.timings {
         let mut laps = report.timings.clone();
