@@ -324,7 +324,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Sarif => sarif::render(&report),
         Format::Github => github::render(&report),
         Format::Junit => junit::render(&report),
-        Format::Html => html::render(&report, &Catalogue::builtin()),
+        Format::Html => {
+            // The diagrams mark the authenticators that need a local account, custom ones too.
+            let mut catalogue = Catalogue::builtin();
+            catalogue.add_custom(&options.config.authenticators);
+            html::render(&report, &catalogue)
+        }
     };
     if args.timings {
         let mut laps = report.timings.clone();

@@ -63,6 +63,14 @@ pub fn content_security_policy() -> String {
     )
 }
 
+/// How to read the diagrams (once, above them).
+const LEGEND: &str = "<p class=\"legend\">How to read the diagrams: the steps run from left to right, \
+each option of a step is a box (IdP, authenticator, then its JIT setting and whether it needs a local \
+account, in words). Arrows between neighbouring steps carry the callback and the script conditions \
+taken; arrows above the boxes skip steps, arrows below go back to an earlier step. The path of each \
+conflict is drawn red and dashed and tagged in text: C1, C2… under the diagram say which finding \
+each tag is. Each diagram's transitions are also listed as a table under it.</p>\n";
+
 /// The findings of one application, and where it is in the model.
 struct AppFindings<'a> {
     name: &'a str,
@@ -121,8 +129,11 @@ pub fn render(report: &Report, catalogue: &Catalogue) -> String {
     let sections: Vec<String> = crate::workers::pool().install(|| {
         apps.par_iter().map(|a| app_section(report, a, a.model_index.map(graph).as_ref())).collect()
     });
-    let clean_scenes: Vec<String> = crate::workers::pool()
-        .install(|| clean.par_iter().map(|&i| svg::layout(&graph(i)).to_json().to_string()).collect());
+    let clean_scenes: Vec<svg::Scene> =
+        crate::workers::pool().install(|| clean.par_iter().map(|&i| svg::layout(&graph(i))).collect());
+    // One table of strings for all of them, then each scene as numbers into it.
+    let mut strings = svg::Strings::default();
+    let clean_scenes: Vec<String> = clean_scenes.iter().map(|s| s.to_json(&mut strings)).collect();
 
     let mut out = String::with_capacity(
         sections.iter().map(String::len).sum::<usize>()
@@ -142,6 +153,8 @@ pub fn render(report: &Report, catalogue: &Catalogue) -> String {
     ));
     if apps.is_empty() {
         out.push_str("<p>None.</p>\n");
+    } else {
+        out.push_str(LEGEND);
     }
     for s in &sections {
         out.push_str(s);
@@ -162,14 +175,17 @@ pub fn render(report: &Report, catalogue: &Catalogue) -> String {
         "<marker id=\"ahc\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"10\" markerHeight=\"10\" orient=\"auto-start-reverse\"><path class=\"ahc\" d=\"M0 0L10 5L0 10z\"/></marker>",
         "</defs></svg>\n"
     ));
-    out.push_str("<script type=\"application/json\" id=\"scenes\">[");
+    out.push_str("<script type=\"application/json\" id=\"scenes\">{\"strings\":");
+    out.push_str(&escape::json_for_script(&strings.to_json()));
+    out.push_str(",\n\"scenes\":[");
     for (i, s) in clean_scenes.iter().enumerate() {
         if i > 0 {
             out.push_str(",\n");
         }
-        out.push_str(&escape::json_for_script(s));
+        // Numbers only: nothing to escape.
+        out.push_str(s);
     }
-    out.push_str("]</script>\n<script>");
+    out.push_str("]}</script>\n<script>");
     out.push_str(SCRIPT);
     out.push_str("</script>\n</body>\n</html>\n");
     out
@@ -182,9 +198,9 @@ fn push_head(out: &mut String, report: &Report) {
     out.push_str("\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     out.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n<meta name=\"referrer\" content=\"no-referrer\">\n");
     out.push_str(&format!(
-        "<title>authlint report: {} errors, {} warnings</title>\n<link rel=\"icon\" href=\"data:,\">\n<style>",
-        report.errors(),
-        report.warnings()
+        "<title>authlint report: {}, {}</title>\n<link rel=\"icon\" href=\"data:,\">\n<style>",
+        plural(report.errors(), "error"),
+        plural(report.warnings(), "warning")
     ));
     out.push_str(STYLE);
     out.push_str("</style>\n</head>\n");
@@ -310,12 +326,9 @@ fn app_section(report: &Report, app: &AppFindings, graph: Option<&FlowGraph>) ->
 fn push_figure<'a>(out: &mut String, graph: &'a FlowGraph) {
     out.push_str("<figure class=\"diagram\"><div class=\"scroll\">");
     svg::layout(graph).push_svg(out, &format!("Sign-in flow of {}", graph.app));
-    out.push_str("</div>\n<figcaption><p>Steps from left to right, each option as a box: IdP, authenticator, JIT setting. ");
-    out.push_str("Arrows above the boxes skip steps, arrows below go back to an earlier step.");
-    if graph.conflicts.is_empty() {
-        out.push_str("</p>\n");
-    } else {
-        out.push_str(" Red dashed arrows and boxes tagged C1, C2… are the paths of these conflicts:</p>\n<ul class=\"conflicts\">\n");
+    out.push_str("</div>\n<figcaption>");
+    if !graph.conflicts.is_empty() {
+        out.push_str("<ul class=\"conflicts\">\n");
         for (i, c) in graph.conflicts.iter().enumerate() {
             out.push_str(&format!("<li><strong>C{}</strong> ", i + 1));
             text(out, &c.rule);
@@ -468,7 +481,7 @@ fn push_clean(out: &mut String, report: &Report, clean: &[usize]) {
         out.push_str("<p>None.</p>\n</section>\n");
         return;
     }
-    out.push_str("<p class=\"hint\">Open one to draw its flow.</p>\n");
+    out.push_str("<p class=\"hint\">Choose one to draw its flow.</p>\n");
     let several_tenants = report.tenant_summaries().len() > 1;
     let mut current: Option<TenantId> = None;
     for (k, &i) in clean.iter().enumerate() {
@@ -485,11 +498,13 @@ fn push_clean(out: &mut String, report: &Report, clean: &[usize]) {
             }
             out.push_str("<ul class=\"clean\">\n");
         }
+        // A button, not a <details>: ten thousand <details> (each with its own shadow tree)
+        // made every search keystroke restyle for seconds.
         out.push_str("<li data-app=\"");
         text(out, &app.name.value);
-        out.push_str(&format!("\"><details data-scene=\"{k}\"><summary>"));
+        out.push_str(&format!("\"><button type=\"button\" aria-expanded=\"false\" data-scene=\"{k}\">"));
         text(out, &app.name.value);
-        out.push_str("</summary></details></li>\n");
+        out.push_str("</button></li>\n");
     }
     out.push_str("</ul>\n</section>\n");
 }

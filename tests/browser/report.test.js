@@ -148,8 +148,9 @@ test('the example report loads quietly, draws its diagrams and marks the conflic
 test('a clean application draws its diagram when opened with the keyboard', async () => {
   const opened = await open(reports.example);
   const { page } = opened;
-  const summary = page.locator('ul.clean li[data-app="intranet"] summary');
-  await summary.focus();
+  const button = page.locator('ul.clean li[data-app="intranet"] button');
+  assert.equal(await button.getAttribute('aria-expanded'), 'false');
+  await button.focus();
   assert.equal(await page.locator('ul.clean li[data-app="intranet"] svg').count(), 0, 'not drawn before it is opened');
   await page.keyboard.press('Enter');
   const drawn = page.locator('ul.clean li[data-app="intranet"] svg.flow');
@@ -159,6 +160,11 @@ test('a clean application draws its diagram when opened with the keyboard', asyn
   const boxes = await drawn.locator('rect').count();
   assert.ok(boxes >= 4, `start, end, a step and its options: ${boxes} boxes`);
   assert.ok((await drawn.textContent()).includes('BasicAuthenticator'));
+  assert.equal(await button.getAttribute('aria-expanded'), 'true');
+  // Space closes it again.
+  await page.keyboard.press(' ');
+  assert.equal(await button.getAttribute('aria-expanded'), 'false');
+  assert.equal(await drawn.isVisible(), false);
   assertQuiet(opened);
   await opened.context.close();
 });
@@ -267,7 +273,7 @@ test('hostile names, scripts and paths stay text', async () => {
   await page.keyboard.type('<img src=x');
   const clean = (await visibleApps(page)).clean;
   assert.deepEqual(clean, ['<img src=x onerror=alert(9)> {{7*7}}']);
-  await page.locator('ul.clean li:not([hidden]) summary').focus();
+  await page.locator('ul.clean li:not([hidden]) button').focus();
   await page.keyboard.press('Enter');
   const drawn = page.locator('ul.clean li:not([hidden]) svg.flow');
   await drawn.waitFor();

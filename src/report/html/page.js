@@ -26,6 +26,12 @@
   });
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  // Writes `hidden` only when it changes: every write restyles the element, even to the same
+  // value, and a large report has tens of thousands of them.
+  function show(el, visible) {
+    if (el.hidden === visible) { el.hidden = !visible; }
+    return visible;
+  }
 
   function apply() {
     var rule = ruleFilter.value;
@@ -35,29 +41,24 @@
       var matchesName = !query || app.name.indexOf(query) !== -1;
       var any = 0;
       app.findings.forEach(function (f) {
-        var keep = !rule || f.getAttribute('data-rule') === rule;
-        f.hidden = !keep;
-        if (keep) { any += 1; }
+        if (show(f, !rule || f.getAttribute('data-rule') === rule)) { any += 1; }
       });
-      app.el.hidden = !(matchesName && any > 0);
-      if (!app.el.hidden) { appsShown += 1; findingsShown += any; }
+      if (show(app.el, matchesName && any > 0)) { appsShown += 1; findingsShown += any; }
     });
     // Findings outside applications have no name to search for: a search hides them.
     others.forEach(function (f) {
-      f.hidden = query !== '' || (rule !== '' && f.getAttribute('data-rule') !== rule);
-      if (!f.hidden) { findingsShown += 1; }
+      if (show(f, query === '' && (rule === '' || f.getAttribute('data-rule') === rule))) { findingsShown += 1; }
     });
     otherFiles.forEach(function (file) {
-      file.hidden = !file.querySelector('.finding:not([hidden])');
+      show(file, !!file.querySelector('.finding:not([hidden])'));
     });
     // Clean applications have no finding of any rule.
     cleans.forEach(function (c) {
-      c.el.hidden = rule !== '' || (query !== '' && c.name.indexOf(query) === -1);
-      if (!c.el.hidden) { cleanShown += 1; }
+      if (show(c.el, rule === '' && (query === '' || c.name.indexOf(query) !== -1))) { cleanShown += 1; }
     });
     shown.textContent = 'Showing ' + plural(findingsShown, 'finding') + ' in ' +
       plural(appsShown, 'application') + ', and ' + plural(cleanShown, 'application') + ' without findings.';
-    noneShown.hidden = findingsShown + cleanShown > 0;
+    show(noneShown, findingsShown + cleanShown === 0);
   }
   ruleFilter.addEventListener('change', apply);
   search.addEventListener('input', apply);
@@ -74,13 +75,22 @@
   openTarget();
 
   // --- diagrams of clean applications -------------------------------------------------------
-  var scenes = null;
-  function sceneAt(index) {
-    if (scenes === null) {
-      var data = document.getElementById('scenes');
-      try { scenes = JSON.parse(data ? data.textContent : '[]'); } catch (e) { scenes = []; }
+  // The element holds {"strings": [...], "scenes": [...]}; every string of a scene is an index
+  // into `strings` (see Scene::to_json in src/report/html/svg.rs).
+  var data = null;
+  function load() {
+    if (data === null) {
+      var element = document.getElementById('scenes');
+      try { data = JSON.parse(element ? element.textContent : '{}'); } catch (e) { data = {}; }
+      if (!data || typeof data !== 'object') { data = {}; }
+      if (!Array.isArray(data.strings)) { data.strings = []; }
+      if (!Array.isArray(data.scenes)) { data.scenes = []; }
     }
-    return Array.isArray(scenes) ? scenes[index] : undefined;
+    return data;
+  }
+  function str(i) {
+    var s = load().strings[i];
+    return typeof s === 'string' ? s : '';
   }
   function num(v) { return typeof v === 'number' && isFinite(v) ? String(v) : '0'; }
   function node(name, cls, attrs) {
@@ -89,57 +99,64 @@
     Object.keys(attrs).forEach(function (k) { el.setAttribute(k, num(attrs[k])); });
     return el;
   }
-  // A line is [class, text] or [class, text, full text].
-  function textLine(line, x, y) {
-    var t = node('text', line[0], { x: x, y: y });
-    t.textContent = String(line[1]);
-    if (line.length > 2) {
-      var title = document.createElementNS(SVG, 'title');
-      title.textContent = String(line[2]);
-      t.appendChild(title);
+  // Appends the lines that start at shape[from]: line k has its baseline at (x, y + k * LINE).
+  function lines(svg, shape, from, x, y) {
+    var k = 0;
+    for (var i = from; i + 1 < shape.length; k += 1) {
+      var cut = shape[i] < 0;
+      var t = node('text', str(cut ? -1 - shape[i] : shape[i]), { x: x, y: y + k * LINE });
+      t.textContent = str(shape[i + 1]);
+      if (cut) {
+        var title = document.createElementNS(SVG, 'title');
+        title.textContent = str(shape[i + 2]);
+        t.appendChild(title);
+      }
+      svg.appendChild(t);
+      i += cut ? 3 : 2;
     }
-    return t;
   }
   function draw(scene, label) {
     var svg = node('svg', 'flow', { width: scene[0], height: scene[1] });
     svg.setAttribute('viewBox', '0 0 ' + num(scene[0]) + ' ' + num(scene[1]));
     svg.setAttribute('role', 'img');
     svg.setAttribute('aria-label', label);
-    (scene[2] || []).forEach(function (s) {
+    (Array.isArray(scene[2]) ? scene[2] : []).forEach(function (s) {
+      if (!Array.isArray(s)) { return; }
       if (typeof s[0] === 'number') {
-        // A box: [x, y, w, h, class, lines].
-        svg.appendChild(node('rect', s[4], { x: s[0], y: s[1], width: s[2], height: s[3] }));
-        (s[5] || []).forEach(function (line, k) {
-          svg.appendChild(textLine(line, s[0] + PAD, s[1] + FIRST_BASELINE + k * LINE));
-        });
+        // A box: x, y, w, h, class, lines.
+        svg.appendChild(node('rect', str(s[4]), { x: s[0], y: s[1], width: s[2], height: s[3] }));
+        lines(svg, s, 5, s[0] + PAD, s[1] + FIRST_BASELINE);
       } else if (Array.isArray(s[0])) {
-        // An arrow: [[x0, y0, x1, y1, ...], class, x, y, lines].
+        // An arrow: points, class, label position, lines.
         var d = '';
         for (var i = 0; i + 1 < s[0].length; i += 2) {
           d += (i === 0 ? 'M' : 'L') + num(s[0][i]) + ' ' + num(s[0][i + 1]);
         }
-        var path = node('path', s[1], {});
+        var path = node('path', str(s[1]), {});
         path.setAttribute('d', d);
         svg.appendChild(path);
-        (s[4] || []).forEach(function (line, k) {
-          svg.appendChild(textLine(line, s[2], s[3] + k * LINE));
-        });
+        lines(svg, s, 4, s[2], s[3]);
       }
     });
     return svg;
   }
-  document.addEventListener('toggle', function (event) {
-    var details = event.target;
-    if (!details.open || !details.hasAttribute('data-scene') || details.querySelector('svg')) { return; }
-    var scene = sceneAt(Number(details.getAttribute('data-scene')));
-    var box = document.createElement('div');
+  // A clean application's button draws its diagram under it, or hides it again.
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest ? event.target.closest('button[data-scene]') : null;
+    if (!button) { return; }
+    var open = button.getAttribute('aria-expanded') !== 'true';
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    button.parentNode.classList.toggle('open', open);
+    var box = button.nextElementSibling;
+    if (box) { box.hidden = !open; return; }
+    box = document.createElement('div');
     box.className = 'scroll';
+    var scene = load().scenes[Number(button.getAttribute('data-scene'))];
     if (Array.isArray(scene)) {
-      var summary = details.querySelector('summary');
-      box.appendChild(draw(scene, 'Sign-in flow of ' + (summary ? summary.textContent : '')));
+      box.appendChild(draw(scene, 'Sign-in flow of ' + button.textContent));
     } else {
       box.textContent = 'No diagram for this application.';
     }
-    details.appendChild(box);
-  }, true);
+    button.parentNode.appendChild(box);
+  });
 })();

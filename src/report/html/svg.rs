@@ -415,7 +415,7 @@ pub fn layout(graph: &FlowGraph) -> Scene {
         if a.to == a.from + 1 {
             let (x0, x1) = (xs[a.from] + widths[a.from], xs[a.to]);
             let label = a.lines(chars_in(x1 - x0 - 8));
-            let first = centre - 5 - (label.len() as i32 - 1) * LINE;
+            let first = centre - 5 - (label.len().max(1) as i32 - 1) * LINE;
             shapes.push(Shape::Arrow {
                 points: vec![(x0, centre), (x1 - 2, centre)],
                 class,
@@ -440,7 +440,7 @@ pub fn layout(graph: &FlowGraph) -> Scene {
             let y = nodes_bottom + LANE_BASE + below_heights[..=k].iter().sum::<i32>() - 4;
             (y, tops[a.from] + heights[a.from], tops[a.to] + heights[a.to] + 2)
         };
-        let first = lane_y - 4 - (label.len() as i32 - 1) * LINE;
+        let first = lane_y - 4 - (label.len().max(1) as i32 - 1) * LINE;
         shapes.push(Shape::Arrow {
             points: vec![(sx, start_y), (sx, lane_y), (ex, lane_y), (ex, end_y)],
             class,
@@ -482,35 +482,67 @@ impl Scene {
         out.push_str("</svg>");
     }
 
-    /// The scene as compact JSON for the page's script: `[width, height, shapes]`, a box as
-    /// `[x, y, w, h, class, lines]`, an arrow as `[[x0, y0, x1, y1, ...], class, x, y, lines]`,
-    /// a line as `[class, text]` or `[class, text, full text]`. Not yet escaped for a script
+    /// The scene as compact JSON for the page's script, every string an index into `strings`
+    /// (IdP, authenticator and class names repeat across thousands of applications):
+    /// `[width, height, shapes]`; a box is `[x, y, w, h, class, line...]`, an arrow
+    /// `[[x0, y0, x1, y1, ...], class, x, y, line...]`; a line is two numbers, `class, text`, or
+    /// three, `-1 - class, text, full text`, when the text was cut. Not yet escaped for a script
     /// element (see `escape::json_for_script`).
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::{Value, json};
-        let lines = |lines: &[Line]| -> Value {
-            Value::Array(
-                lines
-                    .iter()
-                    .map(|l| match &l.full {
-                        Some(full) => json!([l.class, l.text, full]),
-                        None => json!([l.class, l.text]),
-                    })
-                    .collect(),
-            )
-        };
-        let shapes: Vec<Value> = self
-            .shapes
-            .iter()
-            .map(|s| match s {
-                Shape::Box { x, y, w, h, class, lines: l } => json!([x, y, w, h, class, lines(l)]),
-                Shape::Arrow { points, class, at, label } => {
-                    let flat: Vec<i32> = points.iter().flat_map(|&(x, y)| [x, y]).collect();
-                    json!([flat, class, at.0, at.1, lines(label)])
+    pub fn to_json(&self, strings: &mut Strings) -> String {
+        let mut out = format!("[{},{},[", self.width, self.height);
+        for (i, shape) in self.shapes.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let (head, lines) = match shape {
+                Shape::Box { x, y, w, h, class, lines } => {
+                    (format!("[{x},{y},{w},{h},{}", strings.index(class)), lines)
                 }
-            })
-            .collect();
-        json!([self.width, self.height, shapes])
+                Shape::Arrow { points, class, at, label } => {
+                    let flat: Vec<String> =
+                        points.iter().flat_map(|&(x, y)| [x.to_string(), y.to_string()]).collect();
+                    (format!("[[{}],{},{},{}", flat.join(","), strings.index(class), at.0, at.1), label)
+                }
+            };
+            out.push_str(&head);
+            for l in lines {
+                let class = strings.index(l.class);
+                let text = strings.index(&l.text);
+                match &l.full {
+                    Some(full) => {
+                        out.push_str(&format!(",{},{text},{}", -1 - class as i64, strings.index(full)))
+                    }
+                    None => out.push_str(&format!(",{class},{text}")),
+                }
+            }
+            out.push(']');
+        }
+        out.push_str("]]");
+        out
+    }
+}
+
+/// The strings of the diagrams drawn by the page's script, each stored once.
+#[derive(Default)]
+pub struct Strings {
+    index: std::collections::HashMap<String, usize>,
+    list: Vec<String>,
+}
+
+impl Strings {
+    /// The index of `s`, added if new.
+    pub fn index(&mut self, s: &str) -> usize {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+
+    /// The table as a JSON array (not yet escaped for a script element).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.list).unwrap_or_else(|_| "[]".to_string())
     }
 }
 
@@ -532,3 +564,6 @@ fn push_text(out: &mut String, l: &Line, x: i32, y: i32) {
     }
     out.push_str("</text>");
 }
+
+#[cfg(test)]
+mod tests;
