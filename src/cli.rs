@@ -16,7 +16,7 @@ use crate::check::{self, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Strategy;
 use crate::fix;
-use crate::report::{concise, github, html, human, json, junit, sarif, severity_name};
+use crate::report::{concise, github, human, json, junit, markdown, sarif, severity_name};
 use crate::rules;
 
 #[derive(Parser)]
@@ -45,6 +45,36 @@ enum Command {
     Init,
     /// Apply one remedy to every JIT/MFA conflict: guard the MFA steps, or enable JIT.
     Fix(FixArgs),
+    /// Draw the sign-in flow of applications (Mermaid or Graphviz DOT), findings' paths marked.
+    Graph(GraphArgs),
+}
+
+#[derive(clap::Args)]
+struct GraphArgs {
+    /// Files and directories (as for `check`).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Draw only the application of this name (one diagram per tenant that defines it).
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
+    /// Diagram language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+    /// The config file (default: `.authlint.yaml` in the current directory or above).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Worker threads [default: AUTHLINT_THREADS, or the CPUs available, container quota
+    /// included].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (GitHub renders it in Markdown).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
 }
 
 #[derive(clap::Args)]
@@ -131,8 +161,9 @@ enum Format {
     Github,
     /// JUnit XML, for CI test reports.
     Junit,
-    /// One self-contained HTML page with flow diagrams (a CI artifact to open in a browser).
-    Html,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY: counts, a findings table and
+    /// the flows with findings as Mermaid diagrams (under 65,000 characters).
+    Markdown,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,7 +194,13 @@ pub fn main() -> ExitCode {
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(info) => {
-                print!("{}", rules::explain_text(info));
+                print!(
+                    "# {} ({})\n\n{}\n\n{}",
+                    info.id,
+                    severity_name(info.severity),
+                    info.summary,
+                    info.doc
+                );
                 ExitCode::from(EXIT_OK)
             }
             None => {
@@ -173,7 +210,43 @@ pub fn main() -> ExitCode {
         },
         Command::Init => init(Path::new(config::FILE_NAME)),
         Command::Fix(args) => run_fix(args),
+        Command::Graph(args) => run_graph(args),
     }
+}
+
+/// `authlint graph`: checks as `check` does, then draws the applications asked for. Exit 0, or 2
+/// when it cannot run or there is no application of the name given.
+fn run_graph(args: GraphArgs) -> ExitCode {
+    if let Some(n) = args.threads {
+        crate::workers::request(usize::from(n));
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config = match Config::discover(&cwd, args.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return cannot_run(&[e]),
+    };
+    // The run adds the config's custom authenticators to the catalogue; the graph needs them too.
+    let mut catalogue = Catalogue::builtin();
+    catalogue.add_custom(&config.authenticators);
+    let options = Options { paths: args.paths, config, ..Options::default() };
+    let report = match check::run(&options, &Catalogue::builtin()) {
+        Ok(r) => r,
+        Err(messages) => return cannot_run(&messages),
+    };
+    let chosen = match crate::graph::select::select(&report, args.app.as_deref()) {
+        Ok(c) => c,
+        Err(message) => return cannot_run(&[message]),
+    };
+    let graphs: Vec<crate::graph::FlowGraph> =
+        chosen.into_iter().map(|i| crate::graph::build(&report, &catalogue, i)).collect();
+    let text = match args.format {
+        GraphFormat::Mermaid => crate::graph::mermaid::render(&graphs),
+        GraphFormat::Dot => crate::graph::dot::render(&graphs),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    ExitCode::from(EXIT_OK)
 }
 
 fn run_fix(args: FixArgs) -> ExitCode {
@@ -286,6 +359,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         parse_only: args.parse_only,
         ..Options::default()
     };
+    // What the run uses: the built-in catalogue with the config's custom authenticators (the
+    // Markdown report draws flows with it).
+    let mut catalogue = Catalogue::builtin();
+    catalogue.add_custom(&options.config.authenticators);
     let report = match check::run(&options, &Catalogue::builtin()) {
         Ok(r) => r,
         Err(messages) => return cannot_run(&messages),
@@ -324,12 +401,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Sarif => sarif::render(&report),
         Format::Github => github::render(&report),
         Format::Junit => junit::render(&report),
-        Format::Html => {
-            // The diagrams mark the authenticators that need a local account, custom ones too.
-            let mut catalogue = Catalogue::builtin();
-            catalogue.add_custom(&options.config.authenticators);
-            html::render(&report, &catalogue)
-        }
+        Format::Markdown => markdown::render(&report, &catalogue),
     };
     if args.timings {
         let mut laps = report.timings.clone();

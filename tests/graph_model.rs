@@ -103,3 +103,226 @@ fn role_check_is_not_a_guard_and_the_path_says_so() {
         "{lines:#?}"
     );
 }
+
+const GOOGLE: &str = "name: Google\nprovisioning:\n  jit:\n    isEnabled: false\n";
+
+/// An application file with `steps` (id, options as `idp/authenticator`) and an optional script.
+fn app_yaml(name: &str, steps: &[(u32, &[&str])], script: Option<&str>) -> String {
+    let mut out = format!("name: {name}\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n");
+    for (id, options) in steps {
+        out.push_str(&format!("    - id: {id}\n      options:\n"));
+        for o in *options {
+            let (idp, auth) = o.split_once('/').unwrap_or((o, ""));
+            out.push_str(&format!("        - {{ idp: {idp}, authenticator: {auth} }}\n"));
+        }
+    }
+    if let Some(s) = script {
+        out.push_str("  script: |\n");
+        for line in s.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn huge_flows_are_cut_and_say_so_but_keep_the_conflict_path() {
+    // 250 places that run step 2, each after its own chain of conditions: 250 transitions from
+    // step 1 to step 2, the later ones with more conditions than are shown.
+    let steps: Vec<(u32, &[&str])> =
+        vec![(1, &["LOCAL/BasicAuthenticator", "Google/GoogleOIDCAuthenticator"]), (2, &["LOCAL/totp"])];
+    let mut script = String::from("var onLoginRequest = function (context) {\n    executeStep(1);\n    ");
+    for k in 1..=250 {
+        script.push_str(&format!("if (context.request.params.p{k}) {{ executeStep(2); }} else "));
+    }
+    script.push_str("{ }\n};\n");
+    let dir = support::tenant_dir(&[
+        ("Applications/big.yml", &app_yaml("big", &steps, Some(&script))),
+        ("IdentityProviders/Google.yml", GOOGLE),
+    ]);
+    let report = report_of(dir.path());
+    let g = graph_of(&report, "big");
+    assert!(g.truncated);
+    assert_eq!(g.edges.len(), graph::MAX_EDGES);
+    assert!(g.notes.iter().any(|n| n.contains("transitions are shown")), "{:?}", g.notes);
+    assert!(g.edges.iter().all(|e| e.conditions.len() <= graph::MAX_CONDITIONS + 1), "conditions are capped");
+    assert!(g.edges.iter().any(|e| e.conditions.last().is_some_and(|c| c == "... and 2 more conditions")));
+    let conflict = g.conflicts.iter().find(|c| c.rule == "jit-mfa-conflict").expect("the conflict is drawn");
+    assert_eq!(conflict.node_ids, ["start", "step-1", "step-2"]);
+    assert!(conflict.edges.iter().all(|&i| g.edges.get(i).is_some_and(|e| e.on_conflict_path)));
+    // The path is connected: each edge starts where the previous one ended.
+    let mut at = "start";
+    for &i in &conflict.edges {
+        assert_eq!(g.edges[i].from, at);
+        at = &g.edges[i].to;
+    }
+    assert_eq!(at, "step-2");
+}
+
+#[test]
+fn odd_applications_still_give_a_graph() {
+    let dir = support::tenant_dir(&[
+        (
+            "Applications/broken.yml",
+            &app_yaml(
+                "broken",
+                &[(1, &["LOCAL/BasicAuthenticator"])],
+                Some("var onLoginRequest = function ("),
+            ),
+        ),
+        ("Applications/empty.yml", &app_yaml("empty", &[], None)),
+        ("IdentityProviders/Google.yml", GOOGLE),
+    ]);
+    let report = report_of(dir.path());
+    let broken = graph_of(&report, "broken");
+    assert!(broken.has_script);
+    assert!(broken.edges.is_empty());
+    assert!(broken.notes.iter().any(|n| n.contains("not valid JavaScript")), "{:?}", broken.notes);
+    let empty = graph_of(&report, "empty");
+    assert_eq!(edge_lines(&empty), ["start -> end []"]);
+    // Out of range: a graph that says so, no panic.
+    let none = graph::build(&report, &Catalogue::builtin(), usize::MAX);
+    assert!(none.nodes.is_empty() && !none.notes.is_empty());
+}
+
+#[test]
+fn organisation_login_and_unknown_idps_are_told_apart() {
+    let dir = support::tenant_dir(&[(
+        "Applications/orgs.yml",
+        &app_yaml(
+            "orgs",
+            &[(
+                1,
+                &[
+                    "SSO/OrganizationAuthenticator",
+                    "Nowhere/OpenIDConnectAuthenticator",
+                    "LOCAL/BasicAuthenticator",
+                ],
+            )],
+            None,
+        ),
+    )]);
+    let report = report_of(dir.path());
+    let g = graph_of(&report, "orgs");
+    let kinds: Vec<(OptionKind, Option<bool>)> = g.nodes[1].options.iter().map(|o| (o.kind, o.jit)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (OptionKind::OrganizationSso, Some(false)),
+            (OptionKind::UnknownIdp, None),
+            (OptionKind::Local, None)
+        ]
+    );
+    let json = serde_json::to_value(&g).expect("serialisable");
+    assert_eq!(json["nodes"][1]["options"][0]["kind"], "organization-sso");
+    assert_eq!(json["nodes"][0]["kind"], "start");
+}
+
+/// How a renderer shows text: line breaks and other control characters as spaces.
+fn shown(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
+        .collect()
+}
+
+mod hostile_names {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+    use support::diagrams::{check_dot, check_mermaid};
+
+    /// Names built from the characters that matter to Mermaid, DOT and Markdown, and any others.
+    fn name() -> impl Strategy<Value = String> {
+        let risky = prop::sample::select(vec![
+            "\"",
+            "<",
+            ">",
+            "&",
+            "`",
+            "|",
+            "%%",
+            "]",
+            "[",
+            "{",
+            "}",
+            ";",
+            ":",
+            "#",
+            "\\",
+            "\n",
+            "\r",
+            "-->",
+            "click ",
+            "style ",
+            "end",
+            "\u{2028}",
+            "#60;",
+            "&lt;",
+            "\\N",
+            "\\\"",
+            "*",
+            "_",
+            "@",
+            "https://x.example",
+            "é",
+            "⚠",
+        ]);
+        prop::collection::vec(
+            prop_oneof![
+                risky.prop_map(str::to_string),
+                "[a-z0-9 ]{1,4}",
+                any::<char>().prop_map(String::from)
+            ],
+            1..12,
+        )
+        .prop_map(|parts| parts.concat())
+        .prop_filter("a name with something visible", |n| !n.trim().is_empty())
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 48, rng_seed: RngSeed::Fixed(18), failure_persistence: None, ..Config::default() })]
+
+        #[test]
+        fn any_name_stays_text_in_every_diagram(app in name(), idp in name(), authenticator in name()) {
+            let application = serde_json::json!({
+                "name": app,
+                "authenticationSequence": {
+                    "type": "USER_DEFINED",
+                    "steps": [
+                        { "id": 1, "options": [
+                            { "idp": "LOCAL", "authenticator": "BasicAuthenticator" },
+                            { "idp": idp, "authenticator": authenticator } ] },
+                        { "id": 2, "options": [ { "idp": "LOCAL", "authenticator": "totp" } ] }
+                    ]
+                }
+            });
+            let provider = serde_json::json!({ "name": idp, "provisioning": { "jit": { "isEnabled": false } } });
+            let dir = support::tenant_dir(&[
+                ("Applications/app.json", &application.to_string()),
+                ("IdentityProviders/idp.json", &provider.to_string()),
+            ]);
+            let report = report_of(dir.path());
+            prop_assume!(report.model.applications.len() == 1);
+            let g = graph::build(&report, &Catalogue::builtin(), 0);
+            prop_assert_eq!(g.conflicts.len(), 1, "the conflict is found whatever the names");
+
+            let mermaid = graph::mermaid::render(std::slice::from_ref(&g));
+            let labels = check_mermaid(&mermaid).map_err(|e| TestCaseError::fail(format!("{e}\n{mermaid}")))?;
+            prop_assert!(labels.iter().any(|l| l.starts_with(&shown(&app))), "{:?} not shown in {:#?}", app, labels);
+            let option = format!("⚠ {}: {} (JIT disabled)", shown(&idp), shown(&authenticator));
+            prop_assert!(labels.iter().any(|l| l.contains(&option)), "{:?} not shown in {:#?}", option, labels);
+
+            let dot = graph::dot::render(std::slice::from_ref(&g));
+            let strings = check_dot(&dot).map_err(|e| TestCaseError::fail(format!("{e}\n{dot}")))?;
+            prop_assert!(strings.iter().any(|s| s.starts_with(&shown(&app))));
+            prop_assert!(strings.iter().any(|s| s.contains(&option)));
+
+            let summary = authlint::report::markdown::render(&report, &Catalogue::builtin());
+            let rows: Vec<&str> = summary.lines().filter(|l| l.starts_with("| error |")).collect();
+            prop_assert_eq!(rows.len(), 1, "one row, not broken by the names:\n{}", summary);
+            let unescaped_pipes = rows[0].chars().zip(std::iter::once(' ').chain(rows[0].chars()))
+                .filter(|&(c, before)| c == '|' && before != '\\').count();
+            prop_assert_eq!(unescaped_pipes, 6, "{}", rows[0]);
+        }
+    }
+}

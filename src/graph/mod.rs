@@ -17,8 +17,18 @@
 //! `truncated` and `notes`.
 
 mod build;
+pub mod dot;
+pub mod mermaid;
+pub mod select;
 
 pub use build::build;
+
+/// The rules whose findings follow a path through the flow: the graph marks their paths.
+pub const PATH_RULES: &[&str] = &[
+    crate::rules::jit_mfa_conflict::ID,
+    crate::rules::mfa_before_subject::ID,
+    crate::rules::undefined_step::ID,
+];
 
 /// At most this many edges per graph (edges on a finding's path are always kept).
 pub const MAX_EDGES: usize = 200;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses some of them.
 
+pub mod diagrams;
+
 use std::path::Path;
 
 /// What one run of the binary did.

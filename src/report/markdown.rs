@@ -1,0 +1,253 @@
+//! `--format markdown`: a summary for a pull-request comment or a GitHub Actions job summary
+//! (`$GITHUB_STEP_SUMMARY`).
+//!
+//! A heading with the counts, a table of them per tenant, a table of findings, then a Mermaid
+//! diagram of each application whose findings follow a path through its flow (GitHub draws
+//! them). GitHub takes at most 65,536 characters in a comment (and 1 MiB per step in a job
+//! summary), so the output stays under 65,000 bytes by default: rows and diagrams past the limit
+//! are left out, and the last line says how many and how to get everything.
+//!
+//! Every name, path and message comes from the user's files: in the tables and headings each
+//! Markdown punctuation character is backslash-escaped (no HTML, links, mentions or emphasis
+//! can form) and line breaks become spaces; the diagrams escape their own way (see
+//! [`crate::graph::mermaid`]), which also keeps backticks out of the fenced block.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::catalogue::Catalogue;
+use crate::check::Report;
+use crate::diagnostic::Severity;
+use crate::graph;
+use crate::report::severity_name;
+use crate::source::FileId;
+
+/// How large the summary may grow.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of the whole output (a character is at least one byte, so this bounds characters).
+    pub max_bytes: usize,
+    /// Rows of the findings table.
+    pub max_rows: usize,
+    /// Diagrams.
+    pub max_diagrams: usize,
+    /// Bytes of one diagram block: a larger one is left out (GitHub gives up on very large
+    /// diagrams anyway).
+    pub max_diagram_bytes: usize,
+    /// Rows of the tenants table.
+    pub max_tenants: usize,
+}
+
+impl Default for Limits {
+    /// Under GitHub's limit for a comment (65,536 characters), with room to spare.
+    fn default() -> Limits {
+        Limits {
+            max_bytes: 65_000,
+            max_rows: 150,
+            max_diagrams: 10,
+            max_diagram_bytes: 20_000,
+            max_tenants: 50,
+        }
+    }
+}
+
+/// Room kept for the last line, which says what was left out.
+const FOOTER_ROOM: usize = 500;
+/// Characters of a table cell beyond which it is cut.
+const MAX_CELL_CHARS: usize = 400;
+
+/// The summary with the default limits. `catalogue` is the one the run used.
+pub fn render(report: &Report, catalogue: &Catalogue) -> String {
+    render_with(report, catalogue, &Limits::default())
+}
+
+pub fn render_with(report: &Report, catalogue: &Catalogue, limits: &Limits) -> String {
+    let budget = limits.max_bytes.saturating_sub(FOOTER_ROOM);
+    let mut out = heading(report, limits);
+
+    let mut rows_shown = 0;
+    if !report.diagnostics.is_empty() {
+        out.push_str("\n### Findings\n\n| severity | rule | location | application | message |\n|---|---|---|---|---|\n");
+        for d in &report.diagnostics {
+            let row = finding_row(report, d);
+            if rows_shown >= limits.max_rows || out.len() + row.len() > budget {
+                break;
+            }
+            out.push_str(&row);
+            rows_shown += 1;
+        }
+    }
+
+    let apps = apps_with_paths(report);
+    let mut diagrams_shown = 0;
+    for &index in &apps {
+        if diagrams_shown >= limits.max_diagrams {
+            break;
+        }
+        let g = graph::build(report, catalogue, index);
+        let mut block = String::new();
+        if diagrams_shown == 0 {
+            block.push_str("\n### Flows\n");
+        }
+        block.push_str(&format!(
+            "\n#### {}\n\n```mermaid\n{}```\n",
+            inline(&g.title()),
+            graph::mermaid::render(std::slice::from_ref(&g))
+        ));
+        if block.len() > limits.max_diagram_bytes {
+            continue;
+        }
+        if out.len() + block.len() > budget {
+            // Later diagrams would not fit either, as a rule; stop building them.
+            break;
+        }
+        out.push_str(&block);
+        diagrams_shown += 1;
+    }
+
+    let rows_left = report.diagnostics.len() - rows_shown;
+    let diagrams_left = apps.len() - diagrams_shown;
+    if rows_left > 0 || diagrams_left > 0 {
+        out.push_str(&format!(
+            "\n_Left out to keep this summary short: {} and {}. `authlint check --format html` writes the full report with every diagram; `--format json` lists every finding._\n",
+            plural(rows_left, "more finding", "more findings"),
+            plural(diagrams_left, "diagram", "diagrams"),
+        ));
+    }
+    out
+}
+
+/// The title line and the counts per tenant.
+fn heading(report: &Report, limits: &Limits) -> String {
+    let count = |s: Severity| report.diagnostics.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings, notes) = (count(Severity::Error), count(Severity::Warning), count(Severity::Note));
+    let mut out = if report.diagnostics.is_empty() {
+        "## authlint: no findings\n".to_string()
+    } else {
+        format!(
+            "## authlint: {}, {}, {}\n",
+            plural(errors, "error", "errors"),
+            plural(warnings, "warning", "warnings"),
+            plural(notes, "note", "notes")
+        )
+    };
+    out.push_str(&format!(
+        "\nChecked {} in {} ({} and {}).\n",
+        plural(report.applications, "application", "applications"),
+        plural(report.files.len(), "file", "files"),
+        plural(report.identity_providers, "identity provider", "identity providers"),
+        plural(report.tenant_summaries().len(), "tenant", "tenants"),
+    ));
+    // Notes per tenant are not in the summaries: counted here, by the tenant of each file.
+    let mut tenant_notes = vec![0usize; report.tenants.len()];
+    for d in report.diagnostics.iter().filter(|d| d.severity == Severity::Note) {
+        if let Some(file) = report.files.try_get(d.span.file)
+            && let Some(n) = tenant_notes.get_mut(file.tenant.0 as usize)
+        {
+            *n += 1;
+        }
+    }
+    let summaries = report.tenant_summaries();
+    out.push_str("\n| tenant | applications | identity providers | errors | warnings | notes |\n|---|---:|---:|---:|---:|---:|\n");
+    for t in summaries.iter().take(limits.max_tenants) {
+        let id = report.tenants.ids().find(|&id| report.tenants.name(id) == t.name);
+        let notes = id.and_then(|id| tenant_notes.get(id.0 as usize)).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            t.name.map_or_else(|| "(files under no tenant root)".to_string(), inline),
+            t.applications,
+            t.identity_providers,
+            t.errors,
+            t.warnings,
+            notes
+        ));
+    }
+    if summaries.len() > limits.max_tenants {
+        out.push_str(&format!("| and {} more tenants | | | | | |\n", summaries.len() - limits.max_tenants));
+    }
+    out
+}
+
+fn finding_row(report: &Report, d: &crate::diagnostic::Diagnostic) -> String {
+    let location = match report.files.try_get(d.span.file) {
+        Some(file) => format!("{}:{}", file.display, file.line_col(d.span.start).line),
+        None => String::new(),
+    };
+    format!(
+        "| {} | `{}` | {} | {} | {} |\n",
+        severity_name(d.severity),
+        d.rule,
+        inline(&location),
+        d.app.as_deref().map(inline).unwrap_or_default(),
+        inline(&d.message)
+    )
+}
+
+/// The applications whose findings follow a path through the flow (those the graph marks), in
+/// the order of their first such finding.
+fn apps_with_paths(report: &Report) -> Vec<usize> {
+    // Applications by (name, file): one lookup per finding, however large the tenant.
+    let mut by_name: HashMap<(&str, FileId), Vec<usize>> = HashMap::new();
+    for (i, app) in report.model.applications.iter().enumerate() {
+        by_name.entry((app.name.value.as_str(), app.file)).or_default().push(i);
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for d in report.diagnostics.iter().filter(|d| graph::PATH_RULES.contains(&d.rule)) {
+        let Some(name) = d.app.as_deref() else { continue };
+        for &i in by_name.get(&(name, d.span.file)).map(Vec::as_slice).unwrap_or(&[]) {
+            if seen.insert(i) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// "1 error", "2 errors".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Text from the input as Markdown inline text (a table cell, a heading): every Markdown
+/// punctuation character backslash-escaped, so that no HTML, link, autolink, mention, emphasis,
+/// code span or table cell boundary can form; line breaks and other control characters as
+/// spaces; cut after [`MAX_CELL_CHARS`] characters.
+pub fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_CELL_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
+            // Harmless inside a line: no Markdown construct starts with them mid-line.
+            ',' | '\'' | '"' | ';' | '=' | '?' | '%' | '/' | '-' | '+' => out.push(c),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_text_cannot_form_markup() {
+        assert_eq!(inline("a|b"), "a\\|b");
+        assert_eq!(inline("<img src=x onerror=alert(1)>"), "\\<img src=x onerror=alert\\(1\\)\\>");
+        assert_eq!(inline("`x`\n# y"), "\\`x\\` \\# y");
+        assert_eq!(
+            inline("@team https://x.example [a](b) **c** ~d~ $e$ &amp;"),
+            "\\@team https\\://x\\.example \\[a\\]\\(b\\) \\*\\*c\\*\\* \\~d\\~ \\$e\\$ \\&amp;"
+        );
+        assert_eq!(inline("payroll"), "payroll");
+        let long = "x".repeat(1000);
+        assert_eq!(inline(&long).chars().count(), MAX_CELL_CHARS + 1);
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Draws authlint's diagrams with the real tools, which `cargo test` does not need: Graphviz
+# (`dot -Tsvg`) for `graph --format dot`, and Mermaid's own parser (npm `mermaid`, in jsdom) for
+# `graph` and the diagrams of `check --format markdown`. Hostile names must come out as text.
+# Installs what it needs (Debian graphviz; npm packages pinned by package-lock.json) and fails,
+# never skips, when it cannot. Called by .ci/run after the build.
+#
+# AUTHLINT=path picks the binary (default: target/debug/authlint).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+bin=${AUTHLINT:-$root/target/debug/authlint}
+fail() { echo "e2e diagrams: $*" >&2; exit 1; }
+
+[ -x "$bin" ] || fail "no authlint binary at $bin (cargo build first)"
+if ! command -v dot > /dev/null; then
+  if command -v apt-get > /dev/null; then
+    apt-get update -qq > /dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends graphviz > /dev/null
+  fi
+fi
+command -v dot > /dev/null || fail "Graphviz (dot) is missing and could not be installed"
+command -v node > /dev/null || fail "node is missing"
+command -v npm > /dev/null || fail "npm is missing"
+# The npm packages go under target/ (ignored by git), not into tests/: the tests walk tests/ for
+# YAML and JSON files.
+tools="$root/target/e2e-diagrams"
+mkdir -p "$tools"
+cp "$here/package.json" "$here/package-lock.json" "$here/check-mermaid.mjs" "$tools/"
+(cd "$tools" && npm ci --no-audit --no-fund --silent) || fail "npm ci failed"
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cd "$root"
+cases="fixtures/tenant fixtures/graph fixtures/ok fixtures/err"
+n=0
+for c in $cases; do
+  n=$((n + 1))
+  "$bin" graph "$c" --format dot > "$out/$n.dot" || fail "authlint graph $c --format dot failed"
+  # Graphviz reports syntax errors (and warnings) on stderr: any is a failure.
+  dot -Tsvg "$out/$n.dot" -o "$out/$n.svg" 2> "$out/$n.dot.err" || fail "dot rejects the graph of $c: $(cat "$out/$n.dot.err")"
+  [ ! -s "$out/$n.dot.err" ] || fail "dot warns about the graph of $c: $(cat "$out/$n.dot.err")"
+  "$bin" graph "$c" > "$out/$n.mmd" || fail "authlint graph $c failed"
+done
+echo "dot: drew the graphs of $cases"
+
+# The hostile names are text in the SVG, never markup.
+hostile="$out/2.svg"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$hostile" || fail "the hostile name is not in the SVG as text"
+if grep -q '<script' "$hostile"; then fail "the SVG holds a <script> element"; fi
+
+# The diagrams of the Markdown summary, one file each.
+status=0
+"$bin" check fixtures/tenant fixtures/graph --format markdown > "$out/summary.md" || status=$?
+[ "$status" -eq 1 ] || fail "check --format markdown: expected exit status 1, got $status"
+awk -v dir="$out" '/^```mermaid$/ { n++; file = dir "/md-" n ".mmd"; next } /^```$/ { file = ""; next } file { print > file }' "$out/summary.md"
+ls "$out"/md-*.mmd > /dev/null 2>&1 || fail "the Markdown summary has no diagram"
+
+node "$tools/check-mermaid.mjs" "$out"/*.mmd \
+  --expect 'pay"roll <script>alert(1)</script> %% comment click a0_n0 call alert() style a0_n0 fill:#f00 `x` | ] } --> \N \" end' \
+  --expect 'Evil"]; click a0_n1 call alert() %% --> <script>alert(1)</script>: Auth<b>|x|</b>&amp; -->' \
+  --expect "context.request.params.x != '\"]; click a0_n0 call alert()..." \
+  || fail "Mermaid rejects a diagram (see above)"
+echo "e2e diagrams: passed"
