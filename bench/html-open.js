@@ -1,6 +1,7 @@
-// Opens an HTML report in Debian's Chromium (headless, through playwright-core from
-// tests/browser/node_modules: NODE_PATH) and prints how long it took to load and how heavy it
-// is, then how long a search keystroke and a rule filter take. Used by bench/html.sh.
+// Opens an HTML report in Debian's Chromium (headless, through playwright-core installed by
+// tests/e2e/html-report/run.sh under target/e2e-html-report, found through NODE_PATH) and prints
+// how long it took to load and how heavy the page is, then how long a search and a rule filter
+// take. Used by bench/html.sh.
 'use strict';
 const { pathToFileURL } = require('node:url');
 const { chromium } = require('playwright-core');

@@ -9,7 +9,7 @@
 #   BENCH_RUNS=5       timed runs        BENCH_DIR=/tmp/authlint-bench (tenant cache, shared with run.sh)
 #   AUTHLINT=path      time this binary instead of building target/release/authlint
 #   BENCH_BROWSER=0    skip the Chromium load (default: run it when /usr/bin/chromium and
-#                      tests/browser/node_modules are there)
+#                      target/e2e-html-report/node_modules, from tests/e2e/html-report/run.sh, are there)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,7 +81,7 @@ findings=$(grep -o '<section class="finding' "$page" | wc -l)
 json_size=$((size - $(grep -bo '<script type="application/json" id="scenes">' "$page" | cut -d: -f1)))
 
 browser="(skipped)"
-node_modules=$root/tests/browser/node_modules
+node_modules=$root/target/e2e-html-report/node_modules
 if [ "${BENCH_BROWSER:-1}" != 0 ] && [ -x /usr/bin/chromium ] && [ -d "$node_modules/playwright-core" ]; then
   log "opening the page in Chromium"
   browser=$(NODE_PATH=$node_modules node "$root/bench/html-open.js" "$page")

@@ -1,7 +1,7 @@
 //! `check --format html`: the page's structure (a snapshot of the example tenant's report, style
 //! sheet and script left out), its Content-Security-Policy, its determinism, and that hostile
 //! names and scripts (`fixtures/html/hostile`) never reach it as markup. The browser test
-//! (`tests/browser`, run by `.ci/run`) checks the same page in Chromium.
+//! (`tests/e2e/html-report`, run by `.ci/run`) checks the same page in Chromium.
 
 mod support;
 

@@ -4,7 +4,7 @@
 // drawn; hostile names and scripts stay text; the filter and the search work from the keyboard;
 // the dark theme applies. It also writes docs/report.png, the screenshot in the README.
 //
-// Run by .ci/run (`npm ci && npm test` here). Needs /usr/bin/chromium (or CHROMIUM=path) and
+// Run by run.sh beside it (from .ci/run). Needs /usr/bin/chromium (or CHROMIUM=path) and
 // target/debug/authlint (or AUTHLINT=path); fails, never skips, when either is missing.
 'use strict';
 const { test, before, after } = require('node:test');
@@ -16,7 +16,7 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const { pathToFileURL } = require('node:url');
 const { chromium } = require('playwright-core');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const AUTHLINT = process.env.AUTHLINT || path.join(ROOT, 'target', 'debug', 'authlint');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // A tenant root whose name is itself hostile: it shows in paths and in the tenant summary.
