@@ -73,6 +73,13 @@
   }
   window.addEventListener('hashchange', openTarget);
   openTarget();
+  // A second click on the same link changes no hash: open the documentation all the same.
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest ? event.target.closest('a[href^="#doc-"]') : null;
+    var target = link && document.getElementById(link.getAttribute('href').slice(1));
+    var details = target && target.closest('details');
+    if (details) { details.open = true; }
+  });
 
   // --- diagrams of clean applications -------------------------------------------------------
   // The element holds {"strings": [...], "scenes": [...]}; every string of a scene is an index

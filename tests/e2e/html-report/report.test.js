@@ -141,6 +141,11 @@ test('the example report loads quietly, draws its diagrams and marks the conflic
   await payroll.locator('a.explain').first().click();
   assert.equal(await page.locator('details#rule-jit-mfa-conflict').evaluate((d) => d.open), true);
   assert.match(await page.locator('#doc-jit-mfa-conflict').textContent(), /^# jit-mfa-conflict \(error\)/);
+  // Closed again, the same link opens it again (the hash does not change).
+  await page.locator('details#rule-jit-mfa-conflict > summary').click();
+  assert.equal(await page.locator('details#rule-jit-mfa-conflict').evaluate((d) => d.open), false);
+  await payroll.locator('a.explain').first().click();
+  assert.equal(await page.locator('details#rule-jit-mfa-conflict').evaluate((d) => d.open), true);
   assertQuiet(opened);
   await opened.context.close();
 });
