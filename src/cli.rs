@@ -16,7 +16,7 @@ use crate::check::{self, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Strategy;
 use crate::fix;
-use crate::report::{concise, github, human, json, junit, markdown, sarif, severity_name};
+use crate::report::{concise, github, html, human, json, junit, markdown, sarif, severity_name};
 use crate::rules;
 
 #[derive(Parser)]
@@ -166,6 +166,8 @@ enum Format {
     /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY: counts, a findings table and
     /// the flows with findings as Mermaid diagrams (under 65,000 characters).
     Markdown,
+    /// One self-contained HTML page with flow diagrams (a CI artifact to open in a browser).
+    Html,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,13 +198,7 @@ pub fn main() -> ExitCode {
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(info) => {
-                print!(
-                    "# {} ({})\n\n{}\n\n{}",
-                    info.id,
-                    severity_name(info.severity),
-                    info.summary,
-                    info.doc
-                );
+                print!("{}", rules::explain_text(info));
                 ExitCode::from(EXIT_OK)
             }
             None => {
@@ -405,6 +401,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Github => github::render(&report),
         Format::Junit => junit::render(&report),
         Format::Markdown => markdown::render(&report, &catalogue),
+        Format::Html => html::render(&report, &catalogue),
     };
     if args.timings {
         let mut laps = report.timings.clone();

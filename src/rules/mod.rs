@@ -98,6 +98,17 @@ pub fn registry() -> &'static [RuleInfo] {
     })
 }
 
+/// What `authlint explain RULE` prints (the HTML report shows the same text).
+pub fn explain_text(info: &RuleInfo) -> String {
+    format!(
+        "# {} ({})\n\n{}\n\n{}",
+        info.id,
+        crate::report::severity_name(info.severity),
+        info.summary,
+        info.doc
+    )
+}
+
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
     registry().iter().find(|r| r.id == id)
 }
