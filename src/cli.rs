@@ -213,16 +213,22 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `authlint graph`: checks as `check` does, then draws the applications asked for. Exit 0, or 2
-/// when it cannot run or there is no application of the name given.
-fn run_graph(args: GraphArgs) -> ExitCode {
-    if let Some(n) = args.threads {
+/// What every command that checks does first: the worker threads asked for, and the config
+/// (`--config FILE`, or `.authlint.yaml` in the current directory or above).
+fn prepare(threads: Option<u16>, config: Option<&Path>) -> Result<Config, ExitCode> {
+    if let Some(n) = threads {
         crate::workers::request(usize::from(n));
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    let config = match Config::discover(&cwd, args.config.as_deref()) {
+    Config::discover(&cwd, config).map_err(|e| cannot_run(&[e]))
+}
+
+/// `authlint graph`: checks as `check` does, then draws the applications asked for. Exit 0, or 2
+/// when it cannot run or there is no application of the name given.
+fn run_graph(args: GraphArgs) -> ExitCode {
+    let config = match prepare(args.threads, args.config.as_deref()) {
         Ok(c) => c,
-        Err(e) => return cannot_run(&[e]),
+        Err(code) => return code,
     };
     // The run adds the config's custom authenticators to the catalogue; the graph needs them too.
     let mut catalogue = Catalogue::builtin();
@@ -249,13 +255,9 @@ fn run_graph(args: GraphArgs) -> ExitCode {
 }
 
 fn run_fix(args: FixArgs) -> ExitCode {
-    if let Some(n) = args.threads {
-        crate::workers::request(usize::from(n));
-    }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let config = match Config::discover(&cwd, args.config.as_deref()) {
+    let config = match prepare(args.threads, args.config.as_deref()) {
         Ok(c) => c,
-        Err(e) => return cannot_run(&[e]),
+        Err(code) => return code,
     };
     let strategy = match args.strategy {
         StrategyArg::Guard => Strategy::Guard,
@@ -331,13 +333,9 @@ fn cannot_run(messages: &[String]) -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    if let Some(n) = args.threads {
-        crate::workers::request(usize::from(n));
-    }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let config = match Config::discover(&cwd, args.config.as_deref()) {
+    let config = match prepare(args.threads, args.config.as_deref()) {
         Ok(c) => c,
-        Err(e) => return cannot_run(&[e]),
+        Err(code) => return code,
     };
     let mut paths = args.paths.clone();
     let stdin = if paths.iter().any(|p| p == Path::new("-")) {

@@ -555,11 +555,6 @@ impl Workspace {
     pub fn diagnostics_in(&self, id: FileId) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(move |d| d.span.file == id)
     }
-
-    /// The span of `offset` in file `id` as a zero-width span.
-    pub fn at(&self, id: FileId, offset: usize) -> Span {
-        Span::new(id, offset, offset)
-    }
 }
 
 /// Reads, parses and loads one file; a panic (a bug in authlint) becomes a finding on the file
