@@ -81,6 +81,12 @@ fn hostile_names_stay_inside_labels() {
     let strings = check_dot(&dot).unwrap_or_else(|e| panic!("{e}\n{dot}"));
     assert!(strings.iter().any(|s| s.starts_with(app)), "{strings:#?}");
     assert!(strings.iter().any(|s| s.contains(&format!("⚠ {idp}: Auth<b>|x|</b>&amp; -->"))), "{strings:#?}");
+    // An entity in a name is shown as typed; a right-to-left override as a visible marker.
+    let shown =
+        "$$\\href{javascript:alert(1)}{x}$$ &lt;b&gt; admin⟨U+202E⟩gnp.exe @team www.evil.example #12";
+    assert!(strings.iter().any(|s| s.starts_with(shown)), "{strings:#?}");
+    assert!(labels.iter().any(|l| l.starts_with(shown)), "{labels:#?}");
+    assert!(!dot.contains('\u{202E}') && !mermaid.contains('\u{202E}'));
 }
 
 #[test]
@@ -105,6 +111,7 @@ fn the_checkers_reject_what_would_break_out() {
         "digraph g { a [label=\"x\\ly\"]; }",
         "digraph g { a [label=\"x\"]; } b;",
         "digraph g { a [label=\"x\n\"]; }",
+        "digraph g { a [label=\"x &lt; y\"]; }",
     ] {
         assert!(check_dot(bad).is_err(), "accepted:\n{bad}");
     }

@@ -12,6 +12,7 @@ use authlint::check::check;
 use authlint::report::markdown::{self, Limits};
 use support::authlint_in;
 use support::diagrams::check_mermaid;
+use support::markdown::{outside_code, to_html};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -40,42 +41,30 @@ fn split(summary: &str) -> (Vec<&str>, Vec<String>) {
     (text, diagrams)
 }
 
-/// Pipes that separate cells (not escaped with a backslash).
-fn cell_separators(line: &str) -> usize {
-    let mut count = 0;
-    let mut escaped = false;
-    for c in line.chars() {
-        match c {
-            '\\' if !escaped => escaped = true,
-            '|' if !escaped => count += 1,
-            _ => escaped = false,
-        }
-        if c != '\\' {
-            escaped = false;
-        }
-    }
-    count
-}
-
-/// Checks the structure of a summary: every table row has its cells, nothing outside the
-/// diagrams holds raw HTML or backticks of the input, every diagram is a valid flowchart.
+/// Checks the structure of a summary as GitHub reads it: every table row has its cells, no
+/// link, raw HTML, mention or reference formed outside code, every diagram is a valid
+/// flowchart. Returns the diagrams' labels.
 fn check_summary(summary: &str) -> Vec<String> {
-    let (text, diagrams) = split(summary);
-    for line in &text {
-        if line.starts_with('|') {
-            // Findings: 5 cells; tenants: 6.
-            let findings =
-                is_findings_row(line) || line.starts_with("| severity") || *line == "|---|---|---|---|---|";
-            let expected = if findings { 6 } else { 7 };
-            assert_eq!(cell_separators(line), expected, "a row with the wrong number of cells: {line}");
-        }
-        // `<` only escaped.
-        for (i, c) in line.char_indices() {
-            if c == '<' {
-                assert!(line[..i].ends_with('\\'), "raw `<` in {line}");
-            }
+    let html = to_html(summary);
+    for row in html.split("<tr>").skip(1) {
+        let row = &row[..row.find("</tr>").unwrap_or(row.len())];
+        let cells = row.matches("<td").count() + row.matches("<th").count();
+        // Findings: 5 cells; tenants: 6.
+        assert!(cells == 5 || cells == 6, "a row with {cells} cells: {row}");
+        if row.contains(">error<") || row.contains(">warning<") || row.contains(">note<") {
+            assert_eq!(cells, 5, "a findings row with {cells} cells: {row}");
         }
     }
+    // The last line (what was left out) is authlint's own, in italics.
+    let input_part = html.split("<p><em>Left out").next().unwrap_or("");
+    for formed in ["<a ", "raw HTML omitted", "<img", "<script", "<del>", "<em>", "<strong>"] {
+        assert!(!input_part.contains(formed), "{formed} formed:\n{html}");
+    }
+    let text = outside_code(&html);
+    for reference in ["@", "://", "www.", "#1", "#2", "#3", "&lt;"] {
+        assert!(!text.contains(reference), "{reference} outside code, where GitHub links it:\n{text}");
+    }
+    let (_, diagrams) = split(summary);
     let mut labels = Vec::new();
     for d in &diagrams {
         labels.extend(check_mermaid(d).unwrap_or_else(|e| panic!("{e}\n{d}")));
@@ -108,13 +97,16 @@ fn hostile_names_cannot_break_the_tables() {
     let r = authlint_in(root(), &["check", "fixtures/graph/hostile", "--format", "markdown"]);
     let labels = check_summary(&r.stdout);
     let (text, _) = split(&r.stdout);
-    let rows: Vec<&&str> = text.iter().filter(|l| is_findings_row(l)).collect();
-    assert_eq!(rows.len(), 1, "{}", r.stdout);
-    assert_eq!(cell_separators(rows[0]), 6, "{}", rows[0]);
-    // The name's line breaks did not end the row, and nothing of it reads as markup.
-    for raw in ["<script>", "`x`", "](", "fill:#f00"] {
-        assert!(!text.iter().any(|l| l.contains(raw)), "{raw} unescaped:\n{}", r.stdout);
-    }
+    let rows = text.iter().filter(|l| is_findings_row(l)).count();
+    assert_eq!(rows, 2, "{}", r.stdout);
+    // The names are shown as typed, as code: the hostile application's name with its line
+    // breaks as spaces, the other's bidi control as a marker.
+    let html = to_html(&r.stdout);
+    assert!(
+        html.contains("<code>pay&quot;roll &lt;script&gt;alert(1)&lt;/script&gt; %% comment click a0_n0 call alert() style a0_n0 fill:#f00 `x` | ] } --&gt; \\N \\&quot; end</code>"),
+        "{html}"
+    );
+    assert!(html.contains("admin⟨U+202E⟩gnp.exe") && !html.contains('\u{202E}'), "{html}");
     assert!(labels.iter().any(|l| l.contains("pay\"roll <script>alert(1)</script>")), "{labels:#?}");
 }
 

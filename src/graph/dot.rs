@@ -86,13 +86,18 @@ pub fn quote(lines: &[String]) -> String {
 }
 
 /// Plain text for the inside of a quoted DOT string: `\` and `"` escaped (so that Graphviz's own
-/// escapes such as `\N` or `\l` cannot be spelled by the input), control characters as spaces.
+/// escapes such as `\N` or `\l` cannot be spelled by the input), `&` as `&amp;` (Graphviz reads
+/// `&lt;` and `&#60;` in any label as the character, and writes SVG text through its own
+/// escaper, so an entity in a name would otherwise be shown decoded), control characters as
+/// spaces, bidirectional controls as visible markers.
 pub fn escape(text: &str) -> String {
+    let text = crate::report::untrusted::show_bidi(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
+            '&' => out.push_str("&amp;"),
             c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
             c => out.push(c),
         }
@@ -110,5 +115,8 @@ mod tests {
         assert_eq!(quote(&["x".into(), "<b>y</b>".into()]), "\"x\\n<b>y</b>\"");
         // A trailing backslash cannot escape the closing quote.
         assert_eq!(quote(&["end\\".into()]), "\"end\\\\\"");
+        // An entity in a name is shown as typed, not decoded.
+        assert_eq!(escape("&lt;b&gt; &#60;"), "&amp;lt;b&amp;gt; &amp;#60;");
+        assert_eq!(escape("a\u{2067}b"), "a⟨U+2067⟩b");
     }
 }

@@ -106,13 +106,15 @@ pub fn label(lines: &[String]) -> String {
 /// `<`, `#58;` for `:`), which Mermaid turns into the character itself when it draws the label,
 /// as text. Line breaks and other control characters become spaces.
 pub fn escape(text: &str) -> String {
+    let text = crate::report::untrusted::show_bidi(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             c if c.is_control() => out.push(' '),
             // Not `:`: Mermaid drops the last `;` of a line that matches `style.*:\S*#.*;` before
             // it parses, which would break the entity code before it (`#62` shown as such).
-            c if c.is_alphanumeric() || " .,_-/'=!+*?@$^~()⚠•".contains(c) => out.push(c),
+            // Not `$`: Mermaid (v10.9 and later) typesets `$$...$$` in a label as KaTeX.
+            c if c.is_alphanumeric() || " .,_-/'=!+*?@^~()⚠•".contains(c) => out.push(c),
             // Unicode line and paragraph separators and other invisible characters are not
             // "control", but may still break lines in some renderers.
             '\u{2028}' | '\u{2029}' | '\u{85}' => out.push(' '),
@@ -148,5 +150,9 @@ mod tests {
         assert_eq!(escape("first.idp === 'LOCAL'"), "first.idp === 'LOCAL'");
         assert_eq!(escape("style x fill:#f00;"), "style x fill#58;#35;f00#59;");
         assert_eq!(escape("Zürich-IdP"), "Zürich-IdP");
+        // `$$x$$` would be typeset as KaTeX.
+        assert_eq!(escape("$$\\href{x}$$"), "#36;#36;#92;href#123;x#125;#36;#36;");
+        // A bidirectional control is shown as a marker, itself written as entity codes.
+        assert_eq!(escape("a\u{202E}b"), "a#10216;U+202E#10217;b");
     }
 }

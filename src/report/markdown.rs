@@ -7,10 +7,13 @@
 //! summary), so the output stays under 65,000 bytes by default: rows and diagrams past the limit
 //! are left out, and the last line says how many and how to get everything.
 //!
-//! Every name, path and message comes from the user's files: in the tables and headings each
-//! Markdown punctuation character is backslash-escaped (no HTML, links, mentions or emphasis
-//! can form) and line breaks become spaces; the diagrams escape their own way (see
-//! [`crate::graph::mermaid`]), which also keeps backticks out of the fenced block.
+//! Every name, path and message comes from the user's files, and is written as a code span in
+//! the tables and headings: inside one nothing is markup, and GitHub forms no link, autolink,
+//! `@mention` or `#123` reference (backslash escapes would not stop those: GitHub finds them in
+//! the text after the escapes are gone). Line breaks become spaces, bidirectional controls
+//! visible markers, and `|` is escaped in table cells (GitHub splits cells before it reads code
+//! spans). The diagrams escape their own way (see [`crate::graph::mermaid`]), which also keeps
+//! backticks out of the fenced block.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -19,6 +22,7 @@ use crate::check::Report;
 use crate::diagnostic::Severity;
 use crate::graph;
 use crate::report::severity_name;
+use crate::report::untrusted::{bidi_marker, is_bidi_control};
 use crate::source::FileId;
 
 /// How large the summary may grow.
@@ -90,7 +94,7 @@ pub fn render_with(report: &Report, catalogue: &Catalogue, limits: &Limits) -> S
         }
         block.push_str(&format!(
             "\n#### {}\n\n```mermaid\n{}```\n",
-            inline(&g.title()),
+            code(&g.title(), Context::Heading),
             graph::mermaid::render(std::slice::from_ref(&g))
         ));
         if block.len() > limits.max_diagram_bytes {
@@ -153,7 +157,7 @@ fn heading(report: &Report, limits: &Limits) -> String {
         let notes = id.and_then(|id| tenant_notes.get(id.0 as usize)).copied().unwrap_or(0);
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            t.name.map_or_else(|| "(files under no tenant root)".to_string(), inline),
+            t.name.map_or_else(|| "(files under no tenant root)".to_string(), |n| code(n, Context::Cell)),
             t.applications,
             t.identity_providers,
             t.errors,
@@ -176,9 +180,9 @@ fn finding_row(report: &Report, d: &crate::diagnostic::Diagnostic) -> String {
         "| {} | `{}` | {} | {} | {} |\n",
         severity_name(d.severity),
         d.rule,
-        inline(&location),
-        d.app.as_deref().map(inline).unwrap_or_default(),
-        inline(&d.message)
+        code(&location, Context::Cell),
+        d.app.as_deref().map(|a| code(a, Context::Cell)).unwrap_or_default(),
+        code(&d.message, Context::Cell)
     )
 }
 
@@ -208,29 +212,58 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Text from the input as Markdown inline text (a table cell, a heading): every Markdown
-/// punctuation character backslash-escaped, so that no HTML, link, autolink, mention, emphasis,
-/// code span or table cell boundary can form; line breaks and other control characters as
-/// spaces; cut after [`MAX_CELL_CHARS`] characters.
-pub fn inline(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Where a code span goes: a table cell must also escape `|`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Cell,
+    Heading,
+}
+
+/// Text from the input as a Markdown code span (nothing in it is markup): line breaks and other
+/// control characters as spaces, bidirectional controls as markers, cut after
+/// [`MAX_CELL_CHARS`] characters, fenced by one backtick more than its longest run of
+/// backticks, padded with a space either side (which the span drops) when it starts or ends with
+/// a backtick or a space. Empty text is written as nothing.
+pub fn code(text: &str, context: Context) -> String {
+    let mut body = String::with_capacity(text.len() + 2);
     for (i, c) in text.chars().enumerate() {
         if i == MAX_CELL_CHARS {
-            out.push('…');
+            body.push('…');
             break;
         }
         match c {
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push(' '),
-            // Harmless inside a line: no Markdown construct starts with them mid-line.
-            ',' | '\'' | '"' | ';' | '=' | '?' | '%' | '/' | '-' | '+' => out.push(c),
-            c if c.is_ascii_punctuation() => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => body.push(' '),
+            c if is_bidi_control(c) => body.push_str(&bidi_marker(c)),
+            c => body.push(c),
         }
     }
-    out
+    if body.trim().is_empty() {
+        return String::new();
+    }
+    if context == Context::Cell {
+        // GitHub splits a row at every `|` not escaped by a backslash, code spans or not; a
+        // backslash of the text just before a `|` is doubled so that it cannot pair with ours.
+        let mut escaped = String::with_capacity(body.len() + 8);
+        let mut chars = body.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'|') => escaped.push_str("\\\\"),
+                '|' => escaped.push_str("\\|"),
+                c => escaped.push(c),
+            }
+        }
+        body = escaped;
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span drops one space at either end when there is one at both.
+    let pad = body.starts_with(['`', ' ']) || body.ends_with(['`', ' ']);
+    if pad { format!("{fence} {body} {fence}") } else { format!("{fence}{body}{fence}") }
 }
 
 #[cfg(test)]
@@ -238,16 +271,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inline_text_cannot_form_markup() {
-        assert_eq!(inline("a|b"), "a\\|b");
-        assert_eq!(inline("<img src=x onerror=alert(1)>"), "\\<img src=x onerror=alert\\(1\\)\\>");
-        assert_eq!(inline("`x`\n# y"), "\\`x\\` \\# y");
+    fn input_text_is_a_code_span_that_nothing_in_it_can_close() {
+        assert_eq!(code("payroll", Context::Cell), "`payroll`");
+        assert_eq!(code("a|b", Context::Cell), "`a\\|b`");
+        assert_eq!(code("a|b", Context::Heading), "`a|b`");
+        // A backslash before a pipe cannot escape the backslash that escapes the pipe.
+        assert_eq!(code("a\\|b", Context::Cell), "`a\\\\\\|b`");
+        // A backtick at either end cannot join the fence.
+        assert_eq!(code("`x` and ``y", Context::Cell), "``` `x` and ``y ```");
+        assert_eq!(code(" x ", Context::Cell), "`  x  `");
         assert_eq!(
-            inline("@team https://x.example [a](b) **c** ~d~ $e$ &amp;"),
-            "\\@team https\\://x\\.example \\[a\\]\\(b\\) \\*\\*c\\*\\* \\~d\\~ \\$e\\$ \\&amp;"
+            code("@team https://x.example #12\n# h", Context::Cell),
+            "`@team https://x.example #12 # h`"
         );
-        assert_eq!(inline("payroll"), "payroll");
+        assert_eq!(code("admin\u{202E}gnp", Context::Heading), "`admin⟨U+202E⟩gnp`");
+        assert_eq!(code("", Context::Cell), "");
+        assert_eq!(code("\n", Context::Cell), "");
         let long = "x".repeat(1000);
-        assert_eq!(inline(&long).chars().count(), MAX_CELL_CHARS + 1);
+        assert_eq!(code(&long, Context::Cell).chars().count(), MAX_CELL_CHARS + 1 + 2);
     }
 }

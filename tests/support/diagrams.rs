@@ -162,6 +162,16 @@ fn dot_tokens(text: &str) -> Result<Vec<Token>, String> {
                             None => return Err("an unclosed string".into()),
                         },
                         Some('\n') | Some('\r') => return Err("a raw line break in a string".into()),
+                        // Graphviz reads entities in any label (`&lt;`, `&#60;`): authlint writes
+                        // only `&amp;`, so that the input's own `&` is shown as typed.
+                        Some('&') => {
+                            for want in "amp;".chars() {
+                                if chars.next() != Some(want) {
+                                    return Err("an `&` that Graphviz would read as an entity".into());
+                                }
+                            }
+                            s.push('&');
+                        }
                         Some(c) => s.push(c),
                     }
                 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test file uses some of them.
 
 pub mod diagrams;
+pub mod markdown;
 
 use std::path::Path;
 

@@ -6,13 +6,15 @@
 //! five characters that can end a text or an attribute or start markup, so the same call is safe
 //! in every one of those places.
 
+use crate::report::untrusted::{bidi_marker, is_bidi_control};
+
 /// Appends `text` to `out`, escaped for HTML or SVG element text and for a `"`-quoted attribute
 /// value: `&`, `<`, `>`, `"` and `'` become character references; control characters other than
 /// tab and line breaks (which the HTML parser reports as errors, and which no report needs) become
-/// U+FFFD.
+/// U+FFFD; bidirectional controls become visible markers (see [`crate::report::untrusted`]).
 pub fn push(out: &mut String, text: &str) {
     // Most text needs nothing: copy it in one go.
-    if !text.bytes().any(needs_escape) && !text.chars().any(is_control) {
+    if !text.bytes().any(needs_escape) && !text.chars().any(|c| is_control(c) || is_bidi_control(c)) {
         out.push_str(text);
         return;
     }
@@ -24,6 +26,7 @@ pub fn push(out: &mut String, text: &str) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if is_control(c) => out.push('\u{FFFD}'),
+            c if is_bidi_control(c) => out.push_str(&bidi_marker(c)),
             c => out.push(c),
         }
     }
@@ -87,6 +90,14 @@ mod tests {
     #[test]
     fn control_characters_become_replacement_characters() {
         assert_eq!(escape("a\u{0}b\u{1b}[31mc\u{7f}"), "a\u{FFFD}b\u{FFFD}[31mc\u{FFFD}");
+    }
+
+    #[test]
+    fn bidi_controls_become_visible_markers() {
+        assert_eq!(
+            escape("admin\u{202E}gnp.exe \u{2066}x\u{2069}"),
+            "admin⟨U+202E⟩gnp.exe ⟨U+2066⟩x⟨U+2069⟩"
+        );
     }
 
     #[test]

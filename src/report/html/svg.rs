@@ -530,12 +530,13 @@ pub struct Strings {
 }
 
 impl Strings {
-    /// The index of `s`, added if new.
+    /// The index of `s`, added if new. The page's script puts these strings into the page as
+    /// text, so they are stored as they are to be shown: bidirectional controls as markers.
     pub fn index(&mut self, s: &str) -> usize {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        self.list.push(s.to_string());
+        self.list.push(crate::report::untrusted::show_bidi(s).into_owned());
         self.index.insert(s.to_string(), self.list.len() - 1);
         self.list.len() - 1
     }

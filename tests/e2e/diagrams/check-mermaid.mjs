@@ -55,10 +55,14 @@ for (const file of files) {
     for (const c of vertex.classes ?? []) {
       if (!['conflict', 'note', 'unconfigured'].includes(c)) problems.push(`${id} has the class ${c}`);
     }
+    // Mermaid typesets `$$...$$` in a label as KaTeX (which renders links): the dollars must
+    // reach the parser as entity codes.
+    if (String(vertex.text ?? '').includes('$$')) problems.push(`${id} has $$ in its label: ${vertex.text}`);
     labels.push(decode(vertex.text, problems, id));
   }
   for (const sub of db.getSubGraphs()) {
     if (!/^a\d+$/.test(sub.id)) problems.push(`a subgraph with an id authlint does not write: ${sub.id}`);
+    if (String(sub.title ?? '').includes('$$')) problems.push(`${sub.id} has $$ in its title: ${sub.title}`);
     labels.push(decode(sub.title, problems, sub.id));
   }
   const edges = db.getEdges();

@@ -47,6 +47,8 @@ echo "dot: drew the graphs of $cases"
 # The hostile names are text in the SVG, never markup.
 hostile="$out/2.svg"
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$hostile" || fail "the hostile name is not in the SVG as text"
+# An entity in a name is drawn as typed, and a right-to-left override as a visible marker.
+grep -q '&amp;lt;b&amp;gt; admin⟨U+202E⟩gnp.exe' "$hostile" || fail "an entity or a bidi control in a name is not drawn as typed"
 if grep -q '<script' "$hostile"; then fail "the SVG holds a <script> element"; fi
 
 # The diagrams of the Markdown summary, one file each.
@@ -60,5 +62,6 @@ node "$tools/check-mermaid.mjs" "$out"/*.mmd \
   --expect 'pay"roll <script>alert(1)</script> %% comment click a0_n0 call alert() style a0_n0 fill:#f00 `x` | ] } --> \N \" end' \
   --expect 'Evil"]; click a0_n1 call alert() %% --> <script>alert(1)</script>: Auth<b>|x|</b>&amp; -->' \
   --expect "context.request.params.x != '\"]; click a0_n0 call alert()..." \
+  --expect '$$\href{javascript:alert(1)}{x}$$ &lt;b&gt; admin⟨U+202E⟩gnp.exe @team www.evil.example #12' \
   || fail "Mermaid rejects a diagram (see above)"
 echo "e2e diagrams: passed"
