@@ -64,6 +64,13 @@ impl SourceFile {
     }
 
     /// Line and column of a byte offset; offsets past the end clamp to the end of the text.
+    /// The 1-based line holding `offset` (a binary search: no counting of characters, however
+    /// long the line).
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.line_starts().partition_point(|&s| s <= offset).max(1)
+    }
+
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let starts = self.line_starts();
@@ -151,5 +158,8 @@ mod tests {
         assert_eq!(f.line_col(7), LineCol { line: 2, column: 4 });
         assert_eq!(f.line_col(999), LineCol { line: 3, column: 1 });
         assert_eq!(f.line_text(4), "cé d");
+        for offset in [0, 2, 3, 7, 8, 999] {
+            assert_eq!(f.line_of(offset), f.line_col(offset).line, "{offset}");
+        }
     }
 }

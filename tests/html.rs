@@ -69,9 +69,10 @@ fn tags_and_attributes(page: &str) -> Vec<String> {
 /// The page without its style sheet, its script and the hashes that name them: what the snapshot
 /// compares.
 fn structure(page: &str) -> String {
-    let mut out = page.replace(html::STYLE, "/* page.css */").replace(html::SCRIPT, "/* page.js */");
+    let mut out =
+        page.replace(html::STYLE.as_str(), "/* page.css */").replace(html::SCRIPT.as_str(), "/* page.js */");
     // The policy writes the hashes' quotes as `&#39;`.
-    for (content, name) in [(html::STYLE, "STYLE"), (html::SCRIPT, "SCRIPT")] {
+    for (content, name) in [(html::STYLE.as_str(), "STYLE"), (html::SCRIPT.as_str(), "SCRIPT")] {
         let hash = html::csp_hash(content).replace('\'', "&#39;");
         assert!(out.contains(&hash), "the policy names the {name} hash");
         out = out.replace(&hash, &format!("&#39;sha256-{name}&#39;"));
@@ -270,4 +271,122 @@ fn a_tenant_without_findings_still_gets_a_page() {
     assert!(page.contains("<h2 id=\"apps-h\">Applications with findings (0)</h2>\n<p>None.</p>"), "{page}");
     assert!(page.contains("data-scene=\"0\""), "the clean application can be drawn");
     assert!(page.ends_with("</html>\n"));
+}
+
+/// `authlint check . --format html` in a new tenant made of `files`: (exit status, page).
+fn page_of(files: &[(&str, &str)]) -> (i32, String) {
+    let dir = support::tenant_dir(files);
+    let run = support::authlint_in(dir.path(), &["check", ".", "--format", "html"]);
+    (run.code, run.stdout)
+}
+
+const GOOGLE_NO_JIT: &str = "name: Google\nprovisioning:\n  jit:\n    isEnabled: false\n";
+
+/// An application named `name` whose step 1 offers `idp` and step 2 TOTP.
+fn two_steps(name: &str, idp: &str) -> String {
+    let authenticator = if idp == "LOCAL" { "BasicAuthenticator" } else { "GoogleOIDCAuthenticator" };
+    format!(
+        "name: \"{name}\"\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        - {{ idp: {idp}, authenticator: {authenticator} }}\n    - id: 2\n      options:\n        - {{ idp: LOCAL, authenticator: totp }}\n"
+    )
+}
+
+/// The `<article>` of each application with findings: (the file it names, its findings' rules).
+fn articles(page: &str) -> Vec<(String, usize)> {
+    between(page, "<article class=\"app\"", "</article>")
+        .iter()
+        .map(|a| {
+            let file =
+                between(a, "file <span class=\"path\">", "</span>").first().map_or("", |f| f).to_string();
+            (file, a.matches("<section class=\"finding").count())
+        })
+        .collect()
+}
+
+#[test]
+fn two_applications_of_one_name_keep_their_own_findings_and_diagrams() {
+    // The clean one comes first: the first definition must not take the other's findings.
+    for (first, second) in [("LOCAL", "Google"), ("Google", "LOCAL")] {
+        let (code, page) = page_of(&[
+            ("IdentityProviders/google.yml", GOOGLE_NO_JIT),
+            ("Applications/a.yml", &two_steps("payroll", first)),
+            ("Applications/b.yml", &two_steps("payroll", second)),
+        ]);
+        assert_eq!(code, 1);
+        let broken = if first == "Google" { "Applications/a.yml" } else { "Applications/b.yml" };
+        let found = articles(&page);
+        // The conflict is filed under the file that has it, with that file's diagram.
+        assert!(found.iter().any(|(file, n)| file == broken && *n >= 1), "{found:?}");
+        let article = between(&page, "<article class=\"app\"", "</article>")
+            .into_iter()
+            .find(|a| a.contains(broken) && a.contains("jit-mfa-conflict"))
+            .unwrap_or_default();
+        assert!(article.contains("GoogleOIDCAuthenticator"), "the diagram of {broken}:\n{article}");
+    }
+}
+
+#[test]
+fn transitions_say_when_no_condition_was_recorded() {
+    let (_, page) = page_of(&[
+        ("IdentityProviders/google.yml", GOOGLE_NO_JIT),
+        ("Applications/plain.yml", &two_steps("plain", "Google")),
+        (
+            "Applications/scripted.yml",
+            &format!(
+                "{}  script: |\n    var onLoginRequest = function (context) {{\n        executeStep(1, {{ onSuccess: function (context) {{ executeStep(2); }} }});\n    }};\n",
+                two_steps("scripted", "Google")
+            ),
+        ),
+    ]);
+    let rows = |app: &str| {
+        let article = between(&page, &format!("<article class=\"app\" data-app=\"{app}\""), "</article>");
+        between(article.first().copied().unwrap_or_default(), "<tr><td>", "</tr>").join("\n")
+    };
+    let plain = rows("plain");
+    assert!(plain.contains("<td>always (no script)</td>"), "{plain}");
+    let scripted = rows("scripted");
+    assert!(!scripted.contains("always"), "a script's edge is never said to be taken always:\n{scripted}");
+    assert!(scripted.contains("(no condition recorded)") || scripted.contains("onSuccess"), "{scripted}");
+}
+
+#[test]
+fn clean_applications_are_listed_once_per_tenant() {
+    let clean = two_steps("clean", "LOCAL");
+    let dir = support::tenant_dir(&[
+        ("dev/IdentityProviders/google.yml", GOOGLE_NO_JIT),
+        ("dev/Applications/a.yml", &clean),
+        ("dev/Applications/b.yml", &two_steps("other", "LOCAL")),
+        ("staging/IdentityProviders/google.yml", GOOGLE_NO_JIT),
+        ("staging/Applications/a.yml", &clean),
+    ]);
+    // Files named out of tenant order on the command line.
+    let run = support::authlint_in(
+        dir.path(),
+        &[
+            "check",
+            "staging/Applications/a.yml",
+            "dev/Applications/b.yml",
+            "dev",
+            "staging",
+            "--format",
+            "html",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let section = between(&run.stdout, "<section id=\"clean\"", "</section>").concat();
+    let headings = between(&section, "<h3 class=\"path\">", "</h3>");
+    assert_eq!(headings, ["dev", "staging"], "{section}");
+    // Each tenant's heading and list are one group, which the search hides as a whole.
+    assert_eq!(section.matches("<div class=\"tenant\"><h3").count(), 2, "{section}");
+}
+
+#[test]
+fn bidi_controls_in_names_are_shown_as_markers() {
+    let (_, page) = page_of(&[
+        ("IdentityProviders/google.yml", GOOGLE_NO_JIT),
+        ("Applications/a.yml", &two_steps("admin\u{202E}gnp.exe", "Google")),
+        ("Applications/b.yml", &two_steps("clean\u{2067}x", "LOCAL")),
+    ]);
+    assert!(page.contains("admin⟨U+202E⟩gnp.exe"), "in the findings");
+    assert!(page.contains("clean⟨U+2067⟩x"), "in the clean list and its diagram's strings");
+    assert!(!page.contains('\u{202E}') && !page.contains('\u{2067}'), "no raw control anywhere");
 }

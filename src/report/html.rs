@@ -28,6 +28,7 @@ mod frame;
 pub mod svg;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use base64::Engine;
 use rayon::prelude::*;
@@ -40,12 +41,21 @@ use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::FlowGraph;
 use crate::report::severity_name;
+use crate::source::FileId;
 use crate::tenants::TenantId;
 
 /// The page's style sheet.
-pub const STYLE: &str = include_str!("html/page.css");
+pub static STYLE: LazyLock<String> = LazyLock::new(|| lf_only(include_str!("html/page.css")));
 /// The page's script: the filter, the search, and the diagrams drawn on demand.
-pub const SCRIPT: &str = include_str!("html/page.js");
+pub static SCRIPT: LazyLock<String> = LazyLock::new(|| lf_only(include_str!("html/page.js")));
+
+/// `text` with every line break written as `\n`. A browser reads `\r\n` and `\r` in a page as
+/// `\n` before it hashes an inline script or style sheet, so a copy of the sources checked out
+/// with Windows line endings would otherwise send hashes that match nothing
+/// (`.gitattributes` also asks git for `\n`).
+fn lf_only(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
 
 /// `'sha256-...'`: the hash source of an inline style or script for the Content-Security-Policy.
 pub fn csp_hash(content: &str) -> String {
@@ -58,8 +68,8 @@ pub fn csp_hash(content: &str) -> String {
 pub fn content_security_policy() -> String {
     format!(
         "default-src 'none'; style-src {}; script-src {}; img-src data:; base-uri 'none'; form-action 'none'",
-        csp_hash(STYLE),
-        csp_hash(SCRIPT)
+        csp_hash(&STYLE),
+        csp_hash(&SCRIPT)
     )
 }
 
@@ -91,29 +101,29 @@ impl AppFindings<'_> {
 pub fn render(report: &Report, catalogue: &Catalogue) -> String {
     let files = &report.files;
     let tenant_of = |d: &Diagnostic| files.try_get(d.span.file).map_or(crate::tenants::LOOSE, |f| f.tenant);
-    // Applications by (tenant, name); the first definition wins, as in the checks.
+    // Applications by (name, file), and by (tenant, name) for findings in another file (the
+    // first definition wins, as in the checks). Two applications of one tenant may share a name
+    // (a copy under another file name): each keeps its own findings and diagram.
+    let mut by_file: HashMap<(&str, FileId), usize> = HashMap::with_capacity(report.model.applications.len());
     let mut by_name: HashMap<(TenantId, &str), usize> =
         HashMap::with_capacity(report.model.applications.len());
     for (i, app) in report.model.applications.iter().enumerate() {
+        by_file.entry((app.name.value.as_str(), app.file)).or_insert(i);
         by_name.entry((app.tenant, app.name.value.as_str())).or_insert(i);
     }
     // Findings grouped by application, in the order of each application's first finding.
     let mut apps: Vec<AppFindings> = Vec::new();
-    let mut app_slot: HashMap<(TenantId, &str), usize> = HashMap::new();
+    let mut app_slot: HashMap<(TenantId, &str, Option<usize>), usize> = HashMap::new();
     let mut others: Vec<&Diagnostic> = Vec::new();
     for d in &report.diagnostics {
         let Some(name) = d.app.as_deref() else {
             others.push(d);
             continue;
         };
-        let key = (tenant_of(d), name);
-        let slot = *app_slot.entry(key).or_insert_with(|| {
-            apps.push(AppFindings {
-                name,
-                tenant: key.0,
-                model_index: by_name.get(&key).copied(),
-                findings: Vec::new(),
-            });
+        let tenant = tenant_of(d);
+        let model_index = by_file.get(&(name, d.span.file)).or_else(|| by_name.get(&(tenant, name))).copied();
+        let slot = *app_slot.entry((tenant, name, model_index)).or_insert_with(|| {
+            apps.push(AppFindings { name, tenant, model_index, findings: Vec::new() });
             apps.len() - 1
         });
         apps[slot].findings.push(d);
@@ -121,8 +131,11 @@ pub fn render(report: &Report, catalogue: &Catalogue) -> String {
     // Errors first, then warnings; otherwise in report order (a stable sort).
     apps.sort_by_key(|a| (a.count(Severity::Error) == 0, a.count(Severity::Warning) == 0));
     let with_findings: std::collections::HashSet<usize> = apps.iter().filter_map(|a| a.model_index).collect();
-    let clean: Vec<usize> =
+    // Clean applications by tenant (files of tenants may come in any order), so that each
+    // tenant's list is one under one heading.
+    let mut clean: Vec<usize> =
         (0..report.model.applications.len()).filter(|i| !with_findings.contains(i)).collect();
+    clean.sort_by_key(|&i| (report.model.applications[i].tenant, i));
 
     // The diagrams, laid out on all cores when there are many.
     let graph = |i: usize| crate::graph::build(report, catalogue, i);
@@ -186,7 +199,7 @@ pub fn render(report: &Report, catalogue: &Catalogue) -> String {
         out.push_str(s);
     }
     out.push_str("]}</script>\n<script>");
-    out.push_str(SCRIPT);
+    out.push_str(&SCRIPT);
     out.push_str("</script>\n</body>\n</html>\n");
     out
 }
@@ -202,7 +215,7 @@ fn push_head(out: &mut String, report: &Report) {
         plural(report.errors(), "error"),
         plural(report.warnings(), "warning")
     ));
-    out.push_str(STYLE);
+    out.push_str(&STYLE);
     out.push_str("</style>\n</head>\n");
 }
 
@@ -361,7 +374,15 @@ fn push_figure<'a>(out: &mut String, graph: &'a FlowGraph) {
             text(out, label_of(&e.to));
             out.push_str("</td><td>");
             let when = svg::edge_label(e.callback.as_deref(), &e.conditions);
-            text(out, if when.is_empty() { "always" } else { &when });
+            // Without a script the steps simply follow each other. With one, an edge without a
+            // condition may still depend on values the analysis could not follow (it keeps only
+            // the conditions it decided): it is not "always".
+            let when = match (when.is_empty(), graph.has_script) {
+                (false, _) => when,
+                (true, false) => "always (no script)".to_string(),
+                (true, true) => "(no condition recorded)".to_string(),
+            };
+            text(out, &when);
             out.push_str("</td><td>");
             let tags: Vec<String> = graph
                 .conflicts
@@ -488,9 +509,11 @@ fn push_clean(out: &mut String, report: &Report, clean: &[usize]) {
         let app = &report.model.applications[i];
         if current != Some(app.tenant) {
             if current.is_some() {
-                out.push_str("</ul>\n");
+                out.push_str("</ul></div>\n");
             }
             current = Some(app.tenant);
+            // One group per tenant: the search hides a group whose applications it all hides.
+            out.push_str("<div class=\"tenant\">");
             if several_tenants {
                 out.push_str("<h3 class=\"path\">");
                 text(out, report.tenants.name(app.tenant).unwrap_or("(files under no tenant root)"));
@@ -506,7 +529,7 @@ fn push_clean(out: &mut String, report: &Report, clean: &[usize]) {
         text(out, &app.name.value);
         out.push_str("</button></li>\n");
     }
-    out.push_str("</ul>\n</section>\n");
+    out.push_str("</ul></div>\n</section>\n");
 }
 
 /// The documentation of every rule with findings, as `authlint explain RULE` prints it.
@@ -527,4 +550,16 @@ fn push_rule_docs(out: &mut String, report: &Report) {
         out.push_str("</pre></details>\n");
     }
     out.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inline_sources_have_the_line_breaks_a_browser_hashes() {
+        assert_eq!(lf_only("a\r\nb\rc\n"), "a\nb\nc\n");
+        assert!(!STYLE.contains('\r') && !SCRIPT.contains('\r'));
+        assert!(content_security_policy().contains(&csp_hash(&lf_only(include_str!("html/page.js")))));
+    }
 }

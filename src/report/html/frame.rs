@@ -47,7 +47,7 @@ pub fn location(files: &SourceFiles, span: Span) -> String {
 fn marked_range(file: &SourceFile, span: Span) -> (usize, usize, usize, usize) {
     let start = span.start.min(file.text.len());
     let end = span.end.min(file.text.len()).max(start);
-    let (first, last) = (file.line_col(start).line, file.line_col(end).line);
+    let (first, last) = (file.line_of(start), file.line_of(end));
     if last - first >= MAX_MARKED_LINES {
         let line_end = line_bounds(file, first).1;
         (start, line_end.max(start), first, first)
@@ -104,7 +104,7 @@ pub fn push_frame(out: &mut String, file: &SourceFile, marks: &[Mark]) {
     let ranges: Vec<(usize, usize, usize, usize)> =
         marks.iter().map(|m| marked_range(file, m.span)).collect();
     // The empty "line" after a final line break is not shown.
-    let last_line = file.line_col(file.text.trim_end_matches('\n').len()).line;
+    let last_line = file.line_of(file.text.trim_end_matches('\n').len());
     // Hunks of lines to show: each mark's lines with their context, merged when they touch.
     let mut hunks: Vec<(usize, usize)> = ranges
         .iter()
@@ -158,7 +158,9 @@ fn push_line(
     }
     // The part of the line shown: all of it, or a window around its marks.
     let (mut shown_from, mut shown_to) = (0, text_of_line.len());
-    if text_of_line.chars().count() > MAX_LINE_CHARS {
+    // Counting stops at the limit: a script on one line may be megabytes long, and a frame is
+    // drawn for each of its findings.
+    if text_of_line.len() > MAX_LINE_CHARS && text_of_line.chars().nth(MAX_LINE_CHARS).is_some() {
         let marks_from = on_line.iter().map(|m| m.0).min();
         let marks_to = on_line.iter().map(|m| m.1).max();
         match (marks_from, marks_to) {
@@ -166,8 +168,9 @@ fn push_line(
                 shown_from = chars_before(text_of_line, a, WINDOW_MARGIN);
                 shown_to = chars_after(text_of_line, b, WINDOW_MARGIN);
                 // A single mark wider than a screen is shown from its start.
-                if text_of_line.get(shown_from..shown_to).map_or(0, |s| s.chars().count())
-                    > 3 * MAX_LINE_CHARS
+                if text_of_line
+                    .get(shown_from..shown_to)
+                    .is_some_and(|s| s.chars().nth(3 * MAX_LINE_CHARS).is_some())
                 {
                     shown_to = chars_after(text_of_line, a, 2 * MAX_LINE_CHARS);
                 }
@@ -256,7 +259,7 @@ fn push_diff_lines(out: &mut String, body: &str, sign: &str, tag: &str) {
     let lines: Vec<&str> = body.lines().collect();
     for line in lines.iter().take(MAX_DIFF_LINES) {
         out.push_str(&format!("<{tag}>{sign} "));
-        let shown = if line.chars().count() > 3 * MAX_LINE_CHARS {
+        let shown = if line.chars().nth(3 * MAX_LINE_CHARS).is_some() {
             &line[..chars_after(line, 0, 3 * MAX_LINE_CHARS)]
         } else {
             line

@@ -21,8 +21,13 @@
   });
   var others = Array.prototype.slice.call(document.querySelectorAll('#other .finding'));
   var otherFiles = Array.prototype.slice.call(document.querySelectorAll('#other .file'));
-  var cleans = Array.prototype.map.call(document.querySelectorAll('ul.clean > li'), function (el) {
-    return { el: el, name: (el.getAttribute('data-app') || '').toLowerCase() };
+  // Clean applications, each with the index of its tenant's group (heading and list).
+  var groups = Array.prototype.slice.call(document.querySelectorAll('#clean > .tenant'));
+  var cleans = [];
+  groups.forEach(function (group, g) {
+    Array.prototype.forEach.call(group.querySelectorAll('ul.clean > li'), function (el) {
+      cleans.push({ el: el, group: g, name: (el.getAttribute('data-app') || '').toLowerCase() });
+    });
   });
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
@@ -52,10 +57,15 @@
     otherFiles.forEach(function (file) {
       show(file, !!file.querySelector('.finding:not([hidden])'));
     });
-    // Clean applications have no finding of any rule.
+    // Clean applications have no finding of any rule. A tenant's heading goes with its list.
+    var groupShown = groups.map(function () { return 0; });
     cleans.forEach(function (c) {
-      if (show(c.el, rule === '' && (query === '' || c.name.indexOf(query) !== -1))) { cleanShown += 1; }
+      if (show(c.el, rule === '' && (query === '' || c.name.indexOf(query) !== -1))) {
+        cleanShown += 1;
+        groupShown[c.group] += 1;
+      }
     });
+    groups.forEach(function (group, g) { show(group, groupShown[g] > 0); });
     shown.textContent = 'Showing ' + plural(findingsShown, 'finding') + ' in ' +
       plural(appsShown, 'application') + ', and ' + plural(cleanShown, 'application') + ' without findings.';
     show(noneShown, findingsShown + cleanShown === 0);
@@ -64,15 +74,16 @@
   search.addEventListener('input', apply);
   apply();
 
-  // A link to a rule's documentation opens it.
+  // A link to a rule's documentation opens it. The fragment is the reader's, not ours: one that
+  // is not valid percent-encoding (`#%`) names nothing.
   function openTarget() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
     var target = id && document.getElementById(id);
     var details = target && target.closest('details');
     if (details) { details.open = true; }
   }
   window.addEventListener('hashchange', openTarget);
-  openTarget();
   // A second click on the same link changes no hash: open the documentation all the same.
   document.addEventListener('click', function (event) {
     var link = event.target.closest ? event.target.closest('a[href^="#doc-"]') : null;
@@ -166,4 +177,7 @@
     }
     button.parentNode.appendChild(box);
   });
+
+  // Last, once every listener is in place: the fragment the page was opened with.
+  openTarget();
 })();

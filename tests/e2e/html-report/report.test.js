@@ -64,6 +64,12 @@ before(async () => {
   copyTree(path.join(ROOT, 'fixtures', 'html', 'hostile'), path.join(work, HOSTILE_ROOT));
   reports.hostile = path.join(work, 'hostile.html');
   fs.writeFileSync(reports.hostile, report(work, [HOSTILE_ROOT]));
+  // Two tenants of a repository, `dev` (the example tenant) and `staging` (one clean portal).
+  const repo = path.join(work, 'repo');
+  copyTree(path.join(ROOT, 'fixtures', 'tenant'), path.join(repo, 'dev'));
+  copyTree(path.join(ROOT, 'fixtures', 'ok', 'guarded-by-idp'), path.join(repo, 'staging'));
+  reports.tenants = path.join(work, 'tenants.html');
+  fs.writeFileSync(reports.tenants, report(repo, ['dev', 'staging']));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -90,7 +96,7 @@ async function open(file, options = {}) {
     await d.dismiss();
   });
   const url = pathToFileURL(file).href;
-  await page.goto(url, { waitUntil: 'load' });
+  await page.goto(url + (options.hash || ''), { waitUntil: 'load' });
   return { page, context, seen, url };
 }
 
@@ -212,6 +218,40 @@ test('the rule filter and the application search work from the keyboard', async 
   assert.equal(shown.withFindings.length + shown.clean.length, 4);
   assertQuiet(opened);
   await opened.context.close();
+});
+
+test('the search hides a tenant heading with its last application', async () => {
+  const opened = await open(reports.tenants);
+  const { page } = opened;
+  const headings = () => page.$$eval('#clean h3', (hs) => hs.filter((h) => h.offsetParent !== null).map((h) => h.textContent));
+  assert.deepEqual(await headings(), ['dev', 'staging']);
+  await page.locator('#app-search').focus();
+  await page.keyboard.type('portal');
+  assert.deepEqual((await visibleApps(page)).clean, ['portal']);
+  assert.deepEqual(await headings(), ['staging'], 'no heading over an empty list');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('wiki');
+  assert.deepEqual(await headings(), ['dev']);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  assert.deepEqual(await headings(), ['dev', 'staging']);
+  assertQuiet(opened);
+  await opened.context.close();
+});
+
+test('a fragment in the address opens its rule, and a malformed one breaks nothing', async () => {
+  // Opened with the documentation's fragment: it is open on load.
+  const good = await open(reports.example, { hash: '#doc-jit-mfa-conflict' });
+  assert.equal(await good.page.locator('details#rule-jit-mfa-conflict').evaluate((d) => d.open), true);
+  assertQuiet(good);
+  await good.context.close();
+  // `#%` is not percent-encoding: no error, and the page still works.
+  const bad = await open(reports.example, { hash: '#%E0%A4%A' });
+  await bad.page.locator('#app-search').focus();
+  await bad.page.keyboard.type('PAY');
+  assert.deepEqual(await visibleApps(bad.page), { withFindings: ['payroll'], clean: [] });
+  assertQuiet(bad);
+  await bad.context.close();
 });
 
 test('dark mode follows the system and renders', async () => {
