@@ -245,7 +245,15 @@ fn run_graph(args: GraphArgs) -> ExitCode {
     let graphs: Vec<crate::graph::FlowGraph> =
         chosen.into_iter().map(|i| crate::graph::build(&report, &catalogue, i)).collect();
     let text = match args.format {
-        GraphFormat::Mermaid => crate::graph::mermaid::render(&graphs),
+        GraphFormat::Mermaid => {
+            let (text, links) = crate::graph::mermaid::render_counted(&graphs);
+            if let Some(why) = crate::graph::mermaid::too_large(&text, links) {
+                eprintln!(
+                    "authlint: warning: {why}; draw one application with --app NAME, or all of them with --format dot or check --format html"
+                );
+            }
+            text
+        }
         GraphFormat::Dot => crate::graph::dot::render(&graphs),
     };
     let mut stdout = std::io::stdout().lock();

@@ -156,3 +156,37 @@ fn output_is_deterministic() {
         assert_eq!(graph(&["fixtures/tenant", "fixtures/graph", "--threads", "2"]), first);
     }
 }
+
+#[test]
+fn a_diagram_too_large_for_mermaid_says_so_and_how_to_draw_less() {
+    // 60 applications of two steps: about 240 links, but more than 50,000 characters.
+    let google = "name: Google\nprovisioning:\n  jit:\n    isEnabled: false\n";
+    let mut files = vec![("IdentityProviders/google.yml".to_string(), google.to_string())];
+    for i in 0..60 {
+        files.push((
+            format!("Applications/app{i:02}.yml"),
+            format!(
+                "name: application-{i:02}-{}\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        - {{ idp: Google, authenticator: GoogleOIDCAuthenticator }}\n        - {{ idp: LOCAL, authenticator: BasicAuthenticator }}\n    - id: 2\n      options:\n        - {{ idp: LOCAL, authenticator: totp }}\n",
+                "x".repeat(300)
+            ),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let dir = support::tenant_dir(&files);
+    let all = authlint_in(dir.path(), &["graph", "."]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(all.stdout.chars().count() > 50_000);
+    assert!(
+        all.stderr.contains("Mermaid (and GitHub) draws at most 500 links and 50000 characters")
+            && all.stderr.contains("--app NAME"),
+        "{}",
+        all.stderr
+    );
+    let one =
+        authlint_in(dir.path(), &["graph", ".", "--app", &format!("application-07-{}", "x".repeat(300))]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert_eq!(one.stderr, "", "one application fits");
+    // DOT has no such limit.
+    let dot = authlint_in(dir.path(), &["graph", ".", "--format", "dot"]);
+    assert_eq!(dot.stderr, "");
+}

@@ -161,6 +161,15 @@ fn huge_flows_are_cut_and_say_so_but_keep_the_conflict_path() {
 
 #[test]
 fn odd_applications_still_give_a_graph() {
+    let large = format!(
+        "var onLoginRequest = function (context) {{ executeStep(1); }};\n{}",
+        "// padding\n".repeat(30_000)
+    );
+    let deep = format!(
+        "var onLoginRequest = function (context) {{ var x = {}1{}; }};",
+        "(".repeat(1_200),
+        ")".repeat(1_200)
+    );
     let dir = support::tenant_dir(&[
         (
             "Applications/broken.yml",
@@ -171,9 +180,17 @@ fn odd_applications_still_give_a_graph() {
             ),
         ),
         ("Applications/empty.yml", &app_yaml("empty", &[], None)),
+        ("Applications/large.yml", &app_yaml("large", &[(1, &["LOCAL/BasicAuthenticator"])], Some(&large))),
+        ("Applications/deep.yml", &app_yaml("deep", &[(1, &["LOCAL/BasicAuthenticator"])], Some(&deep))),
         ("IdentityProviders/Google.yml", GOOGLE),
     ]);
     let report = report_of(dir.path());
+    // A script refused before parsing: the note says why, in the words of the refusal.
+    let notes = graph_of(&report, "large").notes;
+    assert!(notes.iter().any(|n| n.contains("bytes (authlint analyses up to")), "{notes:?}");
+    assert!(!notes.iter().any(|n| n.contains("nested")), "{notes:?}");
+    let notes = graph_of(&report, "deep").notes;
+    assert!(notes.iter().any(|n| n.contains("levels deep")), "{notes:?}");
     let broken = graph_of(&report, "broken");
     assert!(broken.has_script);
     assert!(broken.edges.is_empty());

@@ -74,8 +74,10 @@ pub fn build(report: &Report, catalogue: &Catalogue, app_index: usize) -> FlowGr
             }
             builder.add_flow_edges(analysis);
         }
+        // `too_deep` covers every script refused before parsing (too large, nested too deeply,
+        // too many labels): the message says which.
         Err(e) => builder.notes.push(if e.too_deep {
-            "the script is nested too deeply to analyse: transitions are not known".into()
+            format!("the script is not analysed ({}): transitions are not known", e.message)
         } else {
             format!("the script is not valid JavaScript ({}): transitions are not known", e.message)
         }),

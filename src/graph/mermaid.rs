@@ -15,8 +15,31 @@ use super::{FlowGraph, NodeKind};
 /// The colour of findings' paths.
 const CONFLICT_COLOUR: &str = "#c62828";
 
+/// Mermaid refuses to draw a diagram of more characters than this (its default `maxTextSize`,
+/// which GitHub keeps).
+pub const MAX_TEXT_SIZE: usize = 50_000;
+/// ... or of more links than this (its default `maxEdges`).
+pub const MAX_LINKS: usize = 500;
+
 /// The diagram of `graphs` (one subgraph each, in the order given).
 pub fn render(graphs: &[FlowGraph]) -> String {
+    render_counted(graphs).0
+}
+
+/// Why Mermaid (as GitHub runs it) would refuse to draw `text`, a diagram of `links` links (see
+/// [`render_counted`]), if it would.
+pub fn too_large(text: &str, links: usize) -> Option<String> {
+    let chars = text.chars().count();
+    if chars <= MAX_TEXT_SIZE && links <= MAX_LINKS {
+        return None;
+    }
+    Some(format!(
+        "the diagram has {links} links and {chars} characters: Mermaid (and GitHub) draws at most {MAX_LINKS} links and {MAX_TEXT_SIZE} characters"
+    ))
+}
+
+/// The diagram and its number of links.
+pub fn render_counted(graphs: &[FlowGraph]) -> (String, usize) {
     let mut out = String::from("flowchart TD\n");
     // Mermaid numbers links across the whole diagram, in the order they are written.
     let mut links = 0usize;
@@ -93,7 +116,7 @@ pub fn render(graphs: &[FlowGraph]) -> String {
         let list: Vec<String> = conflict_links.iter().map(usize::to_string).collect();
         let _ = writeln!(out, "  linkStyle {} stroke:{CONFLICT_COLOUR},stroke-width:3px", list.join(","));
     }
-    out
+    (out, links)
 }
 
 /// Lines of plain text as the inside of a quoted Mermaid label, joined by line breaks.
@@ -129,6 +152,14 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_large_follows_mermaids_limits() {
+        assert_eq!(too_large("flowchart TD\n", MAX_LINKS), None);
+        assert!(too_large("flowchart TD\n", MAX_LINKS + 1).is_some_and(|m| m.contains("501 links")));
+        assert_eq!(too_large(&"é".repeat(MAX_TEXT_SIZE), 0), None, "characters, not bytes");
+        assert!(too_large(&"x".repeat(MAX_TEXT_SIZE + 1), 0).is_some());
+    }
 
     #[test]
     fn escape_leaves_nothing_that_ends_a_label_or_starts_a_statement() {
