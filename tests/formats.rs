@@ -211,3 +211,29 @@ fn a_json_syntax_error_after_non_ascii_text_is_at_its_character_column() {
     // `é` after `"x": ` is the 22nd character (serde_json says byte 25).
     assert!(run.stdout.starts_with("bad.json:1:22: error[syntax-error]"), "{}", run.stdout);
 }
+
+#[test]
+fn no_escape_sequence_from_a_file_reaches_the_terminal() {
+    let dir = support::tenant_dir(&[
+        (
+            "IdentityProviders/google.yml",
+            "name: \"Google\\e]0;pwned\\a\"\nprovisioning:\n  jit:\n    isEnabled: false\n",
+        ),
+        (
+            "Applications/payroll.yml",
+            "name: \"pay\\e[2J\\u202Eroll\"\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        - { idp: \"Google\\e]0;pwned\\a\", authenticator: GoogleOIDCAuthenticator }\n    - id: 2\n      options:\n        - { idp: LOCAL, authenticator: totp }\n",
+        ),
+        // A raw escape sequence in the text itself: a syntax error, whose frame shows the line.
+        ("Applications/raw.yml", "name: raw\u{1b}[2J\u{1b}]0;pwned\u{7}\nauthenticationSequence: [\n"),
+    ]);
+    for format in ["human", "concise", "github"] {
+        let run = support::authlint_in(dir.path(), &["check", ".", "--format", format, "--color", "never"]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("jit-mfa-conflict"), "{format}:\n{}", run.stdout);
+        assert!(run.stdout.contains("raw.yml"), "{format}:\n{}", run.stdout);
+        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202E}'] {
+            assert!(!run.stdout.contains(bad), "{format} prints {bad:?}:\n{}", run.stdout.escape_debug());
+        }
+        assert!(run.stdout.contains("pay?[2J"), "{format} shows the name's escape as `?`:\n{}", run.stdout);
+    }
+}

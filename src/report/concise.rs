@@ -1,8 +1,10 @@
 //! `--format concise`: one line per finding, `file:line:col: severity[rule] message`, for
-//! editors, `grep` and pre-commit logs.
+//! editors, `grep` and pre-commit logs. Text from the input is made safe for a terminal and kept
+//! on its line (see [`terminal_line`]).
 
 use crate::check::Report;
 use crate::report::severity_name;
+use crate::report::untrusted::terminal_line;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -11,12 +13,12 @@ pub fn render(report: &Report) -> String {
         let at = file.line_col(d.span.start);
         out.push_str(&format!(
             "{}:{}:{}: {}[{}] {}\n",
-            file.display,
+            terminal_line(&file.display),
             at.line,
             at.column,
             severity_name(d.severity),
             d.rule,
-            d.message
+            terminal_line(&d.message)
         ));
     }
     out.push_str(&super::human::summary(report));

@@ -4,9 +4,9 @@
 use crate::check::Report;
 use crate::diagnostic::Severity;
 
-/// Escapes the message of a workflow command.
+/// Escapes the message of a workflow command (the log shows it as it is: no escape sequences).
 fn data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::report::untrusted::terminal(text).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command.
@@ -54,5 +54,6 @@ mod tests {
     fn escapes_what_workflow_commands_need() {
         assert_eq!(data("50% done\nnext"), "50%25 done%0Anext");
         assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(data("a\u{1b}[2Jb"), "a?[2Jb");
     }
 }

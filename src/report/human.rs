@@ -1,5 +1,6 @@
 //! The default output: one miette report per diagnostic (code frame, labels, the path that leads
-//! there, help), then a summary line.
+//! there, help), then a summary line. Everything from the input (the files' text, names, paths)
+//! goes through [`terminal`] first: no escape sequence of a file reaches the terminal.
 
 use std::fmt;
 
@@ -8,7 +9,13 @@ use rayon::prelude::*;
 
 use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::report::untrusted::{terminal, terminal_line};
 use crate::source::{SourceFiles, Span};
+
+/// Text from the input for one line of the terminal (see [`terminal_line`]).
+fn line(text: &str) -> String {
+    terminal_line(text).into_owned()
+}
 
 /// Whether to use colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,9 +77,11 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
+/// The file of `span` as miette shows it, made safe for a terminal (of the same length, so that
+/// spans still point where they did).
 fn source(files: &SourceFiles, span: Span) -> NamedSource<String> {
     let file = files.get(span.file);
-    NamedSource::new(&file.display, file.text.clone())
+    NamedSource::new(terminal_line(&file.display), terminal(&file.text).into_owned())
 }
 
 /// A span of more lines than this is drawn as its first line: a frame of a whole object of a
@@ -108,23 +117,21 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
         return unframed(files, d);
     }
     let mut labels =
-        vec![LabeledSpan::new_primary_with_span(Some(d.label.clone()), source_span(files, d.span))];
+        vec![LabeledSpan::new_primary_with_span(Some(line(&d.label)), source_span(files, d.span))];
     let mut related = Vec::new();
     for label in &d.related {
         if label.span.file == d.span.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(label.message.clone()),
-                source_span(files, label.span),
-            ));
+            labels
+                .push(LabeledSpan::new_with_span(Some(line(&label.message)), source_span(files, label.span)));
         } else {
             // Another file: its own frame, after the main one.
             related.push(Rendered {
                 code: "",
                 severity: miette::Severity::Advice,
-                message: format!("see {}", files.get(label.span.file).display),
+                message: format!("see {}", line(&files.get(label.span.file).display)),
                 source: source(files, label.span),
                 labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(label.message.clone()),
+                    Some(line(&label.message)),
                     source_span(files, label.span),
                 )],
                 help: None,
@@ -137,7 +144,7 @@ fn to_rendered(files: &SourceFiles, d: &Diagnostic) -> Rendered {
     Rendered {
         code: d.rule,
         severity: miette_severity(d.severity),
-        message: d.message.clone(),
+        message: line(&d.message),
         source: source(files, d.span),
         labels,
         help: (!help.is_empty()).then_some(help),
@@ -150,11 +157,11 @@ fn push_path_and_help(help: &mut String, d: &Diagnostic) {
     if !d.trace.is_empty() {
         help.push_str("path:\n");
         for (i, step) in d.trace.iter().enumerate() {
-            help.push_str(&format!("  {}. {step}\n", i + 1));
+            help.push_str(&format!("  {}. {}\n", i + 1, line(step)));
         }
     }
     if let Some(h) = &d.help {
-        help.push_str(h);
+        help.push_str(&terminal(h));
         help.push('\n');
     }
     help.push_str(&format!("more: authlint explain {}", d.rule));
@@ -164,18 +171,24 @@ fn push_path_and_help(help: &mut String, d: &Diagnostic) {
 fn unframed(files: &SourceFiles, d: &Diagnostic) -> Rendered {
     let file = files.get(d.span.file);
     let at = file.line_col(d.span.start);
-    let mut help = format!("at {}:{}:{}: {}\n", file.display, at.line, at.column, d.label);
+    let mut help = format!("at {}:{}:{}: {}\n", line(&file.display), at.line, at.column, line(&d.label));
     for label in &d.related {
         let f = files.get(label.span.file);
         let lc = f.line_col(label.span.start);
-        help.push_str(&format!("see {}:{}:{}: {}\n", f.display, lc.line, lc.column, label.message));
+        help.push_str(&format!(
+            "see {}:{}:{}: {}\n",
+            line(&f.display),
+            lc.line,
+            lc.column,
+            line(&label.message)
+        ));
     }
     push_path_and_help(&mut help, d);
     Rendered {
         code: d.rule,
         severity: miette_severity(d.severity),
-        message: d.message.clone(),
-        source: NamedSource::new(&file.display, String::new()),
+        message: line(&d.message),
+        source: NamedSource::new(line(&file.display), String::new()),
         labels: Vec::new(),
         help: Some(help),
         related: Vec::new(),
@@ -196,7 +209,7 @@ pub fn render(report: &Report, color: Color) -> String {
     let render_one = |d: &Diagnostic| {
         let mut out = String::new();
         if handler.render_report(&mut out, &to_rendered(&report.files, d)).is_err() {
-            out.push_str(&format!("{}: {}\n", d.rule, d.message));
+            out.push_str(&format!("{}: {}\n", d.rule, line(&d.message)));
         }
         out.push('\n');
         out
@@ -234,7 +247,7 @@ pub fn summary(report: &Report) -> String {
         for t in tenants {
             out.push_str(&format!(
                 "  {}: {}, {} ({}, {})\n",
-                t.name.unwrap_or("files under no tenant root"),
+                line(t.name.unwrap_or("files under no tenant root")),
                 plural(t.errors, "error"),
                 plural(t.warnings, "warning"),
                 plural(t.applications, "application"),

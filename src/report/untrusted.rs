@@ -2,7 +2,7 @@
 //!
 //! Names, scripts and paths come from the user's files. Each output escapes them in its own
 //! way (see `html/escape.rs`, `markdown.rs`, `graph/mermaid.rs`, `graph/dot.rs`); what they share
-//! lives here: the bidirectional-text controls. Those characters are invisible and reorder the
+//! lives here: the bidirectional-text controls, and what a terminal must not be sent. Those characters are invisible and reorder the
 //! text around them when it is displayed (CVE-2021-42574, "Trojan Source"): an application named
 //! `admin\u{202E}gnp.exe` would read as another name, and a control in one name could reorder the
 //! words of the message it sits in. Every output shows each of them as a visible marker instead,
@@ -35,6 +35,42 @@ pub fn show_bidi(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Text for a terminal (`--format human`, `concise`, `github`): every control character but tab
+/// and line breaks (an escape sequence can recolour, retitle or clear the terminal, or hide the
+/// text after it) and every bidirectional control becomes a visible character of the same
+/// length in UTF-8 (`?`, `¿` or U+FFFD for one, two or three bytes), so that byte offsets into
+/// the text (a code frame's spans) stay where they were.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    terminal_with(text, false)
+}
+
+/// [`terminal`], and line breaks as spaces too: for what must stay on one line (a message, a
+/// path, a label).
+pub fn terminal_line(text: &str) -> std::borrow::Cow<'_, str> {
+    terminal_with(text, true)
+}
+
+fn terminal_with(text: &str, one_line: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && (one_line || !matches!(c, '\t' | '\n' | '\r'))) || is_bidi_control(c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' | '\n' | '\r' if one_line => out.push(' '),
+            c if unsafe_char(c) => out.push(match c.len_utf8() {
+                1 => '?',
+                2 => '¿',
+                _ => '\u{FFFD}',
+            }),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +87,15 @@ mod tests {
         // Right-to-left letters themselves are text, not controls.
         assert_eq!(show_bidi("שלום Zürich"), "שלום Zürich");
         assert!(matches!(show_bidi("plain"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn terminal_text_holds_no_escape_sequence_and_keeps_its_length() {
+        let hostile = "name\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202E}x\ty\nz";
+        let safe = terminal(hostile);
+        assert_eq!(safe, "name?]0;pwned??[2J¿31m\u{FFFD}x\ty\nz");
+        assert_eq!(safe.len(), hostile.len());
+        assert_eq!(terminal_line(hostile), "name?]0;pwned??[2J¿31m\u{FFFD}x y z");
+        assert!(matches!(terminal("plain\ttext\n"), std::borrow::Cow::Borrowed(_)));
     }
 }
