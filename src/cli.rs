@@ -16,6 +16,7 @@ use crate::check::{self, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Strategy;
 use crate::fix;
+use crate::report::untrusted::terminal_line;
 use crate::report::{concise, github, html, human, json, junit, markdown, sarif, severity_name};
 use crate::rules;
 
@@ -286,9 +287,11 @@ fn run_fix(args: FixArgs) -> ExitCode {
             print!("{out}");
             return cannot_run(&[format!("{}: cannot write: {e}; the file is unchanged", change.display)]);
         }
-        out.push_str(&format!("fixed {}:\n", change.display));
+        // Paths, names and messages from the input are made safe for a terminal; the diff above
+        // is the files' text as it is, for `git apply`.
+        out.push_str(&format!("fixed {}:\n", terminal_line(&change.display)));
         for title in &change.applied {
-            out.push_str(&format!("  - {title}\n"));
+            out.push_str(&format!("  - {}\n", terminal_line(title)));
         }
     }
     let files = &outcome.report.files;
@@ -296,8 +299,12 @@ fn run_fix(args: FixArgs) -> ExitCode {
         let file = files.get(d.span.file);
         let at = file.line_col(d.span.start);
         out.push_str(&format!(
-            "not fixed {}:{}:{}: {}\n  why: {why}\n",
-            file.display, at.line, at.column, d.message
+            "not fixed {}:{}:{}: {}\n  why: {}\n",
+            terminal_line(&file.display),
+            at.line,
+            at.column,
+            terminal_line(&d.message),
+            terminal_line(why)
         ));
     }
     if outcome.changes.is_empty() && outcome.unfixed.is_empty() {

@@ -241,6 +241,13 @@ pub struct Application {
 }
 
 impl Application {
+    /// Where the definition starts in its file, as far as its spans tell: its name or its
+    /// `authenticationSequence` key, whichever comes first. Every step and script of the
+    /// application is after it, and before the start of the next application in the file.
+    pub fn start(&self) -> usize {
+        self.name.span.start.min(self.sequence_key.start)
+    }
+
     pub fn step(&self, id: u32) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }
@@ -449,4 +456,19 @@ impl FlowModel {
             None => None,
         }
     }
+}
+
+/// Of `candidates` (indices into `applications`, of one name in one file: the documents of a
+/// multi-document file), the one whose document holds byte `offset`: the last to start at or
+/// before it (the first when none does). A finding names its application by name only; two
+/// documents of one file may define the same name (a `duplicate-definition`), each with its own
+/// findings.
+pub fn application_at(applications: &[Application], candidates: &[usize], offset: usize) -> Option<usize> {
+    let starts = |&&i: &&usize| applications.get(i).map(Application::start);
+    candidates
+        .iter()
+        .filter(|i| starts(i).is_some_and(|s| s <= offset))
+        .max_by_key(|i| starts(i))
+        .or_else(|| candidates.iter().min_by_key(|i| starts(i)))
+        .copied()
 }

@@ -63,7 +63,6 @@ impl SourceFile {
         })
     }
 
-    /// Line and column of a byte offset; offsets past the end clamp to the end of the text.
     /// The 1-based line holding `offset` (a binary search: no counting of characters, however
     /// long the line).
     pub fn line_of(&self, offset: usize) -> usize {
@@ -71,6 +70,7 @@ impl SourceFile {
         self.line_starts().partition_point(|&s| s <= offset).max(1)
     }
 
+    /// Line and column of a byte offset; offsets past the end clamp to the end of the text.
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let starts = self.line_starts();

@@ -217,14 +217,20 @@ fn no_escape_sequence_from_a_file_reaches_the_terminal() {
     let dir = support::tenant_dir(&[
         (
             "IdentityProviders/google.yml",
-            "name: \"Google\\e]0;pwned\\a\"\nprovisioning:\n  jit:\n    isEnabled: false\n",
+            "name: \"Google\\e]0;pwned\\a\\rFAKE\"\nprovisioning:\n  jit:\n    isEnabled: false\n",
         ),
         (
             "Applications/payroll.yml",
-            "name: \"pay\\e[2J\\u202Eroll\"\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        - { idp: \"Google\\e]0;pwned\\a\", authenticator: GoogleOIDCAuthenticator }\n    - id: 2\n      options:\n        - { idp: LOCAL, authenticator: totp }\n",
+            "name: \"pay\\e[2J\\u202Eroll\"\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        - { idp: \"Google\\e]0;pwned\\a\\rFAKE\", authenticator: GoogleOIDCAuthenticator }\n    - id: 2\n      options:\n        - { idp: LOCAL, authenticator: totp }\n",
         ),
         // A raw escape sequence in the text itself: a syntax error, whose frame shows the line.
         ("Applications/raw.yml", "name: raw\u{1b}[2J\u{1b}]0;pwned\u{7}\nauthenticationSequence: [\n"),
+        // A lone carriage return in a comment on a finding's line, in a CRLF file.
+        (
+            "Applications/crlf.yml",
+            "name: crlf\r\nauthenticationSequence:\r\n  type: USER_DEFINED\r\n  steps:\r\n    - id: 1\r\n      options:\r\n        - { idp: Google, authenticator: GoogleOIDCAuthenticator }\r\n    - id: 2\r\n      options:\r\n        - { idp: LOCAL, authenticator: totp } # hidden\rSAFE\r\n",
+        ),
+        ("IdentityProviders/plain.yml", "name: Google\nprovisioning:\n  jit:\n    isEnabled: false\n"),
     ]);
     for format in ["human", "concise", "github"] {
         let run = support::authlint_in(dir.path(), &["check", ".", "--format", format, "--color", "never"]);
@@ -234,6 +240,35 @@ fn no_escape_sequence_from_a_file_reaches_the_terminal() {
         for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202E}'] {
             assert!(!run.stdout.contains(bad), "{format} prints {bad:?}:\n{}", run.stdout.escape_debug());
         }
+        // A carriage return only as part of a CRLF line break.
+        assert!(
+            !run.stdout.replace("\r\n", "").contains('\r'),
+            "{format} prints a lone CR:\n{}",
+            run.stdout.escape_debug()
+        );
         assert!(run.stdout.contains("pay?[2J"), "{format} shows the name's escape as `?`:\n{}", run.stdout);
+    }
+    let frame = support::authlint_in(
+        dir.path(),
+        &["check", "Applications/crlf.yml", "IdentityProviders/plain.yml", "--color", "never"],
+    );
+    let line = frame.stdout.lines().find(|l| l.contains("# hidden")).unwrap_or_default();
+    assert!(
+        line.contains("# hidden?SAFE"),
+        "the frame shows the lone CR as `?`:\n{}",
+        frame.stdout.escape_debug()
+    );
+    // `authlint fix` says what it did in the same safe words.
+    for strategy in ["guard", "enable-jit"] {
+        let run = support::authlint_in(dir.path(), &["fix", ".", "--strategy", strategy]);
+        assert!(run.stdout.contains("fixed"), "{}{}", run.stdout, run.stderr);
+        for bad in ['\u{1b}', '\u{7}', '\u{202E}'] {
+            assert!(
+                !run.stdout.contains(bad),
+                "fix --strategy {strategy} prints {bad:?}:\n{}",
+                run.stdout.escape_debug()
+            );
+        }
+        assert!(!run.stdout.replace("\r\n", "").contains('\r'), "{}", run.stdout.escape_debug());
     }
 }

@@ -322,6 +322,22 @@ fn two_applications_of_one_name_keep_their_own_findings_and_diagrams() {
             .unwrap_or_default();
         assert!(article.contains("GoogleOIDCAuthenticator"), "the diagram of {broken}:\n{article}");
     }
+    // Two documents of one file, the clean one first.
+    let (_, page) = page_of(&[
+        ("IdentityProviders/google.yml", GOOGLE_NO_JIT),
+        (
+            "Applications/two.yml",
+            &format!("{}---\n{}", two_steps("payroll", "LOCAL"), two_steps("payroll", "Google")),
+        ),
+    ]);
+    let article = between(&page, "<article class=\"app\"", "</article>").concat();
+    assert!(
+        article.contains("jit-mfa-conflict") && article.contains("GoogleOIDCAuthenticator"),
+        "the conflict with the second document's diagram:\n{article}"
+    );
+    assert!(article.contains("C1 conflict path"), "its path is drawn:\n{article}");
+    let clean = between(&page, "<section id=\"clean\"", "</section>").concat();
+    assert!(clean.contains("data-app=\"payroll\""), "the first document is clean:\n{clean}");
 }
 
 #[test]
@@ -345,7 +361,9 @@ fn transitions_say_when_no_condition_was_recorded() {
     assert!(plain.contains("<td>always (no script)</td>"), "{plain}");
     let scripted = rows("scripted");
     assert!(!scripted.contains("always"), "a script's edge is never said to be taken always:\n{scripted}");
-    assert!(scripted.contains("(no condition recorded)") || scripted.contains("onSuccess"), "{scripted}");
+    // Start -> step 1 and step 2 -> end have no condition the analysis recorded.
+    assert!(scripted.contains("<td>(no condition recorded)</td>"), "{scripted}");
+    assert!(scripted.contains("<td>onSuccess</td>"), "{scripted}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::analysis::{self, AppAnalysis};
 use crate::catalogue::Catalogue;
 use crate::check::Report;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Application, Connection};
+use crate::model::{Application, Connection, application_at};
 use crate::report::severity_name;
 use crate::rules::{self, Context, Witness};
 use crate::script::interp::{Site, StepEvent};
@@ -66,7 +66,7 @@ pub fn build(report: &Report, catalogue: &Catalogue, app_index: usize) -> FlowGr
                 builder.notes.push("the script defines no onLoginRequest".into());
             }
             let witnesses = rules::witnesses(&ctx, app, analysis);
-            let findings = report.diagnostics.iter().filter(|d| belongs_to(d, app));
+            let findings = report.diagnostics.iter().filter(|d| belongs_to(report, d, app_index));
             for d in findings.filter(|d| PATH_RULES.contains(&d.rule)) {
                 if let Some(path) = builder.finding_path(d, &witnesses, analysis) {
                     conflicts.push(path);
@@ -85,9 +85,19 @@ pub fn build(report: &Report, catalogue: &Catalogue, app_index: usize) -> FlowGr
     builder.finish(report, has_script, conflicts)
 }
 
-/// Whether finding `d` is about application `app` (by name, in the application's file).
-fn belongs_to(d: &Diagnostic, app: &Application) -> bool {
-    d.app.as_deref() == Some(app.name.value.as_str()) && d.span.file == app.file
+/// Whether finding `d` is about application `index`: by name, in the application's file, and
+/// in its document when another document of the file has the same name.
+fn belongs_to(report: &Report, d: &Diagnostic, index: usize) -> bool {
+    let applications = &report.model.applications;
+    let Some(app) = applications.get(index) else { return false };
+    if d.app.as_deref() != Some(app.name.value.as_str()) || d.span.file != app.file {
+        return false;
+    }
+    // Almost always the only one: the others are looked for only for a finding that matches.
+    let namesakes: Vec<usize> = (0..applications.len())
+        .filter(|&i| applications[i].file == app.file && applications[i].name.value == app.name.value)
+        .collect();
+    namesakes.len() == 1 || application_at(applications, &namesakes, d.span.start) == Some(index)
 }
 
 /// A finding's path while the graph is built: its edges as keys.

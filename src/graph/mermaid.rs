@@ -29,7 +29,8 @@ pub fn render(graphs: &[FlowGraph]) -> String {
 /// Why Mermaid (as GitHub runs it) would refuse to draw `text`, a diagram of `links` links (see
 /// [`render_counted`]), if it would.
 pub fn too_large(text: &str, links: usize) -> Option<String> {
-    let chars = text.chars().count();
+    // Mermaid measures JavaScript string length: UTF-16 code units.
+    let chars = text.encode_utf16().count();
     if chars <= MAX_TEXT_SIZE && links <= MAX_LINKS {
         return None;
     }
@@ -158,6 +159,8 @@ mod tests {
         assert_eq!(too_large("flowchart TD\n", MAX_LINKS), None);
         assert!(too_large("flowchart TD\n", MAX_LINKS + 1).is_some_and(|m| m.contains("501 links")));
         assert_eq!(too_large(&"é".repeat(MAX_TEXT_SIZE), 0), None, "characters, not bytes");
+        // A letter outside the Basic Multilingual Plane is two UTF-16 units to Mermaid.
+        assert!(too_large(&"𝐀".repeat(MAX_TEXT_SIZE / 2 + 1), 0).is_some());
         assert!(too_large(&"x".repeat(MAX_TEXT_SIZE + 1), 0).is_some());
     }
 

@@ -21,6 +21,7 @@ use crate::catalogue::Catalogue;
 use crate::check::Report;
 use crate::diagnostic::Severity;
 use crate::graph;
+use crate::model::application_at;
 use crate::report::severity_name;
 use crate::report::untrusted::{bidi_marker, is_bidi_control};
 use crate::source::FileId;
@@ -198,10 +199,11 @@ fn apps_with_paths(report: &Report) -> Vec<usize> {
     let mut out = Vec::new();
     for d in report.diagnostics.iter().filter(|d| graph::PATH_RULES.contains(&d.rule)) {
         let Some(name) = d.app.as_deref() else { continue };
-        for &i in by_name.get(&(name, d.span.file)).map(Vec::as_slice).unwrap_or(&[]) {
-            if seen.insert(i) {
-                out.push(i);
-            }
+        let Some(candidates) = by_name.get(&(name, d.span.file)) else { continue };
+        if let Some(i) = application_at(&report.model.applications, candidates, d.span.start)
+            && seen.insert(i)
+        {
+            out.push(i);
         }
     }
     out
@@ -241,18 +243,11 @@ pub fn code(text: &str, context: Context) -> String {
         return String::new();
     }
     if context == Context::Cell {
-        // GitHub splits a row at every `|` not escaped by a backslash, code spans or not; a
-        // backslash of the text just before a `|` is doubled so that it cannot pair with ours.
-        let mut escaped = String::with_capacity(body.len() + 8);
-        let mut chars = body.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' if chars.peek() == Some(&'|') => escaped.push_str("\\\\"),
-                '|' => escaped.push_str("\\|"),
-                c => escaped.push(c),
-            }
-        }
-        body = escaped;
+        // GitHub splits a row at every `|` not escaped by a backslash, code spans or not, and
+        // removes the backslash of each `\|` before it reads the cell (cmark-gfm's
+        // `unescape_pipes`). A backslash of the text before a `|` needs nothing: `\\|` is read
+        // as that backslash and an escaped pipe, never as an escaped backslash and a separator.
+        body = body.replace('|', "\\|");
     }
     let mut longest = 0;
     let mut run = 0;
@@ -275,8 +270,8 @@ mod tests {
         assert_eq!(code("payroll", Context::Cell), "`payroll`");
         assert_eq!(code("a|b", Context::Cell), "`a\\|b`");
         assert_eq!(code("a|b", Context::Heading), "`a|b`");
-        // A backslash before a pipe cannot escape the backslash that escapes the pipe.
-        assert_eq!(code("a\\|b", Context::Cell), "`a\\\\\\|b`");
+        // A backslash before a pipe stays as it is (GitHub shows `a\|b`).
+        assert_eq!(code("a\\|b", Context::Cell), "`a\\\\|b`");
         // A backtick at either end cannot join the fence.
         assert_eq!(code("`x` and ``y", Context::Cell), "``` `x` and ``y ```");
         assert_eq!(code(" x ", Context::Cell), "`  x  `");

@@ -35,8 +35,9 @@ pub fn show_bidi(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Text for a terminal (`--format human`, `concise`, `github`): every control character but tab
-/// and line breaks (an escape sequence can recolour, retitle or clear the terminal, or hide the
+/// Text for a terminal (`--format human`, `concise`, `github`, `fix`): every control character
+/// but tab and line breaks (`\n`, `\r\n`; a lone `\r` is none: it lets the rest of a line
+/// overwrite its start; an escape sequence can recolour, retitle or clear the terminal, or hide the
 /// text after it) and every bidirectional control becomes a visible character of the same
 /// length in UTF-8 (`?`, `¿` or U+FFFD for one, two or three bytes), so that byte offsets into
 /// the text (a code frame's spans) stay where they were.
@@ -51,16 +52,30 @@ pub fn terminal_line(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn terminal_with(text: &str, one_line: bool) -> std::borrow::Cow<'_, str> {
-    let unsafe_char =
-        |c: char| (c.is_control() && (one_line || !matches!(c, '\t' | '\n' | '\r'))) || is_bidi_control(c);
-    if !text.chars().any(unsafe_char) {
+    // A carriage return is a line break only before a line feed: alone, it sends the cursor back
+    // to the start of the line, and what follows overwrites what the line said.
+    let unsafe_char = |c: char, next: Option<char>| {
+        let line_break = c == '\n' || (c == '\r' && next == Some('\n'));
+        (c.is_control() && c != '\t' && !line_break) || is_bidi_control(c)
+    };
+    let changes = |c: char, next: Option<char>| unsafe_char(c, next) || (one_line && c.is_control());
+    let mut chars = text.chars().peekable();
+    let mut clean = true;
+    while let Some(c) = chars.next() {
+        if changes(c, chars.peek().copied()) {
+            clean = false;
+            break;
+        }
+    }
+    if clean {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\t' | '\n' | '\r' if one_line => out.push(' '),
-            c if unsafe_char(c) => out.push(match c.len_utf8() {
+            c if unsafe_char(c, chars.peek().copied()) => out.push(match c.len_utf8() {
                 1 => '?',
                 2 => '¿',
                 _ => '\u{FFFD}',
@@ -96,6 +111,9 @@ mod tests {
         assert_eq!(safe, "name?]0;pwned??[2J¿31m\u{FFFD}x\ty\nz");
         assert_eq!(safe.len(), hostile.len());
         assert_eq!(terminal_line(hostile), "name?]0;pwned??[2J¿31m\u{FFFD}x y z");
-        assert!(matches!(terminal("plain\ttext\n"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(terminal("plain\ttext\r\n"), std::borrow::Cow::Borrowed(_)));
+        // A carriage return alone would let the rest overwrite the line.
+        assert_eq!(terminal("shown\rhidden\r\nnext\r"), "shown?hidden\r\nnext?");
+        assert_eq!(terminal_line("a\r\nb\rc"), "a  b c");
     }
 }

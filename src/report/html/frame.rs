@@ -7,6 +7,7 @@
 
 use super::escape::push as text;
 use crate::diagnostic::Edit;
+use crate::report::untrusted::{bidi_marker, is_bidi_control};
 use crate::source::{SourceFile, SourceFiles, Span};
 
 /// Lines shown before and after the marked ones.
@@ -225,8 +226,10 @@ fn push_line(
         if ranges[i].3 != line || marks[i].label.is_empty() {
             continue;
         }
-        let column = text_of_line.get(shown_from.min(a)..a).map_or(0, |s| s.chars().count())
-            + usize::from(shown_from > 0);
+        // In characters as shown: a bidirectional control is drawn as its marker (`⟨U+202E⟩`).
+        let column = text_of_line.get(shown_from.min(a)..a).map_or(0, |s| {
+            s.chars().map(|c| if is_bidi_control(c) { bidi_marker(c).chars().count() } else { 1 }).sum()
+        }) + usize::from(shown_from > 0);
         let class = if marks[i].primary { "note p" } else { "note s" };
         out.push_str(&format!(
             "<span class=\"ln\">{:>width$}</span> <span class=\"{class}\">{}╰─ ",
@@ -297,6 +300,36 @@ mod tests {
         assert!(out.contains("╰─ a &lt;b&gt; label"), "{out}");
         // Two lines of context either side: lines 1-4, not 5.
         assert!(out.contains(">4</span> four") && !out.contains("five"), "{out}");
+    }
+
+    #[test]
+    fn a_label_stays_under_its_mark_after_a_bidi_control() {
+        let files = file("name: a\u{202E}b MARK\n");
+        let start = files.get(FileId(0)).text.find("MARK").unwrap_or(0);
+        let mut out = String::new();
+        push_frame(
+            &mut out,
+            files.get(FileId(0)),
+            &[Mark { span: Span::new(FileId(0), start, start + 4), label: "here", primary: true }],
+        );
+        // Without the tags, the label's `╰─` is under the mark's first character.
+        let untagged = |line: &str| {
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in line.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text
+        };
+        let column =
+            |what: &str| out.lines().map(untagged).find_map(|l| l.find(what).map(|i| l[..i].chars().count()));
+        assert!(column("MARK").is_some());
+        assert_eq!(column("MARK"), column("╰─"), "{out}");
     }
 
     #[test]
