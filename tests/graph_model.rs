@@ -347,3 +347,20 @@ mod hostile_names {
         }
     }
 }
+
+#[test]
+fn two_documents_of_one_name_in_one_file_each_draw_their_own_findings() {
+    let clean = app_yaml("payroll", &[(1, &["LOCAL/BasicAuthenticator"]), (2, &["LOCAL/totp"])], None);
+    let broken = app_yaml("payroll", &[(1, &["Google/GoogleOIDCAuthenticator"]), (2, &["LOCAL/totp"])], None);
+    for (text, broken_index) in [(format!("{clean}---\n{broken}"), 1), (format!("{broken}---\n{clean}"), 0)] {
+        let dir =
+            support::tenant_dir(&[("Applications/two.yml", &text), ("IdentityProviders/Google.yml", GOOGLE)]);
+        let report = report_of(dir.path());
+        assert_eq!(report.model.applications.len(), 2);
+        for index in 0..2 {
+            let g = graph::build(&report, &Catalogue::builtin(), index);
+            let expected = usize::from(index == broken_index);
+            assert_eq!(g.conflicts.len(), expected, "document {index} of\n{text}\n{:#?}", g.conflicts);
+        }
+    }
+}

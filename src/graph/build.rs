@@ -93,10 +93,13 @@ fn belongs_to(report: &Report, d: &Diagnostic, index: usize) -> bool {
     if d.app.as_deref() != Some(app.name.value.as_str()) || d.span.file != app.file {
         return false;
     }
-    // Almost always the only one: the others are looked for only for a finding that matches.
-    let namesakes: Vec<usize> = (0..applications.len())
-        .filter(|&i| applications[i].file == app.file && applications[i].name.value == app.name.value)
-        .collect();
+    // A file's applications are next to each other in the model (`FlowModel::add` appends the
+    // definitions of one file at once): the namesakes are looked for among those neighbours.
+    let same_file = |i: usize| applications.get(i).is_some_and(|a| a.file == app.file);
+    let first = (0..index).rev().take_while(|&i| same_file(i)).last().unwrap_or(index);
+    let end = (index..applications.len()).take_while(|&i| same_file(i)).last().map_or(index + 1, |i| i + 1);
+    let namesakes: Vec<usize> =
+        (first..end).filter(|&i| applications[i].name.value == app.name.value).collect();
     namesakes.len() == 1 || application_at(applications, &namesakes, d.span.start) == Some(index)
 }
 
