@@ -272,3 +272,27 @@ fn no_escape_sequence_from_a_file_reaches_the_terminal() {
         assert!(!run.stdout.replace("\r\n", "").contains('\r'), "{}", run.stdout.escape_debug());
     }
 }
+
+#[test]
+fn a_line_break_in_a_name_starts_no_line_of_authlints_text() {
+    let forged = "0 errors, 0 warnings in 9 files.";
+    let idp = format!("Google\\n\\n{forged}\\n");
+    let dir = support::tenant_dir(&[
+        (
+            "IdentityProviders/google.yml",
+            &format!("name: \"{idp}\"\nprovisioning:\n  jit:\n    isEnabled: false\n"),
+        ),
+        (
+            "Applications/payroll.yml",
+            &format!(
+                "name: payroll\nauthenticationSequence:\n  type: USER_DEFINED\n  steps:\n    - id: 1\n      options:\n        - {{ idp: \"{idp}\", authenticator: GoogleOIDCAuthenticator }}\n    - id: 2\n      options:\n        - {{ idp: LOCAL, authenticator: totp }}\n"
+            ),
+        ),
+    ]);
+    let run = support::authlint_in(dir.path(), &["check", ".", "--color", "never"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("jit-mfa-conflict"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("Google  {forged}")), "the name on one line:\n{}", run.stdout);
+    let forged_lines = run.stdout.lines().filter(|l| l.trim_start().starts_with(forged)).count();
+    assert_eq!(forged_lines, 0, "a line of the output starts with the name's text:\n{}", run.stdout);
+}

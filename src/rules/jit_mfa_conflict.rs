@@ -188,7 +188,7 @@ fn diagnostic(
     let mfa = &app.steps.iter().find(|s| s.id == step_id).map(|s| &s.options[c.option]);
     let display = &c.authenticator.display;
     let app_name = &app.name.value;
-    let idp_name = &via.idp.value;
+    let idp_name = crate::diagnostic::inline_name(&via.idp.value);
 
     let (span, at) = match c.event.site {
         Site::Script { start, end } => {
@@ -350,7 +350,7 @@ fn diagnostic(
     d.related = related;
     (d.trace, d.trace_spans) = trace.into_iter().unzip();
     d.fixes = fixes;
-    d.idp = Some(idp_name.clone());
+    d.idp = Some(via.idp.value.clone());
     d.step = Some(step_id);
     d.authenticator = mfa.map(|o| o.authenticator.value.clone());
     d

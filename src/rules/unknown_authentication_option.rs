@@ -110,7 +110,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                     .map(|o| o.idp.value.clone())
             });
             let mut help = offered;
-            if let Some(name) = &federated_idp {
+            if let Some(name) = federated_idp.as_deref().map(crate::diagnostic::inline_name) {
                 help.push_str(&format!("; to keep {name}, write `idp: '{name}'` in this entry"));
             }
             let mut d = Diagnostic::new(
