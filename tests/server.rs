@@ -644,3 +644,35 @@ mod review {
         .expect("fixture")
     }
 }
+
+#[test]
+fn quick_fixes_name_the_version_of_each_open_document_when_the_client_takes_document_changes() {
+    let tenant = support::copy_fixture("tenant");
+    let capabilities = json!({
+        "general": {"positionEncodings": ["utf-16"]},
+        "workspace": {"workspaceEdit": {"documentChanges": true}}
+    });
+    let (mut client, _) = Client::initialized(tenant.path(), capabilities);
+    let text = read(&client, PAYROLL);
+    client.open(PAYROLL, &text);
+    client.change(PAYROLL, 7, &text.replace("name: payroll", "name: payroll "));
+    let payroll = client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+    let actions = actions_at(&mut client, PAYROLL, &payroll, "jit-mfa-conflict");
+    let documents =
+        |action: &Value| action["edit"]["documentChanges"].as_array().cloned().unwrap_or_default();
+    // The guard edits the open application at the version the editor holds...
+    let guard = actions
+        .iter()
+        .find(|a| documents(a).iter().any(|d| d["textDocument"]["uri"] == client.uri(PAYROLL).as_str()))
+        .expect("a guard fix");
+    let document = &documents(guard)[0];
+    assert_eq!(document["textDocument"]["version"], 7, "{guard:#}");
+    assert!(!document["edits"].as_array().is_some_and(Vec::is_empty), "{guard:#}");
+    assert!(guard["edit"]["changes"].is_null(), "documentChanges instead of changes: {guard:#}");
+    // ...and enabling JIT edits the IdP's file, which is not open: no version.
+    let enable = titled(&actions, "JIT");
+    let document = &documents(enable)[0];
+    assert_eq!(document["textDocument"]["uri"], client.uri(GOOGLE).as_str());
+    assert!(document["textDocument"]["version"].is_null(), "{enable:#}");
+    assert_eq!(client.shutdown(), 0);
+}

@@ -37,18 +37,27 @@ fn wanted(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKind) -> b
     }
 }
 
+/// The quick fixes and the fix-all action for `params`. `versions` holds the open documents'
+/// versions (by absolute path) when the client takes versioned `documentChanges`.
 pub fn code_actions(
     ws: &Workspace,
     encoding: Encoding,
     path: &Path,
     params: &lsp::CodeActionParams,
+    versions: Option<&std::collections::HashMap<std::path::PathBuf, i32>>,
 ) -> Vec<lsp::CodeActionOrCommand> {
     let Some(id) = ws.lookup(path) else { return Vec::new() };
     let file = ws.files.get(id);
     let start = convert::offset(&file.text, params.range.start, encoding);
     let end = convert::offset(&file.text, params.range.end, encoding).max(start);
     let uri_of = |f: FileId| ws.path_of(f).and_then(|p| convert::uri(&ws.absolute(p)));
-    let files = convert::Files { files: &ws.files, encoding, uri_of: &uri_of };
+    let version_of = |f: FileId| ws.path_of(f).and_then(|p| versions?.get(&ws.absolute(p)).copied());
+    let files = convert::Files {
+        files: &ws.files,
+        encoding,
+        uri_of: &uri_of,
+        version_of: versions.map(|_| &version_of as &dyn Fn(FileId) -> Option<i32>),
+    };
     let only = params.context.only.as_deref();
     let mut out = Vec::new();
     if wanted(only, &lsp::CodeActionKind::QUICKFIX) {

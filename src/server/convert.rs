@@ -109,6 +109,9 @@ pub struct Files<'a> {
     pub encoding: Encoding,
     /// The URI of each file, by the index of its `FileId`.
     pub uri_of: &'a dyn Fn(crate::source::FileId) -> Option<lsp::Uri>,
+    /// For a client that takes `documentChanges`: the version of each open document (`None` for
+    /// a file that is not open). Without it, edits go as plain `changes`.
+    pub version_of: Option<&'a dyn Fn(crate::source::FileId) -> Option<i32>>,
 }
 
 impl Files<'_> {
@@ -174,6 +177,34 @@ impl Files<'_> {
     // `Uri` caches its parse internally; its hash and equality are those of its text.
     #[allow(clippy::mutable_key_type)]
     pub fn workspace_edit(&self, edits: &[Edit]) -> Option<lsp::WorkspaceEdit> {
+        if let Some(version_of) = self.version_of {
+            // One versioned edit per document, in the order of their first edit: a client
+            // refuses the whole edit when a document has changed since (a fix computed on text
+            // the user has already edited is never applied to the new text).
+            let mut documents: Vec<lsp::TextDocumentEdit> = Vec::new();
+            for edit in edits {
+                let file = self.files.try_get(edit.span.file)?;
+                let uri = (self.uri_of)(edit.span.file)?;
+                let text_edit = lsp::OneOf::Left(lsp::TextEdit {
+                    range: range(file, edit.span, self.encoding),
+                    new_text: edit.replacement.clone(),
+                });
+                match documents.iter_mut().find(|d| d.text_document.uri == uri) {
+                    Some(document) => document.edits.push(text_edit),
+                    None => documents.push(lsp::TextDocumentEdit {
+                        text_document: lsp::OptionalVersionedTextDocumentIdentifier {
+                            uri,
+                            version: version_of(edit.span.file),
+                        },
+                        edits: vec![text_edit],
+                    }),
+                }
+            }
+            return Some(lsp::WorkspaceEdit {
+                document_changes: Some(lsp::DocumentChanges::Edits(documents)),
+                ..Default::default()
+            });
+        }
         let mut changes: HashMap<lsp::Uri, Vec<lsp::TextEdit>> = HashMap::new();
         for edit in edits {
             let file = self.files.try_get(edit.span.file)?;

@@ -99,7 +99,8 @@ impl Folders {
         for (index, workspace) in self.list.iter().enumerate() {
             let uri_of =
                 |id: FileId| workspace.path_of(id).and_then(|p| convert::uri(&workspace.absolute(p)));
-            let files = convert::Files { files: &workspace.files, encoding, uri_of: &uri_of };
+            let files =
+                convert::Files { files: &workspace.files, encoding, uri_of: &uri_of, version_of: None };
             for d in &workspace.diagnostics {
                 let (Some(uri), Some(path)) = (uri_of(d.span.file), workspace.path_of(d.span.file)) else {
                     continue;

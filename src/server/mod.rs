@@ -76,6 +76,9 @@ pub struct Server {
     shutdown_requested: bool,
     /// The client registers file watchers on request.
     watch_files: bool,
+    /// The client takes versioned `documentChanges` in workspace edits (quick fixes then name the
+    /// version of each open document they edit).
+    document_changes: bool,
     next_request: i32,
 }
 
@@ -95,6 +98,7 @@ impl Server {
             versions: HashMap::new(),
             shutdown_requested: false,
             watch_files: false,
+            document_changes: false,
             next_request: 0,
         }
     }
@@ -272,6 +276,13 @@ impl Server {
         self.encoding = Encoding::negotiate(
             params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref()),
         );
+        self.document_changes = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|w| w.document_changes)
+            .unwrap_or(false);
         self.watch_files = params
             .capabilities
             .workspace
@@ -463,7 +474,14 @@ impl Server {
             }
         }
         if let Some(workspace) = self.folders.get(owner) {
-            found = actions::code_actions(workspace, self.encoding, &workspace.pipeline_path(&path), &p);
+            let versions = self.document_changes.then_some(&self.versions);
+            found = actions::code_actions(
+                workspace,
+                self.encoding,
+                &workspace.pipeline_path(&path),
+                &p,
+                versions,
+            );
         }
         serde_json::to_value(found).unwrap_or(serde_json::Value::Null)
     }
