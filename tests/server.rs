@@ -52,7 +52,8 @@ fn an_unsaved_idp_edit_changes_another_files_diagnostics_and_a_quick_fix_clears_
     let tenant = support::copy_fixture("tenant");
     let (mut client, init) = Client::initialized(tenant.path(), utf16());
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
-    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 1);
+    // Incremental synchronisation (2): changes carry ranges.
+    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2);
     // The file watchers are registered, as the client allows it.
     let registration =
         client.expect("a watcher registration", |m| m["method"] == "client/registerCapability");
@@ -674,5 +675,40 @@ fn quick_fixes_name_the_version_of_each_open_document_when_the_client_takes_docu
     let document = &documents(enable)[0];
     assert_eq!(document["textDocument"]["uri"], client.uri(GOOGLE).as_str());
     assert!(document["textDocument"]["version"].is_null(), "{enable:#}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn incremental_changes_apply_in_order_at_utf16_positions() {
+    let tenant = support::copy_fixture("tenant");
+    let (mut client, _) = Client::initialized(tenant.path(), utf16());
+    let text = read(&client, PAYROLL);
+    client.open(PAYROLL, &text);
+    client.diagnostics(PAYROLL, has("jit-mfa-conflict"));
+    let at = |line: u32, character: u32| json!({"line": line, "character": character});
+    let uri = client.uri(PAYROLL);
+    // One notification, three changes, each on the text the one before left: the name retyped
+    // in pieces after a character of two UTF-16 units (`𝄞`: one `char`, four bytes), and a stray
+    // line deleted across a line break. Line 1 is `name: payroll`.
+    let head = "name: \"𝄞 pay";
+    let head_units = head.encode_utf16().count() as u32;
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+            {"range": {"start": at(1, 0), "end": at(1, 13)}, "text": format!("{head}\"\nstray: [")},
+            {"range": {"start": at(1, head_units), "end": at(1, head_units)}, "text": "roll"},
+            {"range": {"start": at(1, head_units + 5), "end": at(2, 8)}, "text": ""},
+        ]}),
+    );
+    // Read as the editor holds it: the name typed whole, and no stray line to break the YAML.
+    let after = client.diagnostics(PAYROLL, |d| {
+        d.iter().any(|d| d["message"].as_str().is_some_and(|m| m.contains("`𝄞 payroll`")))
+    });
+    assert_eq!(codes(&after), ["jit-mfa-conflict"], "{after:#?}");
+    // A change with no range is the whole text again.
+    client.change(PAYROLL, 3, &text);
+    client.diagnostics(PAYROLL, |d| {
+        d.iter().any(|d| d["message"].as_str().is_some_and(|m| m.starts_with("`payroll`")))
+    });
     assert_eq!(client.shutdown(), 0);
 }

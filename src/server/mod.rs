@@ -73,6 +73,8 @@ pub struct Server {
     folders: Folders,
     /// The version of each open document (by absolute path), for published diagnostics.
     versions: HashMap<PathBuf, i32>,
+    /// The text of each open document (by absolute path): incremental changes apply to it.
+    texts: HashMap<PathBuf, String>,
     shutdown_requested: bool,
     /// The client registers file watchers on request.
     watch_files: bool,
@@ -96,6 +98,7 @@ impl Server {
             initialized: false,
             folders: Folders::default(),
             versions: HashMap::new(),
+            texts: HashMap::new(),
             shutdown_requested: false,
             watch_files: false,
             document_changes: false,
@@ -311,7 +314,7 @@ impl Server {
             text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
                 lsp::TextDocumentSyncOptions {
                     open_close: Some(true),
-                    change: Some(lsp::TextDocumentSyncKind::FULL),
+                    change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
                     save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
                     ..Default::default()
                 },
@@ -400,7 +403,8 @@ impl Server {
 
     fn set_buffer(&mut self, uri: &lsp::Uri, version: i32, text: String) {
         if let Ok(path) = Self::file_path(uri) {
-            self.versions.insert(path, version);
+            self.versions.insert(path.clone(), version);
+            self.texts.insert(path, text.clone());
         }
         self.each_holder(uri, |workspace, path| {
             if !workspace.is_config_file(path) {
@@ -410,15 +414,38 @@ impl Server {
     }
 
     fn change(&mut self, p: lsp::DidChangeTextDocumentParams) {
-        // Full synchronisation: the last change holds the whole text.
-        if let Some(change) = p.content_changes.into_iter().last() {
-            self.set_buffer(&p.text_document.uri, p.text_document.version, change.text);
+        // Incremental synchronisation: each change replaces a range of the text as the changes
+        // before it left it (positions in the negotiated encoding); a change without a range is
+        // the whole text. A change to a document that was never opened has nothing to apply to
+        // unless it is whole.
+        let known =
+            Self::file_path(&p.text_document.uri).ok().and_then(|path| self.texts.get(&path).cloned());
+        let mut text = known;
+        for change in p.content_changes {
+            text = match (change.range, text) {
+                (None, _) => Some(change.text),
+                (Some(range), Some(mut current)) => {
+                    let start = convert::offset(&current, range.start, self.encoding);
+                    let end = convert::offset(&current, range.end, self.encoding).max(start);
+                    current.replace_range(start..end, &change.text);
+                    Some(current)
+                }
+                (Some(_), None) => None,
+            };
+        }
+        match text {
+            Some(text) => self.set_buffer(&p.text_document.uri, p.text_document.version, text),
+            None => self.log(
+                lsp::MessageType::WARNING,
+                format!("didChange of {} which is not open: ignored", p.text_document.uri.as_str()),
+            ),
         }
     }
 
     fn close(&mut self, uri: &lsp::Uri) {
         if let Ok(path) = Self::file_path(uri) {
             self.versions.remove(&path);
+            self.texts.remove(&path);
         }
         self.each_holder(uri, |workspace, path| workspace.close_buffer(path));
     }
