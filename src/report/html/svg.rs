@@ -74,17 +74,17 @@ pub struct Scene {
     pub shapes: Vec<Shape>,
 }
 
-/// Width in pixels of `s` in the diagram font (characters of East Asian scripts count twice).
+/// Width in pixels of `s` in the diagram font, from its terminal columns: East Asian wide
+/// characters take two, combining marks none (an estimate: the browser's font decides).
 fn text_width(s: &str) -> i32 {
-    let chars: i32 = s
-        .chars()
-        .map(|c| if c >= '\u{1100}' && !('\u{2000}'..'\u{2BFF}').contains(&c) { 2 } else { 1 })
-        .sum();
-    (chars * CHAR_WIDTH_TENTHS + 9) / 10
+    let columns = i32::try_from(unicode_width::UnicodeWidthStr::width(s)).unwrap_or(i32::MAX / 100);
+    (columns * CHAR_WIDTH_TENTHS + 9) / 10
 }
 
-/// A line of at most `max` characters (cut with `…`).
+/// A line of at most `max` characters (cut with `…`), bidirectional controls shown as the
+/// markers the page draws (so that the box is measured with them).
 fn line(class: &'static str, s: &str, max: usize) -> Line {
+    let s = &*crate::report::untrusted::show_bidi(s);
     let max = max.max(4);
     if s.chars().count() <= max {
         return Line { class, text: s.to_string(), full: None };

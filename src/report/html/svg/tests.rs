@@ -235,3 +235,15 @@ fn the_json_form_holds_the_same_shapes_and_strings() {
     assert_eq!(shapes[0].as_array().map(Vec::len), Some(5 + 2 * lines.len()));
     assert!(json.contains(",-"), "a cut line is marked by a negative class: {json}");
 }
+
+#[test]
+fn text_is_measured_in_columns_as_shown() {
+    // Wide characters take two columns, combining marks none.
+    assert_eq!(text_width("東京都"), text_width("abcdef"));
+    assert_eq!(text_width("e\u{301}"), text_width("e"));
+    // A bidi control is shown (and measured) as its marker.
+    let shown = line("t", "a\u{202E}b", 100);
+    assert_eq!(shown.text, "a⟨U+202E⟩b");
+    assert_eq!(text_width(&shown.text), text_width("a⟨U+202E⟩b"));
+    assert!(text_width(&shown.text) > text_width("abc"));
+}
