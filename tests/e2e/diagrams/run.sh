@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Draws authlint's diagrams with the real tools, which `cargo test` does not need: Graphviz
-# (`dot -Tsvg`) for `graph --format dot`, and Mermaid's own parser (npm `mermaid`, in jsdom) for
-# `graph` and the diagrams of `check --format markdown`. Hostile names must come out as text.
-# Installs what it needs (Debian graphviz; npm packages pinned by package-lock.json) and fails,
-# never skips, when it cannot. Called by .ci/run after the build.
+# (`dot -Tsvg`) for `graph --format dot`; for `graph` and the diagrams of `check --format
+# markdown`, Mermaid's own parser (npm `mermaid`, in jsdom: check-mermaid.mjs), then Mermaid itself
+# in a real browser as GitHub draws it (Mermaid's browser bundle in Debian's Chromium, headless,
+# driven by playwright-core: render-mermaid.mjs, which first proves on hand-written bad diagrams
+# that its checks reject them). Hostile names must come out as text: no link, no script, no
+# KaTeX, every label drawn exactly as authlint wrote it.
+# Installs what it needs (Debian graphviz, and chromium when /usr/bin/chromium is missing; npm
+# packages pinned by package-lock.json) and fails, never skips, when it cannot. ~15 s after the
+# first install. Called by .ci/run after the build.
 #
-# AUTHLINT=path picks the binary (default: target/debug/authlint).
+# AUTHLINT=path picks the binary (default: target/debug/authlint); CHROMIUM=path the browser.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -20,13 +25,18 @@ if ! command -v dot > /dev/null; then
   fi
 fi
 command -v dot > /dev/null || fail "Graphviz (dot) is missing and could not be installed"
+if [ -z "${CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get > /dev/null; then
+  apt-get update -qq > /dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null
+fi
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "Chromium (${CHROMIUM:-/usr/bin/chromium}) is missing and could not be installed"
 command -v node > /dev/null || fail "node is missing"
 command -v npm > /dev/null || fail "npm is missing"
 # The npm packages go under target/ (ignored by git), not into tests/: the tests walk tests/ for
 # YAML and JSON files.
 tools="$root/target/e2e-diagrams"
 mkdir -p "$tools"
-cp "$here/package.json" "$here/package-lock.json" "$here/check-mermaid.mjs" "$tools/"
+cp "$here/package.json" "$here/package-lock.json" "$here/check-mermaid.mjs" "$here/render-mermaid.mjs" "$tools/"
 (cd "$tools" && npm ci --no-audit --no-fund --silent) || fail "npm ci failed"
 
 out=$(mktemp -d)
@@ -58,10 +68,14 @@ status=0
 awk -v dir="$out" '/^```mermaid$/ { n++; file = dir "/md-" n ".mmd"; next } /^```$/ { file = ""; next } file { print > file }' "$out/summary.md"
 ls "$out"/md-*.mmd > /dev/null 2>&1 || fail "the Markdown summary has no diagram"
 
-node "$tools/check-mermaid.mjs" "$out"/*.mmd \
-  --expect 'pay"roll <script>alert(1)</script> %% comment click a0_n0 call alert() style a0_n0 fill:#f00 `x` | ] } --> \N \" end' \
-  --expect 'Evil"]; click a0_n1 call alert() %% --> <script>alert(1)</script>: Auth<b>|x|</b>&amp; -->' \
-  --expect "context.request.params.x != '\"]; click a0_n0 call alert()..." \
-  --expect '$$\href{javascript:alert(1)}{x}$$ &lt;b&gt; admin⟨U+202E⟩gnp.exe @team www.evil.example #12' \
-  || fail "Mermaid rejects a diagram (see above)"
+# Hostile names that some label must show, decoded, as text.
+expect=(
+  --expect 'pay"roll <script>alert(1)</script> %% comment click a0_n0 call alert() style a0_n0 fill:#f00 `x` | ] } --> \N \" end'
+  --expect 'Evil"]; click a0_n1 call alert() %% --> <script>alert(1)</script>: Auth<b>|x|</b>&amp; -->'
+  --expect "context.request.params.x != '\"]; click a0_n0 call alert()..."
+  --expect '$$\href{javascript:alert(1)}{x}$$ &lt;b&gt; admin⟨U+202E⟩gnp.exe @team www.evil.example #12'
+)
+node "$tools/check-mermaid.mjs" "$out"/*.mmd "${expect[@]}" || fail "Mermaid rejects a diagram (see above)"
+# The same diagrams drawn by Mermaid in Chromium, as GitHub draws them.
+node "$tools/render-mermaid.mjs" "$out"/*.mmd "${expect[@]}" || fail "Mermaid in Chromium does not draw a diagram as written (see above)"
 echo "e2e diagrams: passed"
