@@ -120,9 +120,13 @@ pub fn render_counted(graphs: &[FlowGraph]) -> (String, usize) {
     (out, links)
 }
 
-/// Lines of plain text as the inside of a quoted Mermaid label, joined by line breaks.
+/// Lines of plain text as the inside of a quoted Mermaid label, joined by line breaks written
+/// `\n`, not `<br/>`: a label that holds a `<` goes through DOMPurify when Mermaid draws it,
+/// which writes the label back with its entity codes decoded, so that `#36;#36;` would reach
+/// KaTeX as `$$` and `fa#58;fa-car` the icon parser as `fa:fa-car` (seen in Chromium with
+/// Mermaid 12.3.0: a name with `$$x{$$` then broke the whole diagram).
 pub fn label(lines: &[String]) -> String {
-    lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("<br/>")
+    lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("\\n")
 }
 
 /// Plain text for the inside of a quoted Mermaid label: letters, digits, spaces and a few

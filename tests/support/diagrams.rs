@@ -97,7 +97,9 @@ fn digits_as_nine(text: &str) -> String {
 /// browser could read as syntax.
 fn decode_mermaid_label(label: &str) -> Result<String, String> {
     let mut out = String::new();
-    for (i, part) in label.split("<br/>").enumerate() {
+    // Lines are joined by `\n` (the two characters): a `<br/>` would send the label through
+    // DOMPurify, which decodes its entity codes before KaTeX and the icon parser see them.
+    for (i, part) in label.split("\\n").enumerate() {
         if i > 0 {
             out.push('\n');
         }
@@ -116,7 +118,8 @@ fn decode_mermaid_label(label: &str) -> Result<String, String> {
                     out.push(decoded.ok_or_else(|| format!("bad entity code in {label:?}"))?);
                 }
                 // `:` too: Mermaid edits lines matching `style.*:\S*#.*;` before parsing them.
-                '<' | '>' | '&' | '"' | '`' | '|' | '%' | ';' | ':' | '[' | ']' | '{' | '}' | '\\' => {
+                // `$`: Mermaid typesets `$$...$$` as KaTeX.
+                '<' | '>' | '&' | '"' | '`' | '|' | '%' | ';' | ':' | '[' | ']' | '{' | '}' | '\\' | '$' => {
                     return Err(format!("{c:?} left as it is in {label:?}"));
                 }
                 c if c.is_control() => return Err(format!("control character in {label:?}")),

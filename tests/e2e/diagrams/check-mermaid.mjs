@@ -28,9 +28,13 @@ if (files.length === 0) {
 // Mermaid replaces `#60;` with a placeholder before parsing and turns it into `&#60;` when it
 // draws; here it becomes the character.
 function decode(text, problems, where) {
-  const out = String(text ?? '')
+  const raw = String(text ?? '');
+  // authlint joins lines with `\n`: a `<` in a label (`<br/>`) would send it through DOMPurify,
+  // which decodes the entity codes before KaTeX and the icon parser read the label.
+  if (raw.includes('<')) problems.push(`${where}: a label with a raw <: ${raw}`);
+  const out = raw
     .replace(/ﬂ°°(\d+)¶ß/g, (_, n) => String.fromCodePoint(Number(n)))
-    .replace(/<br\s*\/?>/g, '\n');
+    .replace(/\\n/g, '\n');
   if (/ﬂ|¶ß/.test(out)) problems.push(`${where}: an entity code was not decoded: ${out}`);
   return out;
 }
