@@ -120,23 +120,35 @@ pub fn render_counted(graphs: &[FlowGraph]) -> (String, usize) {
     (out, links)
 }
 
-/// Lines of plain text as the inside of a quoted Mermaid label, joined by line breaks written
-/// `\n`, not `<br/>`: a label that holds a `<` goes through DOMPurify when Mermaid draws it,
-/// which writes the label back with its entity codes decoded, so that `#36;#36;` would reach
-/// KaTeX as `$$` and `fa#58;fa-car` the icon parser as `fa:fa-car` (seen in Chromium with
-/// Mermaid 12.3.0: a name with `$$x{$$` then broke the whole diagram).
+/// Lines of plain text as the inside of a quoted Mermaid label, joined by `<br/>` (the one line
+/// break every Mermaid version draws: `\n` is drawn as the two characters by Mermaid 11.0 to
+/// 11.12, which GitHub has run).
 pub fn label(lines: &[String]) -> String {
-    lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("\\n")
+    lines.iter().map(|l| escape(l)).collect::<Vec<_>>().join("<br/>")
 }
+
+/// U+2060 WORD JOINER: invisible, and no line break opportunity.
+const WORD_JOINER: char = '\u{2060}';
 
 /// Plain text for the inside of a quoted Mermaid label: letters, digits, spaces and a few
 /// harmless punctuation marks stay; every other character becomes an entity code (`#60;` for
 /// `<`, `#58;` for `:`), which Mermaid turns into the character itself when it draws the label,
 /// as text. Line breaks and other control characters become spaces.
+///
+/// A label holding a `<` (our `<br/>`) goes through DOMPurify when Mermaid draws it, which writes
+/// it back with its entity codes decoded, before Mermaid looks for KaTeX (`$$...$$`) and icons
+/// (`fa:fa-car`). So an invisible word joiner goes between two `$` and between a `:` and an `f`:
+/// neither pattern can form, and the text reads the same (seen in Chromium with Mermaid 12.3.0:
+/// without it, `$$x{$$` in a name broke the whole diagram and `fa:fa-car` became an icon).
 pub fn escape(text: &str) -> String {
     let text = crate::report::untrusted::show_bidi(text);
     let mut out = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
     for c in text.chars() {
+        if matches!((previous, c), (Some('$'), '$') | (Some(':'), 'f' | 'F')) {
+            let _ = write!(out, "#{};", WORD_JOINER as u32);
+        }
+        previous = Some(c);
         match c {
             c if c.is_control() => out.push(' '),
             // Not `:`: Mermaid drops the last `;` of a line that matches `style.*:\S*#.*;` before
@@ -188,8 +200,11 @@ mod tests {
         assert_eq!(escape("first.idp === 'LOCAL'"), "first.idp === 'LOCAL'");
         assert_eq!(escape("style x fill:#f00;"), "style x fill#58;#35;f00#59;");
         assert_eq!(escape("Zürich-IdP"), "Zürich-IdP");
-        // `$$x$$` would be typeset as KaTeX.
-        assert_eq!(escape("$$\\href{x}$$"), "#36;#36;#92;href#123;x#125;#36;#36;");
+        // `$$x$$` would be typeset as KaTeX and `fa:fa-car` drawn as an icon once DOMPurify has
+        // decoded the label: a word joiner keeps either from forming.
+        assert_eq!(escape("$$\\href{x}$$"), "#36;#8288;#36;#92;href#123;x#125;#36;#8288;#36;");
+        assert_eq!(escape("fa:fa-car"), "fa#58;#8288;fa-car");
+        assert_eq!(escape("a $ b: c"), "a #36; b#58; c");
         // A bidirectional control is shown as a marker, itself written as entity codes.
         assert_eq!(escape("a\u{202E}b"), "a#10216;U+202E#10217;b");
     }
