@@ -10,7 +10,8 @@
 //!   `{}` argument, an unused suppression), which change no behaviour; never the two JIT
 //!   remedies, which change who must do MFA.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use lsp_types as lsp;
 
@@ -19,6 +20,18 @@ use super::workspace::Workspace;
 use crate::diagnostic::{Diagnostic, Edit};
 use crate::model::ScriptHost;
 use crate::source::{FileId, SourceFile, Span};
+
+/// Whether each file `edits` touch was analysed with the text the editor holds of it: an edit
+/// computed on other text (a configuration file, whose buffer is not analysed) would land in the
+/// wrong place, version or not.
+fn in_sync(ws: &Workspace, texts: &HashMap<PathBuf, String>, edits: &[Edit]) -> bool {
+    edits.iter().all(|edit| {
+        let Some(path) = ws.path_of(edit.span.file) else { return false };
+        texts
+            .get(&ws.absolute(path))
+            .is_none_or(|held| ws.files.try_get(edit.span.file).is_some_and(|f| &f.text == held))
+    })
+}
 
 /// The kind of the fix-all action (what editors ask for on save).
 pub fn fix_all_kind() -> lsp::CodeActionKind {
@@ -37,14 +50,16 @@ fn wanted(only: Option<&[lsp::CodeActionKind]>, kind: &lsp::CodeActionKind) -> b
     }
 }
 
-/// The quick fixes and the fix-all action for `params`. `versions` holds the open documents'
-/// versions (by absolute path) when the client takes versioned `documentChanges`.
+/// The quick fixes and the fix-all action for `params`. `texts` holds the open documents' text
+/// as the editor has it, `versions` their versions (by absolute path) when the client takes
+/// versioned `documentChanges`.
 pub fn code_actions(
     ws: &Workspace,
     encoding: Encoding,
     path: &Path,
     params: &lsp::CodeActionParams,
-    versions: Option<&std::collections::HashMap<std::path::PathBuf, i32>>,
+    texts: &HashMap<PathBuf, String>,
+    versions: Option<&HashMap<PathBuf, i32>>,
 ) -> Vec<lsp::CodeActionOrCommand> {
     let Some(id) = ws.lookup(path) else { return Vec::new() };
     let file = ws.files.get(id);
@@ -73,7 +88,7 @@ pub fn code_actions(
                     ..Default::default()
                 })
             };
-            for fix in &d.fixes {
+            for fix in d.fixes.iter().filter(|f| in_sync(ws, texts, &f.edits)) {
                 if let Some(edit) = files.workspace_edit(&fix.edits) {
                     // A rule's own fix is the obvious one; of the two JIT remedies neither is.
                     out.push(action(fix.title.clone(), edit, fix.strategy.is_none() && d.fixes.len() == 1));
@@ -81,13 +96,16 @@ pub fn code_actions(
             }
             // Unused suppressions are found after suppressions apply: none can silence one.
             let can_disable = d.rule != crate::rules::unused_suppression::ID;
-            if let Some(edit) =
-                disable_line(ws, file, d).filter(|_| can_disable).and_then(|e| files.workspace_edit(&[e]))
+            let synced = |e: &Edit| in_sync(ws, texts, std::slice::from_ref(e));
+            if let Some(edit) = disable_line(ws, file, d)
+                .filter(|e| can_disable && synced(e))
+                .and_then(|e| files.workspace_edit(&[e]))
             {
                 out.push(action(format!("Disable {} for this line", d.rule), edit, false));
             }
-            if let Some(edit) =
-                disable_document(file, d).filter(|_| can_disable).and_then(|e| files.workspace_edit(&[e]))
+            if let Some(edit) = disable_document(file, d)
+                .filter(|e| can_disable && synced(e))
+                .and_then(|e| files.workspace_edit(&[e]))
             {
                 let title = if is_xml(file) { "file" } else { "document" };
                 out.push(action(format!("Disable {} for this {title}", d.rule), edit, false));
@@ -96,6 +114,7 @@ pub fn code_actions(
     }
     if wanted(only, &fix_all_kind())
         && let Some(edit) = fix_all(ws, id)
+        && in_sync(ws, texts, &edit)
         && let Some(edit) = files.workspace_edit(&edit)
     {
         out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {

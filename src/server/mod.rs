@@ -257,6 +257,9 @@ impl Server {
                         .iter()
                         .filter_map(|f| convert::path(&f.uri))
                         .for_each(|r| self.folders.add(r));
+                    // A new folder reads its files from disk: the documents open in the editor
+                    // count there too, as they do in the folders that held them already.
+                    self.replay_open_documents();
                     self.log_config_errors();
                 })
             }
@@ -401,6 +404,21 @@ impl Server {
         }
     }
 
+    /// Gives every folder that holds an open document its text (unchanged texts change nothing).
+    fn replay_open_documents(&mut self) {
+        let open: Vec<(PathBuf, String)> = self.texts.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
+        for (path, text) in open {
+            for index in self.folders.holders(&path) {
+                if let Some(workspace) = self.folders.get_mut(index) {
+                    let pipeline_path = workspace.pipeline_path(&path);
+                    if !workspace.is_config_file(&pipeline_path) {
+                        workspace.set_buffer(&pipeline_path, text.clone());
+                    }
+                }
+            }
+        }
+    }
+
     fn set_buffer(&mut self, uri: &lsp::Uri, version: i32, text: String) {
         if let Ok(path) = Self::file_path(uri) {
             self.versions.insert(path.clone(), version);
@@ -425,9 +443,10 @@ impl Server {
             text = match (change.range, text) {
                 (None, _) => Some(change.text),
                 (Some(range), Some(mut current)) => {
-                    let start = convert::offset(&current, range.start, self.encoding);
-                    let end = convert::offset(&current, range.end, self.encoding).max(start);
-                    current.replace_range(start..end, &change.text);
+                    // A range written end first (against the protocol) is the same range.
+                    let a = convert::offset(&current, range.start, self.encoding);
+                    let b = convert::offset(&current, range.end, self.encoding);
+                    current.replace_range(a.min(b)..a.max(b), &change.text);
                     Some(current)
                 }
                 (Some(_), None) => None,
@@ -469,7 +488,15 @@ impl Server {
     /// Checks what changed and tells the client about every file whose findings changed.
     fn refresh_and_publish(&mut self) {
         let started = std::time::Instant::now();
-        let Some(checked) = self.folders.check(self.encoding, &self.versions) else { return };
+        // A configuration file's buffer is not analysed (its text on disk is): its diagnostics
+        // name no version of the editor's.
+        let analysed: HashMap<PathBuf, i32> = self
+            .versions
+            .iter()
+            .filter(|(path, _)| path.file_name().is_none_or(|n| n != crate::config::FILE_NAME))
+            .map(|(p, v)| (p.clone(), *v))
+            .collect();
+        let Some(checked) = self.folders.check(self.encoding, &analysed) else { return };
         let files = checked.publish.len();
         for message in checked.publish {
             self.notify(lsp::notification::PublishDiagnostics::METHOD, message);
@@ -502,11 +529,13 @@ impl Server {
         }
         if let Some(workspace) = self.folders.get(owner) {
             let versions = self.document_changes.then_some(&self.versions);
+            let texts = &self.texts;
             found = actions::code_actions(
                 workspace,
                 self.encoding,
                 &workspace.pipeline_path(&path),
                 &p,
+                texts,
                 versions,
             );
         }
