@@ -239,3 +239,56 @@ pub fn offset(text: &str, position: &Value) -> usize {
     }
     text.len()
 }
+
+/// Files of the example tenant (`fixtures/tenant`), as the server tests open them.
+pub const GOOGLE: &str = "IdentityProviders/Google.yml";
+pub const PAYROLL: &str = "Applications/payroll.yml";
+
+/// Client capabilities: watched files with dynamic registration (UTF-16 positions, the default).
+pub fn utf16() -> Value {
+    json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}})
+}
+
+/// The text on disk of `rel` in the client's workspace.
+pub fn read(client: &Client, rel: &str) -> String {
+    std::fs::read_to_string(client.root.join(rel)).expect("fixture file")
+}
+
+/// Diagnostics that include one of `rule`.
+pub fn has(rule: &'static str) -> impl Fn(&[Value]) -> bool {
+    move |d| codes(d).iter().any(|c| c == rule)
+}
+
+/// Diagnostics that include none of `rule`.
+pub fn lacks(rule: &'static str) -> impl Fn(&[Value]) -> bool {
+    move |d| !codes(d).iter().any(|c| c == rule)
+}
+
+/// The code actions offered at the first finding of `rule` in `diagnostics`.
+pub fn actions_at(client: &mut Client, rel: &str, diagnostics: &[Value], rule: &str) -> Vec<Value> {
+    let d = diagnostics.iter().find(|d| d["code"] == rule).expect("the finding");
+    let uri = client.uri(rel);
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    response["result"].as_array().cloned().unwrap_or_default()
+}
+
+/// The action whose title holds `part`.
+pub fn titled<'a>(actions: &'a [Value], part: &str) -> &'a Value {
+    actions
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.contains(part)))
+        .unwrap_or_else(|| panic!("no action titled ...{part}... in {actions:#?}"))
+}
+
+/// The edits an action makes to `uri`.
+pub fn edits_for(action: &Value, uri: &str) -> Vec<Value> {
+    action["edit"]["changes"][uri].as_array().cloned().unwrap_or_default()
+}
+
+/// The `file://` URI of `name` under `base`.
+pub fn client_uri(base: &std::path::Path, name: &str) -> String {
+    format!("file://{}", base.join(name).display())
+}
