@@ -16,9 +16,9 @@ use crate::check::{self, Options};
 use crate::config::{self, Config};
 use crate::diagnostic::Strategy;
 use crate::fix;
-use crate::report::untrusted::terminal_line;
 use crate::report::{concise, github, html, human, json, junit, markdown, sarif, severity_name};
 use crate::rules;
+use crate::untrusted::terminal_line;
 
 #[derive(Parser)]
 #[command(

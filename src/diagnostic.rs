@@ -114,18 +114,3 @@ impl Diagnostic {
         (self.span.file.0, self.span.start, self.span.end, self.rule, &self.message)
     }
 }
-
-/// A name from the input as authlint's own text quotes it (in a message, a label, a help): line
-/// breaks and other control characters as spaces, so that a name cannot end a line of the help
-/// and start one that reads as authlint's. The name itself (`app`, `idp`, the fixes) stays as
-/// written.
-pub fn inline_name(name: &str) -> std::borrow::Cow<'_, str> {
-    if !name.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
-        return std::borrow::Cow::Borrowed(name);
-    }
-    std::borrow::Cow::Owned(
-        name.chars()
-            .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
-            .collect(),
-    )
-}

@@ -37,4 +37,5 @@ pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod tenants;
+pub mod untrusted;
 pub mod workers;

@@ -237,7 +237,7 @@ fn organisation_login_and_unknown_idps_are_told_apart() {
 
 /// How a renderer shows text: line breaks and other control characters as spaces.
 fn shown(text: &str) -> String {
-    let text = authlint::report::untrusted::show_bidi(text);
+    let text = authlint::untrusted::show_bidi(text);
     text.chars()
         .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c })
         .collect()

@@ -91,7 +91,7 @@ pub fn quote(lines: &[String]) -> String {
 /// escaper, so an entity in a name would otherwise be shown decoded), control characters as
 /// spaces, bidirectional controls as visible markers.
 pub fn escape(text: &str) -> String {
-    let text = crate::report::untrusted::show_bidi(text);
+    let text = crate::untrusted::show_bidi(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

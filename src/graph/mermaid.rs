@@ -141,7 +141,7 @@ const WORD_JOINER: char = '\u{2060}';
 /// neither pattern can form, and the text reads the same (seen in Chromium with Mermaid 12.3.0:
 /// without it, `$$x{$$` in a name broke the whole diagram and `fa:fa-car` became an icon).
 pub fn escape(text: &str) -> String {
-    let text = crate::report::untrusted::show_bidi(text);
+    let text = crate::untrusted::show_bidi(text);
     let mut out = String::with_capacity(text.len());
     let mut previous: Option<char> = None;
     for c in text.chars() {

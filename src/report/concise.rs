@@ -4,7 +4,7 @@
 
 use crate::check::Report;
 use crate::report::severity_name;
-use crate::report::untrusted::terminal_line;
+use crate::untrusted::terminal_line;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();

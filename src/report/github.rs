@@ -6,7 +6,7 @@ use crate::diagnostic::Severity;
 
 /// Escapes the message of a workflow command (the log shows it as it is: no escape sequences).
 fn data(text: &str) -> String {
-    crate::report::untrusted::terminal(text).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::untrusted::terminal(text).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command.

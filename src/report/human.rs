@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::report::untrusted::{terminal, terminal_line};
 use crate::source::{SourceFiles, Span};
+use crate::untrusted::{terminal, terminal_line};
 
 /// Text from the input for one line of the terminal (see [`terminal_line`]).
 fn line(text: &str) -> String {

@@ -23,8 +23,8 @@ use crate::diagnostic::Severity;
 use crate::graph;
 use crate::model::application_at;
 use crate::report::severity_name;
-use crate::report::untrusted::{bidi_marker, is_bidi_control};
 use crate::source::FileId;
+use crate::untrusted::{one_line, show_bidi};
 
 /// How large the summary may grow.
 #[derive(Debug, Clone, Copy)]
@@ -227,18 +227,11 @@ pub enum Context {
 /// backticks, padded with a space either side (which the span drops) when it starts or ends with
 /// a backtick or a space. Empty text is written as nothing.
 pub fn code(text: &str, context: Context) -> String {
-    let mut body = String::with_capacity(text.len() + 2);
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX_CELL_CHARS {
-            body.push('…');
-            break;
-        }
-        match c {
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => body.push(' '),
-            c if is_bidi_control(c) => body.push_str(&bidi_marker(c)),
-            c => body.push(c),
-        }
+    let mut body: String = one_line(text).chars().take(MAX_CELL_CHARS).collect();
+    if text.chars().nth(MAX_CELL_CHARS).is_some() {
+        body.push('…');
     }
+    let mut body = show_bidi(&body).into_owned();
     if body.trim().is_empty() {
         return String::new();
     }

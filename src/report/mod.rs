@@ -8,7 +8,6 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
-pub mod untrusted;
 
 use crate::diagnostic::Severity;
 

@@ -188,7 +188,7 @@ fn diagnostic(
     let mfa = &app.steps.iter().find(|s| s.id == step_id).map(|s| &s.options[c.option]);
     let display = &c.authenticator.display;
     let app_name = &app.name.value;
-    let idp_name = crate::diagnostic::inline_name(&via.idp.value);
+    let idp_name = crate::untrusted::one_line(&via.idp.value);
 
     let (span, at) = match c.event.site {
         Site::Script { start, end } => {

@@ -110,7 +110,7 @@ pub fn check(ctx: &Context, app: &Application, analysis: &AppAnalysis) -> Vec<Di
                     .map(|o| o.idp.value.clone())
             });
             let mut help = offered;
-            if let Some(name) = federated_idp.as_deref().map(crate::diagnostic::inline_name) {
+            if let Some(name) = federated_idp.as_deref().map(crate::untrusted::one_line) {
                 help.push_str(&format!("; to keep {name}, write `idp: '{name}'` in this entry"));
             }
             let mut d = Diagnostic::new(

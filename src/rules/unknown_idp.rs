@@ -53,7 +53,7 @@ pub fn check(ctx: &Context, app: &Application) -> Vec<Diagnostic> {
                 .filter_map(|idp| ctx.tenants.name(idp.tenant))
                 .collect();
             let suggestion = closest(name, &known);
-            let name = crate::diagnostic::inline_name(name);
+            let name = crate::untrusted::one_line(name);
             let mut help = match tenant {
                 Some(t) => format!(
                     "add the file that defines `{name}` to this tenant (`{t}`), or use the name of one of its IdPs"
@@ -63,7 +63,7 @@ pub fn check(ctx: &Context, app: &Application) -> Vec<Diagnostic> {
                 ),
             };
             if let Some(s) = suggestion {
-                help = format!("did you mean `{}`? Otherwise {help}", crate::diagnostic::inline_name(s));
+                help = format!("did you mean `{}`? Otherwise {help}", crate::untrusted::one_line(s));
             }
             let mut message = format!(
                 "step {} of `{}` uses the unknown identity provider `{name}`",

@@ -390,45 +390,49 @@ impl Server {
 
     /// Runs `f` on each folder that holds the document (nested folders too, so that each sees
     /// the same text), or on the first, with the document's path there.
-    fn each_holder(
+    fn each_holder(&mut self, uri: &lsp::Uri, f: impl FnMut(&mut workspace::Workspace, &std::path::Path)) {
+        if let Ok(path) = Self::file_path(uri) {
+            self.each_holder_of(&path, f);
+        }
+    }
+
+    fn each_holder_of(
         &mut self,
-        uri: &lsp::Uri,
+        path: &std::path::Path,
         mut f: impl FnMut(&mut workspace::Workspace, &std::path::Path),
     ) {
-        let Ok(path) = Self::file_path(uri) else { return };
-        for index in self.folders.holders(&path) {
+        for index in self.folders.holders(path) {
             if let Some(workspace) = self.folders.get_mut(index) {
-                let pipeline_path = workspace.pipeline_path(&path);
+                let pipeline_path = workspace.pipeline_path(path);
                 f(workspace, &pipeline_path);
             }
         }
     }
 
-    /// Gives every folder that holds an open document its text (unchanged texts change nothing).
+    /// Gives each folder that holds the document at `path` the editor's `text` (a configuration
+    /// file's buffer is not analysed; unchanged texts change nothing).
+    fn buffer_into_holders(&mut self, path: &std::path::Path, text: &str) {
+        self.each_holder_of(path, |workspace, path| {
+            if !workspace.is_config_file(path) {
+                workspace.set_buffer(path, text.to_string());
+            }
+        });
+    }
+
+    /// Gives every folder that holds an open document its text: a folder added later reads its
+    /// files from disk.
     fn replay_open_documents(&mut self) {
         let open: Vec<(PathBuf, String)> = self.texts.iter().map(|(p, t)| (p.clone(), t.clone())).collect();
         for (path, text) in open {
-            for index in self.folders.holders(&path) {
-                if let Some(workspace) = self.folders.get_mut(index) {
-                    let pipeline_path = workspace.pipeline_path(&path);
-                    if !workspace.is_config_file(&pipeline_path) {
-                        workspace.set_buffer(&pipeline_path, text.clone());
-                    }
-                }
-            }
+            self.buffer_into_holders(&path, &text);
         }
     }
 
     fn set_buffer(&mut self, uri: &lsp::Uri, version: i32, text: String) {
-        if let Ok(path) = Self::file_path(uri) {
-            self.versions.insert(path.clone(), version);
-            self.texts.insert(path, text.clone());
-        }
-        self.each_holder(uri, |workspace, path| {
-            if !workspace.is_config_file(path) {
-                workspace.set_buffer(path, text.clone());
-            }
-        });
+        let Ok(path) = Self::file_path(uri) else { return };
+        self.versions.insert(path.clone(), version);
+        self.buffer_into_holders(&path, &text);
+        self.texts.insert(path, text);
     }
 
     fn change(&mut self, p: lsp::DidChangeTextDocumentParams) {

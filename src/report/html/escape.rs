@@ -6,12 +6,12 @@
 //! five characters that can end a text or an attribute or start markup, so the same call is safe
 //! in every one of those places.
 
-use crate::report::untrusted::{bidi_marker, is_bidi_control};
+use crate::untrusted::{bidi_marker, is_bidi_control};
 
 /// Appends `text` to `out`, escaped for HTML or SVG element text and for a `"`-quoted attribute
 /// value: `&`, `<`, `>`, `"` and `'` become character references; control characters other than
 /// tab and line breaks (which the HTML parser reports as errors, and which no report needs) become
-/// U+FFFD; bidirectional controls become visible markers (see [`crate::report::untrusted`]).
+/// U+FFFD; bidirectional controls become visible markers (see [`crate::untrusted`]).
 pub fn push(out: &mut String, text: &str) {
     // Most text needs nothing: copy it in one go.
     if !text.bytes().any(needs_escape) && !text.chars().any(|c| is_control(c) || is_bidi_control(c)) {

@@ -7,8 +7,8 @@
 
 use super::escape::push as text;
 use crate::diagnostic::Edit;
-use crate::report::untrusted::{bidi_marker, is_bidi_control};
 use crate::source::{SourceFile, SourceFiles, Span};
+use crate::untrusted::{bidi_marker, is_bidi_control};
 
 /// Lines shown before and after the marked ones.
 const CONTEXT_LINES: usize = 2;

@@ -84,7 +84,7 @@ fn text_width(s: &str) -> i32 {
 /// A line of at most `max` characters (cut with `…`), bidirectional controls shown as the
 /// markers the page draws (so that the box is measured with them).
 fn line(class: &'static str, s: &str, max: usize) -> Line {
-    let s = &*crate::report::untrusted::show_bidi(s);
+    let s = &*crate::untrusted::show_bidi(s);
     let max = max.max(4);
     if s.chars().count() <= max {
         return Line { class, text: s.to_string(), full: None };
@@ -536,7 +536,7 @@ impl Strings {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        self.list.push(crate::report::untrusted::show_bidi(s).into_owned());
+        self.list.push(crate::untrusted::show_bidi(s).into_owned());
         self.index.insert(s.to_string(), self.list.len() - 1);
         self.list.len() - 1
     }

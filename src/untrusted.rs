@@ -1,12 +1,27 @@
 //! Untrusted text that every output treats alike.
 //!
 //! Names, scripts and paths come from the user's files. Each output escapes them in its own
-//! way (see `html/escape.rs`, `markdown.rs`, `graph/mermaid.rs`, `graph/dot.rs`); what they share
-//! lives here: the bidirectional-text controls, and what a terminal must not be sent. Those characters are invisible and reorder the
-//! text around them when it is displayed (CVE-2021-42574, "Trojan Source"): an application named
-//! `admin\u{202E}gnp.exe` would read as another name, and a control in one name could reorder the
-//! words of the message it sits in. Every output shows each of them as a visible marker instead,
-//! `⟨U+202E⟩`, which names the character and reorders nothing.
+//! way (see `report/html/escape.rs`, `report/markdown.rs`, `graph/mermaid.rs`, `graph/dot.rs`);
+//! what they share lives here:
+//! - the bidirectional-text controls: invisible, they reorder the text around them when it is
+//!   displayed (CVE-2021-42574, "Trojan Source"): an application named `admin\u{202E}gnp.exe`
+//!   would read as another name, and a control in one name could reorder the words of the
+//!   message it sits in. Every output shows each of them as a visible marker instead,
+//!   `⟨U+202E⟩`, which names the character and reorders nothing;
+//! - names on one line, as authlint's own text quotes them ([`one_line`]);
+//! - what a terminal must not be sent ([`terminal`]).
+
+/// A name from the input as authlint's own text quotes it (in a message, a label, a help, a
+/// table cell): line breaks and other control characters as spaces, so that a name cannot end a
+/// line of authlint's text and start one that reads as authlint's. The name itself (what the
+/// checks compare, what the fixes write) stays as written.
+pub fn one_line(name: &str) -> std::borrow::Cow<'_, str> {
+    let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !name.chars().any(breaks) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    std::borrow::Cow::Owned(name.chars().map(|c| if breaks(c) { ' ' } else { c }).collect())
+}
 
 /// Whether `c` is a bidirectional formatting character: the embeddings and overrides
 /// (U+202A-U+202E), the isolates (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C).
@@ -89,6 +104,12 @@ fn terminal_with(text: &str, one_line: bool) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_on_one_line() {
+        assert_eq!(one_line("Google\n\n0 errors\r\u{2028}x\u{1b}"), "Google  0 errors  x ");
+        assert!(matches!(one_line("Zürich IdP"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn every_bidi_control_becomes_a_marker() {
