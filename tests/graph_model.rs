@@ -352,6 +352,17 @@ mod hostile_names {
 fn two_documents_of_one_name_in_one_file_each_draw_their_own_findings() {
     let clean = app_yaml("payroll", &[(1, &["LOCAL/BasicAuthenticator"]), (2, &["LOCAL/totp"])], None);
     let broken = app_yaml("payroll", &[(1, &["Google/GoogleOIDCAuthenticator"]), (2, &["LOCAL/totp"])], None);
+    // Both broken: each document draws its own finding, not its namesake's too.
+    let dir = support::tenant_dir(&[
+        ("Applications/two.yml", &format!("{broken}---\n{broken}")),
+        ("IdentityProviders/Google.yml", GOOGLE),
+    ]);
+    let report = report_of(dir.path());
+    assert_eq!(report.diagnostics.iter().filter(|d| d.rule == "jit-mfa-conflict").count(), 2);
+    for index in 0..2 {
+        let g = graph::build(&report, &Catalogue::builtin(), index);
+        assert_eq!(g.conflicts.len(), 1, "document {index}: {:#?}", g.conflicts);
+    }
     for (text, broken_index) in [(format!("{clean}---\n{broken}"), 1), (format!("{broken}---\n{clean}"), 0)] {
         let dir =
             support::tenant_dir(&[("Applications/two.yml", &text), ("IdentityProviders/Google.yml", GOOGLE)]);
