@@ -2,7 +2,7 @@
 //!
 //! Every field that a diagnostic may point at keeps its [`Span`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::scalar_map::ScalarMap;
 use crate::source::{FileId, SourceFiles, Span};
@@ -471,4 +471,36 @@ pub fn application_at(applications: &[Application], candidates: &[usize], offset
         .max_by_key(|i| starts(i))
         .or_else(|| candidates.iter().min_by_key(|i| starts(i)))
         .copied()
+}
+
+/// Applications by name, to find the one a finding is about: a finding names its application by
+/// name only (`Diagnostic::app`), and names repeat across tenants, files and the documents of
+/// one file. One lookup per finding, however large the tenant.
+pub struct ApplicationIndex<'a> {
+    applications: &'a [Application],
+    by_file: HashMap<(&'a str, FileId), Vec<usize>>,
+    by_tenant: HashMap<(TenantId, &'a str), usize>,
+}
+
+impl<'a> ApplicationIndex<'a> {
+    pub fn new(applications: &'a [Application]) -> Self {
+        let mut by_file: HashMap<(&str, FileId), Vec<usize>> = HashMap::with_capacity(applications.len());
+        let mut by_tenant = HashMap::with_capacity(applications.len());
+        for (i, app) in applications.iter().enumerate() {
+            by_file.entry((app.name.value.as_str(), app.file)).or_default().push(i);
+            by_tenant.entry((app.tenant, app.name.value.as_str())).or_insert(i);
+        }
+        ApplicationIndex { applications, by_file, by_tenant }
+    }
+
+    /// The application `name` defined in `file` whose document holds byte `offset`.
+    pub fn in_file(&self, name: &str, file: FileId, offset: usize) -> Option<usize> {
+        application_at(self.applications, self.by_file.get(&(name, file))?, offset)
+    }
+
+    /// [`Self::in_file`], or else the first application `name` of `tenant` (a finding placed in
+    /// another file than its application's, such as an IdP's).
+    pub fn of(&self, name: &str, tenant: TenantId, file: FileId, offset: usize) -> Option<usize> {
+        self.in_file(name, file, offset).or_else(|| self.by_tenant.get(&(tenant, name)).copied())
+    }
 }

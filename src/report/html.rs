@@ -40,9 +40,8 @@ use crate::catalogue::Catalogue;
 use crate::check::Report;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::graph::FlowGraph;
-use crate::model::application_at;
+use crate::model::ApplicationIndex;
 use crate::report::severity_name;
-use crate::source::FileId;
 use crate::tenants::TenantId;
 
 /// The page's style sheet.
@@ -102,17 +101,9 @@ impl AppFindings<'_> {
 pub fn render(report: &Report, catalogue: &Catalogue) -> String {
     let files = &report.files;
     let tenant_of = |d: &Diagnostic| files.try_get(d.span.file).map_or(crate::tenants::LOOSE, |f| f.tenant);
-    // Applications by (name, file), and by (tenant, name) for findings in another file (the
-    // first definition wins, as in the checks). Two applications of one tenant may share a name
-    // (a copy under another file name, or another document of the same file): each keeps its
-    // own findings and diagram.
-    let applications = &report.model.applications;
-    let mut by_file: HashMap<(&str, FileId), Vec<usize>> = HashMap::with_capacity(applications.len());
-    let mut by_name: HashMap<(TenantId, &str), usize> = HashMap::with_capacity(applications.len());
-    for (i, app) in applications.iter().enumerate() {
-        by_file.entry((app.name.value.as_str(), app.file)).or_default().push(i);
-        by_name.entry((app.tenant, app.name.value.as_str())).or_insert(i);
-    }
+    // Two applications of one tenant may share a name (a copy under another file name, or
+    // another document of the same file): each keeps its own findings and diagram.
+    let index = ApplicationIndex::new(&report.model.applications);
     // Findings grouped by application, in the order of each application's first finding.
     let mut apps: Vec<AppFindings> = Vec::new();
     let mut app_slot: HashMap<(TenantId, &str, Option<usize>), usize> = HashMap::new();
@@ -123,10 +114,7 @@ pub fn render(report: &Report, catalogue: &Catalogue) -> String {
             continue;
         };
         let tenant = tenant_of(d);
-        let model_index = match by_file.get(&(name, d.span.file)) {
-            Some(candidates) => application_at(applications, candidates, d.span.start),
-            None => by_name.get(&(tenant, name)).copied(),
-        };
+        let model_index = index.of(name, tenant, d.span.file, d.span.start);
         let slot = *app_slot.entry((tenant, name, model_index)).or_insert_with(|| {
             apps.push(AppFindings { name, tenant, model_index, findings: Vec::new() });
             apps.len() - 1

@@ -15,15 +15,14 @@
 //! spans). The diagrams escape their own way (see [`crate::graph::mermaid`]), which also keeps
 //! backticks out of the fenced block.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::catalogue::Catalogue;
 use crate::check::Report;
 use crate::diagnostic::Severity;
 use crate::graph;
-use crate::model::application_at;
+use crate::model::ApplicationIndex;
 use crate::report::severity_name;
-use crate::source::FileId;
 use crate::untrusted::{one_line, show_bidi};
 
 /// How large the summary may grow.
@@ -190,17 +189,12 @@ fn finding_row(report: &Report, d: &crate::diagnostic::Diagnostic) -> String {
 /// The applications whose findings follow a path through the flow (those the graph marks), in
 /// the order of their first such finding.
 fn apps_with_paths(report: &Report) -> Vec<usize> {
-    // Applications by (name, file): one lookup per finding, however large the tenant.
-    let mut by_name: HashMap<(&str, FileId), Vec<usize>> = HashMap::new();
-    for (i, app) in report.model.applications.iter().enumerate() {
-        by_name.entry((app.name.value.as_str(), app.file)).or_default().push(i);
-    }
+    let index = ApplicationIndex::new(&report.model.applications);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for d in report.diagnostics.iter().filter(|d| graph::PATH_RULES.contains(&d.rule)) {
         let Some(name) = d.app.as_deref() else { continue };
-        let Some(candidates) = by_name.get(&(name, d.span.file)) else { continue };
-        if let Some(i) = application_at(&report.model.applications, candidates, d.span.start)
+        if let Some(i) = index.in_file(name, d.span.file, d.span.start)
             && seen.insert(i)
         {
             out.push(i);
